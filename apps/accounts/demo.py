@@ -1,0 +1,93 @@
+"""Demo staff and teams. Demo only: every account shares CARECOORD_DEMO_PASSWORD."""
+
+from django.conf import settings
+
+from .models import StaffProfile, Team, User
+from .services import staff_user_create
+
+Role = StaffProfile.Role
+
+DEMO_STAFF = [
+    # email, name, role, teams, job title
+    (
+        "nurse@carecoord.example",
+        "Sam Okafor",
+        Role.NURSE_SPECIALIST,
+        ["nursing"],
+        "Clinical nurse specialist",
+    ),
+    (
+        "nurse2@carecoord.example",
+        "Priya Shah",
+        Role.NURSE_SPECIALIST,
+        ["nursing"],
+        "Clinical nurse specialist",
+    ),
+    (
+        "neurologist@carecoord.example",
+        "Dr Helen Marsh",
+        Role.CONSULTANT,
+        ["neurology"],
+        "Consultant paediatric neurologist",
+    ),
+    (
+        "oncologist@carecoord.example",
+        "Dr Tom Brennan",
+        Role.CONSULTANT,
+        ["oncology"],
+        "Consultant paediatric oncologist",
+    ),
+    (
+        "surgeon@carecoord.example",
+        "Ms Ana Costa",
+        Role.SURGEON,
+        ["surgery"],
+        "Consultant paediatric surgeon",
+    ),
+    (
+        "psychologist@carecoord.example",
+        "Dr Leah Cohen",
+        Role.PSYCHOLOGIST,
+        ["psychology"],
+        "Clinical psychologist",
+    ),
+    (
+        "neuropsychologist@carecoord.example",
+        "Dr Omar Haddad",
+        Role.NEUROPSYCHOLOGIST,
+        ["neuropsychology"],
+        "Clinical neuropsychologist",
+    ),
+    (
+        "therapist@carecoord.example",
+        "Jo Williams",
+        Role.THERAPIST,
+        ["therapies"],
+        "Speech and language therapist",
+    ),
+    ("admin@carecoord.example", "Ruth Baker", Role.CLINIC_ADMIN, [], "Clinic administrator"),
+]
+
+
+def seed() -> dict[str, User]:
+    for code, label in Team.Code.choices:
+        Team.objects.get_or_create(code=code, defaults={"name": label})
+    teams = {team.code: team for team in Team.objects.all()}
+    staff: dict[str, User] = {}
+    for email, name, role, team_codes, title in DEMO_STAFF:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = staff_user_create(
+                email=email,
+                full_name=name,
+                role=role,
+                teams=[teams[c] for c in team_codes],
+                password=settings.DEMO_PASSWORD,
+                job_title=title,
+                is_admin_site_user=role == Role.CLINIC_ADMIN,
+            )
+            if role == Role.CLINIC_ADMIN:
+                user.is_superuser = True
+                user.save(update_fields=["is_superuser"])
+        staff[role if role not in staff else f"{role}2"] = user
+    return staff

@@ -1,0 +1,117 @@
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> "User":
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> "User":
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("kind", User.Kind.STAFF)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Everyone who logs in. ``kind`` separates clinical staff from families.
+
+    ``is_staff`` keeps Django's meaning (may use the admin site), which only
+    clinic administrators need.
+    """
+
+    class Kind(models.TextChoices):
+        STAFF = "staff", "Staff"
+        FAMILY = "family", "Family"
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=150)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    phone = models.CharField(max_length=30, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="May log in to the admin site.")
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=["staff", "family"]), name="user_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    @property
+    def is_clinical_staff(self) -> bool:
+        return self.kind == self.Kind.STAFF
+
+    @property
+    def is_family(self) -> bool:
+        return self.kind == self.Kind.FAMILY
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Team(models.Model):
+    """A service that receives referrals."""
+
+    class Code(models.TextChoices):
+        NEUROLOGY = "neurology", "Neurology"
+        ONCOLOGY = "oncology", "Oncology"
+        SURGERY = "surgery", "Surgery"
+        NURSING = "nursing", "Nursing"
+        PSYCHOLOGY = "psychology", "Psychology"
+        NEUROPSYCHOLOGY = "neuropsychology", "Neuropsychology"
+        THERAPIES = "therapies", "Therapies"
+
+    code = models.CharField(max_length=30, choices=Code.choices, unique=True)
+    name = models.CharField(max_length=100)
+    email = models.EmailField(blank=True, help_text="Shared inbox for the team, if any.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StaffProfile(models.Model):
+    class Role(models.TextChoices):
+        NURSE_SPECIALIST = "nurse_specialist", "Clinical nurse specialist"
+        CONSULTANT = "consultant", "Consultant"
+        SURGEON = "surgeon", "Surgeon"
+        PSYCHOLOGIST = "psychologist", "Clinical psychologist"
+        NEUROPSYCHOLOGIST = "neuropsychologist", "Clinical neuropsychologist"
+        THERAPIST = "therapist", "Therapist"
+        CLINIC_ADMIN = "clinic_admin", "Clinic administrator"
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="staff_profile")
+    role = models.CharField(max_length=30, choices=Role.choices)
+    specialty = models.CharField(max_length=100, blank=True, help_text="For example paediatric neurology.")
+    job_title = models.CharField(max_length=150, blank=True)
+    teams = models.ManyToManyField(Team, related_name="members", blank=True)
+
+    class Meta:
+        ordering = ["user__full_name"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"

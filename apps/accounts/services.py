@@ -1,0 +1,62 @@
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from .models import StaffProfile, Team, User
+
+
+def _normalise_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationError({"email": "Enter a valid email address."}) from exc
+    return email
+
+
+def family_user_get_or_create(*, email: str, full_name: str) -> User:
+    """The family account for this email, created without a usable password if new.
+
+    The family sets a password through the reset (or, later, invitation) link.
+    Runs inside the caller's transaction.
+    """
+    email = _normalise_email(email)
+    existing = User.objects.filter(email=email).first()
+    if existing is not None:
+        if existing.kind != User.Kind.FAMILY:
+            raise ValidationError({"email": "This email belongs to a staff account; use a personal email."})
+        return existing
+    if not (full_name or "").strip():
+        raise ValidationError({"full_name": "Enter the guardian's full name."})
+    user = User(email=email, full_name=full_name.strip(), kind=User.Kind.FAMILY)
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
+def staff_user_create(
+    *,
+    email: str,
+    full_name: str,
+    role: str,
+    teams: Iterable[Team] = (),
+    password: str | None = None,
+    job_title: str = "",
+    specialty: str = "",
+    is_admin_site_user: bool = False,
+) -> User:
+    """Create a member of staff with their profile and teams (used by admin tooling and the demo)."""
+    email = _normalise_email(email)
+    if role not in StaffProfile.Role.values:
+        raise ValidationError({"role": "Choose a staff role."})
+    with transaction.atomic():
+        if User.objects.filter(email=email).exists():
+            raise ValidationError({"email": "An account with this email already exists."})
+        user = User.objects.create_user(
+            email, password, full_name=full_name, kind=User.Kind.STAFF, is_staff=is_admin_site_user
+        )
+        profile = StaffProfile.objects.create(user=user, role=role, job_title=job_title, specialty=specialty)
+        profile.teams.set(list(teams))
+    return user

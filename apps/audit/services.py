@@ -1,0 +1,106 @@
+"""Audit writes: record reads of a child's record, and open or review break-glass access."""
+
+import datetime
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.patients import access
+from apps.patients.models import Patient
+
+from .models import AccessEvent, BreakGlassGrant
+
+
+def _channel_for(path: str) -> str:
+    if path.startswith("/api/"):
+        return AccessEvent.Channel.API
+    if path.startswith("/fhir/"):
+        return AccessEvent.Channel.FHIR
+    return AccessEvent.Channel.PAGE
+
+
+def access_record(*, request: HttpRequest, patients: Iterable[Patient] | Patient, what: str) -> None:
+    """Log that ``request.user`` read ``what`` of each patient: once per request, patient and what.
+
+    Break-glass reads are flagged so that a review can find them.
+    """
+    user = request.user
+    if not user.is_authenticated:
+        return
+    if isinstance(patients, Patient):
+        patients = [patients]
+    django_request = getattr(request, "_request", request)  # DRF wraps the HttpRequest
+    seen: set[tuple[int, str]] = getattr(django_request, "_audited_reads", set())
+    fresh = [p for p in patients if (p.pk, what) not in seen]
+    if not fresh:
+        return
+    is_staff = access.staff_role(user) is not None
+    routine: set[int] = set()
+    if is_staff:
+        routine = set(
+            access.routinely_visible_patients(user)
+            .filter(pk__in=[p.pk for p in fresh])
+            .values_list("pk", flat=True)
+        )
+    channel = _channel_for(request.path)
+    request_id = getattr(django_request, "request_id", "")
+    now = timezone.now()
+    AccessEvent.objects.bulk_create(
+        [
+            AccessEvent(
+                user=user,
+                patient=p,
+                what=what,
+                channel=channel,
+                path=request.path[:300],
+                request_id=request_id,
+                via_break_glass=is_staff and p.pk not in routine,
+                at=now,
+            )
+            for p in fresh
+        ]
+    )
+    seen.update((p.pk, what) for p in fresh)
+    django_request._audited_reads = seen  # type: ignore[union-attr]
+
+
+def break_glass_open(*, actor: User, patient: Patient, reason: str) -> BreakGlassGrant:
+    """Grant ``actor`` time-limited access to a child outside their care team, with a reason."""
+    if not access.can_break_glass(actor):
+        raise ValidationError("Only clinical staff can open a record with break-glass access.")
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise ValidationError({"reason": "Say why you need this record (at least 10 characters)."})
+    now = timezone.now()
+    with transaction.atomic(durable=True):
+        live = BreakGlassGrant.objects.filter(user=actor, patient=patient, expires_at__gt=now).first()
+        if live is not None:
+            return live
+        return BreakGlassGrant.objects.create(
+            user=actor,
+            patient=patient,
+            reason=reason,
+            created_at=now,
+            expires_at=now + datetime.timedelta(hours=settings.BREAK_GLASS_HOURS),
+        )
+
+
+def break_glass_review(*, actor: User, grant: BreakGlassGrant, note: str) -> BreakGlassGrant:
+    """A clinic administrator records that a grant was reviewed."""
+    if not access.can_review_break_glass(actor):
+        raise ValidationError("Only a clinic administrator can review break-glass access.")
+    if grant.user_id == actor.pk:
+        raise ValidationError("You cannot review your own break-glass access.")
+    with transaction.atomic(durable=True):
+        updated = BreakGlassGrant.objects.filter(pk=grant.pk, reviewed_at__isnull=True).update(
+            reviewed_by=actor, reviewed_at=timezone.now(), review_note=(note or "").strip()
+        )
+        if not updated:
+            raise ValidationError("This break-glass access has already been reviewed.")
+    grant.refresh_from_db()
+    return grant

@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from apps.accounts import demo as accounts_demo
+from apps.patients import demo as patients_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo teams, staff, children and families. Safe to run again: nothing is duplicated."
+
+    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+        staff = accounts_demo.seed()
+        patients = patients_demo.seed(staff)
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ready: {len(staff)} staff, {len(patients)} children.")
+        )
+        self.stdout.write("Demo logins (demo only; password from CARECOORD_DEMO_PASSWORD):")
+        self.stdout.write(f"  password: {settings.DEMO_PASSWORD}")
+        for email, name, _role, _teams, title in accounts_demo.DEMO_STAFF:
+            self.stdout.write(f"  staff   {email:<38} {name} – {title}")
+        self.stdout.write(
+            "  family  family@carecoord.example (parent of Maya Patel) – log in at /portal/login/"
+        )

@@ -1,0 +1,111 @@
+"""Who may see which child: the one choke point for scoping.
+
+Every selector, view and API queryset that touches a child's record starts from
+``visible_patients(user)``. Anything outside it is a 404, so a missing record and
+a forbidden one look the same. Role predicates (who may do what) live here too.
+"""
+
+import datetime
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from apps.accounts.models import StaffProfile, User
+from apps.accounts.types import AnyUser
+
+from .models import CareTeamMember, Guardian, Patient
+
+Role = StaffProfile.Role
+
+# Roles that carry clinical responsibility for registering and organising a child's care.
+_COORDINATING_ROLES = frozenset({Role.NURSE_SPECIALIST, Role.CONSULTANT, Role.CLINIC_ADMIN})
+
+
+def staff_role(user: AnyUser) -> str | None:
+    """The staff role of an active clinical user, or None."""
+    if not (isinstance(user, User) and user.is_active and user.kind == User.Kind.STAFF):
+        return None
+    profile = getattr(user, "staff_profile", None)
+    return profile.role if profile else None
+
+
+def is_family(user: AnyUser) -> bool:
+    return isinstance(user, User) and user.is_active and user.kind == User.Kind.FAMILY
+
+
+def current_care_team(day: datetime.date | None = None) -> Q:
+    """Q on CareTeamMember for memberships current today (or on ``day``)."""
+    day = day or timezone.localdate()
+    return Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+
+def _on_care_team(user: User) -> Exists:
+    return Exists(CareTeamMember.objects.filter(current_care_team(), patient=OuterRef("pk"), user=user))
+
+
+def _live_break_glass(user: User) -> Exists:
+    from apps.audit.models import BreakGlassGrant  # audit's models point at patients; import late
+
+    return Exists(
+        BreakGlassGrant.objects.filter(patient=OuterRef("pk"), user=user, expires_at__gt=timezone.now())
+    )
+
+
+def visible_patients(user: AnyUser) -> QuerySet[Patient]:
+    """The children this user may see.
+
+    - A family user: children with an active guardian link.
+    - Staff: children on their care team or caseload, and children under a live
+      break-glass grant of theirs.
+    - Anyone else (anonymous, inactive, staff without a profile): none.
+    """
+    if not isinstance(user, User):
+        return Patient.objects.none()
+    if is_family(user):
+        return Patient.objects.filter(
+            Exists(Guardian.objects.filter(patient=OuterRef("pk"), user=user, is_active=True))
+        )
+    if staff_role(user) is None:
+        return Patient.objects.none()
+    return Patient.objects.filter(Q(named_nurse=user) | _on_care_team(user) | _live_break_glass(user))
+
+
+def routinely_visible_patients(user: AnyUser) -> QuerySet[Patient]:
+    """Staff access without break-glass: the caseload and care-team children."""
+    if not isinstance(user, User) or staff_role(user) is None:
+        return Patient.objects.none()
+    return Patient.objects.filter(Q(named_nurse=user) | _on_care_team(user))
+
+
+def is_break_glass_access(user: AnyUser, patient: Patient) -> bool:
+    """True when staff see this child only because of a break-glass grant."""
+    if staff_role(user) is None:
+        return False
+    return not routinely_visible_patients(user).filter(pk=patient.pk).exists()
+
+
+# Role predicates. Each assumes the patient already came from visible_patients(user).
+
+
+def can_register_patient(user: AnyUser) -> bool:
+    return staff_role(user) in _COORDINATING_ROLES
+
+
+def can_edit_patient(user: AnyUser, patient: Patient) -> bool:
+    return staff_role(user) in _COORDINATING_ROLES
+
+
+def can_manage_care_team(user: AnyUser, patient: Patient) -> bool:
+    return staff_role(user) in _COORDINATING_ROLES
+
+
+def can_manage_guardians(user: AnyUser, patient: Patient) -> bool:
+    return staff_role(user) in _COORDINATING_ROLES
+
+
+def can_break_glass(user: AnyUser) -> bool:
+    return staff_role(user) is not None
+
+
+def can_review_break_glass(user: AnyUser) -> bool:
+    return staff_role(user) == Role.CLINIC_ADMIN

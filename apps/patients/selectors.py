@@ -1,0 +1,96 @@
+from django.db.models import Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from apps.accounts.models import User
+from apps.accounts.types import AnyUser
+
+from . import access
+from .models import CareTeamMember, Guardian, Patient
+from .nhs_number import normalise_nhs_number
+
+
+def search_patients(patients: QuerySet[Patient], query: str) -> QuerySet[Patient]:
+    query = (query or "").strip()
+    if not query:
+        return patients
+    digits = query.replace(" ", "").replace("-", "")
+    match = (
+        Q(hospital_number__iexact=query) | Q(given_name__icontains=query) | Q(family_name__icontains=query)
+    )
+    if digits.isdigit():
+        match |= Q(nhs_number__startswith=digits)
+    parts = query.split()
+    if len(parts) == 2:
+        match |= Q(given_name__icontains=parts[0], family_name__icontains=parts[1])
+    return patients.filter(match)
+
+
+def caseload_list(*, user: AnyUser, query: str = "", status: str = "") -> QuerySet[Patient]:
+    """Children a member of staff routinely looks after: their caseload and care-team children."""
+    patients = access.routinely_visible_patients(user).select_related("named_nurse")
+    if status:
+        patients = patients.filter(status=status)
+    return search_patients(patients, query).order_by("family_name", "given_name")
+
+
+def patient_list(*, user: AnyUser, query: str = "") -> QuerySet[Patient]:
+    return search_patients(access.visible_patients(user), query).select_related("named_nurse")
+
+
+def patient_get(*, user: AnyUser, pk: int) -> Patient:
+    """One child the user may see; 404 otherwise (missing and forbidden look the same)."""
+    return get_object_or_404(access.visible_patients(user).select_related("named_nurse"), pk=pk)
+
+
+def patient_get_with_team(*, user: AnyUser, pk: int) -> Patient:
+    """A child with guardians and current care team loaded in two more queries."""
+    patients = (
+        access.visible_patients(user)
+        .select_related("named_nurse")
+        .prefetch_related(
+            Prefetch("guardians", queryset=Guardian.objects.select_related("user")),
+            Prefetch(
+                "care_team",
+                queryset=CareTeamMember.objects.select_related("user", "user__staff_profile"),
+            ),
+        )
+    )
+    return get_object_or_404(patients, pk=pk)
+
+
+def guardians_of(*, patient: Patient) -> QuerySet[Guardian]:
+    return Guardian.objects.filter(patient=patient).select_related("user")
+
+
+def care_team_of(*, patient: Patient, current_only: bool = False) -> QuerySet[CareTeamMember]:
+    members = CareTeamMember.objects.filter(patient=patient).select_related("user", "user__staff_profile")
+    if current_only:
+        members = members.filter(access.current_care_team())
+    return members
+
+
+def patient_find_for_break_glass(*, identifier: str) -> Patient | None:
+    """Find a child by exact hospital or NHS number, outside normal scope, for break-glass only."""
+    identifier = (identifier or "").strip()
+    if not identifier:
+        return None
+    try:
+        nhs = normalise_nhs_number(identifier)
+    except Exception:
+        nhs = None
+    match = Q(hospital_number__iexact=identifier)
+    if nhs:
+        match |= Q(nhs_number=nhs)
+    return Patient.objects.filter(match).first()
+
+
+def nurse_specialists() -> QuerySet[User]:
+    return User.objects.filter(
+        is_active=True, kind=User.Kind.STAFF, staff_profile__role=access.Role.NURSE_SPECIALIST
+    ).order_by("full_name")
+
+
+def staff_members() -> QuerySet[User]:
+    return User.objects.filter(
+        is_active=True, kind=User.Kind.STAFF, staff_profile__isnull=False
+    ).select_related("staff_profile")

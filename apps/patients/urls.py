@@ -1,0 +1,24 @@
+from django.urls import path
+
+from . import views
+
+app_name = "patients"
+
+urlpatterns = [
+    path("caseload/", views.caseload, name="caseload"),
+    path("patients/new/", views.patient_register, name="register"),
+    path("patients/<int:pk>/", views.patient_detail, name="detail"),
+    path("patients/<int:pk>/edit/", views.patient_edit, name="edit"),
+    path("patients/<int:pk>/guardians/add/", views.guardian_add, name="guardian_add"),
+    path(
+        "patients/<int:pk>/guardians/<int:guardian_pk>/deactivate/",
+        views.guardian_deactivate,
+        name="guardian_deactivate",
+    ),
+    path("patients/<int:pk>/care-team/add/", views.care_team_add, name="care_team_add"),
+    path(
+        "patients/<int:pk>/care-team/<int:member_pk>/end/",
+        views.care_team_end,
+        name="care_team_end",
+    ),
+]

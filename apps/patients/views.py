@@ -1,0 +1,153 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from apps.accounts.decorators import staff_required
+from apps.accounts.types import AuthedRequest
+from apps.audit.services import access_record
+from carecoord.errors import form_add_service_errors
+
+from . import access, selectors, services
+from .forms import CareTeamMemberForm, GuardianForm, PatientForm
+from .models import Patient
+
+
+@staff_required
+def caseload(request: AuthedRequest) -> HttpResponse:
+    query = request.GET.get("q", "")
+    status = request.GET.get("status", "")
+    if status not in Patient.Status.values:
+        status = ""
+    patients = list(selectors.caseload_list(user=request.user, query=query, status=status))
+    access_record(request=request, patients=patients, what="caseload")
+    context = {
+        "patients": patients,
+        "query": query,
+        "status": status,
+        "statuses": Patient.Status.choices,
+        "can_register": access.can_register_patient(request.user),
+    }
+    template = "patients/_caseload_rows.html" if request.htmx else "patients/caseload.html"
+    return render(request, template, context)
+
+
+@staff_required
+def patient_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    patient = selectors.patient_get_with_team(user=request.user, pk=pk)
+    access_record(request=request, patients=patient, what="summary")
+    context = {
+        "patient": patient,
+        "guardians": patient.guardians.all(),
+        "care_team": [m for m in patient.care_team.all() if m.is_current()],
+        "past_care_team": [m for m in patient.care_team.all() if not m.is_current()],
+        "via_break_glass": access.is_break_glass_access(request.user, patient),
+        "can_manage": access.can_manage_care_team(request.user, patient),
+    }
+    return render(request, "patients/patient_detail.html", context)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def patient_register(request: AuthedRequest) -> HttpResponse:
+    if not access.can_register_patient(request.user):
+        messages.error(request, "Your role cannot register children.")
+        return redirect("patients:caseload")
+    form = PatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = services.patient_register(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{patient.full_name} has been registered.")
+            return redirect("patients:detail", pk=patient.pk)
+    return render(request, "patients/patient_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def patient_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    patient = selectors.patient_get(user=request.user, pk=pk)
+    if not access.can_edit_patient(request.user, patient):
+        messages.error(request, "Your role cannot change this child's details.")
+        return redirect("patients:detail", pk=patient.pk)
+    initial = {field: getattr(patient, field) for field in PatientForm.base_fields}
+    initial["nhs_number"] = patient.nhs_number_display
+    form = PatientForm(request.POST or None, initial=initial)
+    if request.method == "GET":
+        access_record(request=request, patients=patient, what="demographics")
+    if request.method == "POST" and form.is_valid():
+        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            services.patient_update(actor=request.user, patient=patient, **changed)
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, "The child's details have been saved.")
+            return redirect("patients:detail", pk=patient.pk)
+    context = {"form": form, "patient": patient}
+    return render(request, "patients/patient_form.html", context, status=400 if form.errors else 200)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def guardian_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    patient = selectors.patient_get(user=request.user, pk=pk)
+    form = GuardianForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.guardian_link(actor=request.user, patient=patient, **form.cleaned_data)
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, "The guardian has been added.")
+            return redirect("patients:detail", pk=patient.pk)
+    context = {"form": form, "patient": patient, "title": "Add a guardian"}
+    return render(request, "patients/member_form.html", context, status=400 if form.errors else 200)
+
+
+@staff_required
+@require_POST
+def guardian_deactivate(request: AuthedRequest, pk: int, guardian_pk: int) -> HttpResponse:
+    patient = selectors.patient_get(user=request.user, pk=pk)
+    guardian = get_object_or_404(selectors.guardians_of(patient=patient), pk=guardian_pk)
+    try:
+        services.guardian_deactivate(actor=request.user, guardian=guardian)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{guardian.user.full_name} no longer has access to this child's record.")
+    return redirect("patients:detail", pk=patient.pk)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def care_team_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    patient = selectors.patient_get(user=request.user, pk=pk)
+    form = CareTeamMemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.care_team_member_add(actor=request.user, patient=patient, **form.cleaned_data)
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, "The care team has been updated.")
+            return redirect("patients:detail", pk=patient.pk)
+    context = {"form": form, "patient": patient, "title": "Add to the care team"}
+    return render(request, "patients/member_form.html", context, status=400 if form.errors else 200)
+
+
+@staff_required
+@require_POST
+def care_team_end(request: AuthedRequest, pk: int, member_pk: int) -> HttpResponse:
+    patient = selectors.patient_get(user=request.user, pk=pk)
+    member = get_object_or_404(selectors.care_team_of(patient=patient), pk=member_pk)
+    try:
+        services.care_team_member_end(actor=request.user, member=member)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{member.user.full_name} has left the care team.")
+    return redirect("patients:detail", pk=patient.pk)

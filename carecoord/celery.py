@@ -1,0 +1,10 @@
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carecoord.settings")
+
+app = Celery("carecoord")
+# Every CELERY_* setting in carecoord/settings.py configures the app (beat schedule included).
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
