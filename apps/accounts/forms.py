@@ -16,6 +16,10 @@ class _KindLoginForm(AuthenticationForm):
         self.fields["username"].label = "Email address"
         self.fields["username"].widget = forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
 
+    def clean_username(self) -> str:
+        # Emails are stored lower-case; people type them any way.
+        return self.cleaned_data["username"].strip().lower()
+
     def confirm_login_allowed(self, user: User) -> None:  # type: ignore[override]
         super().confirm_login_allowed(user)
         if user.kind != self.kind:

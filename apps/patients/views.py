@@ -96,6 +96,8 @@ def patient_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 def guardian_add(request: AuthedRequest, pk: int) -> HttpResponse:
     patient = selectors.patient_get(user=request.user, pk=pk)
     form = GuardianForm(request.POST or None)
+    if request.method == "GET":
+        access_record(request=request, patients=patient, what="guardians")
     if request.method == "POST" and form.is_valid():
         try:
             services.guardian_link(actor=request.user, patient=patient, **form.cleaned_data)
@@ -127,6 +129,8 @@ def guardian_deactivate(request: AuthedRequest, pk: int, guardian_pk: int) -> Ht
 def care_team_add(request: AuthedRequest, pk: int) -> HttpResponse:
     patient = selectors.patient_get(user=request.user, pk=pk)
     form = CareTeamMemberForm(request.POST or None)
+    if request.method == "GET":
+        access_record(request=request, patients=patient, what="care team")
     if request.method == "POST" and form.is_valid():
         try:
             services.care_team_member_add(actor=request.user, patient=patient, **form.cleaned_data)

@@ -1,0 +1,65 @@
+"""Smoke journeys through a real browser: the staff login, the caseload and a child's page."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from apps.accounts.models import StaffProfile
+from tests.factories import (
+    CareTeamMemberFactory,
+    FamilyFactory,
+    GuardianFactory,
+    PatientFactory,
+    StaffFactory,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+
+
+def test_nurse_logs_in_and_opens_a_child_from_her_caseload(page: Page, login, screenshot, live_server):
+    nurse = StaffFactory(full_name="Nina Nurse", role=StaffProfile.Role.NURSE_SPECIALIST)
+    maya = PatientFactory(given_name="Maya", family_name="Patel", named_nurse=nurse)
+    CareTeamMemberFactory(patient=maya, user=nurse)
+    PatientFactory(given_name="Oscar", family_name="Outsider")  # someone else's child
+
+    login(page, nurse)
+
+    expect(page).to_have_url(f"{live_server.url}/caseload/")
+    expect(page.get_by_role("heading", name="Your caseload", level=1)).to_be_visible()
+    link = page.get_by_role("link", name="PATEL, Maya", exact=True)
+    row = page.get_by_role("row").filter(has=link)
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(maya.hospital_number)
+    expect(row).to_contain_text("Nina Nurse")
+    expect(page.get_by_role("link", name=re.compile("OUTSIDER"))).to_have_count(0)
+    screenshot("caseload")
+
+    link.click()
+
+    expect(page).to_have_url(f"{live_server.url}/patients/{maya.pk}/")
+    expect(page.get_by_role("heading", name="PATEL, Maya", level=1)).to_be_visible()
+    care_team = page.get_by_role("region", name="Care team")
+    expect(care_team.get_by_role("heading", name="Care team", level=2)).to_be_visible()
+    expect(care_team.get_by_role("row").filter(has_text="Nina Nurse")).to_have_count(1)
+    screenshot("patient")
+
+
+def test_family_on_the_staff_login_is_pointed_to_the_family_login(
+    page: Page, login, screenshot, live_server
+):
+    parent = FamilyFactory(full_name="Anne Family")
+    GuardianFactory(user=parent)
+
+    login(page, parent)
+
+    expect(page).to_have_url(f"{live_server.url}/login/")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "This is the staff login. Families please use the family login page."
+    )
+    expect(page.get_by_role("link", name="Use the family log in")).to_be_visible()
+    screenshot("rejected")
+
+    # Not logged in: a staff page still sends the browser back to the staff login.
+    page.goto("/caseload/")
+    expect(page).to_have_url(re.compile(r"/login/\?next=/caseload/$"))

@@ -1,0 +1,149 @@
+"""Every patient, guardian and care-team route, HTML and API, for the five standing subjects.
+
+Out of scope is always 404 and changes nothing; every in-scope read writes an AccessEvent.
+In scope but without the role to write (a family changing the care team) is 403.
+"""
+
+import pytest
+
+from apps.audit.models import AccessEvent
+from apps.patients.models import CareTeamMember, Guardian
+
+SUBJECTS = ["family_a", "family_b", "nurse_a", "nurse_other", "nurse_glass"]
+
+# Which subjects may read child A on each surface.
+IN_SCOPE = {
+    "staff": {"nurse_a", "nurse_glass"},
+    "portal": {"family_a"},
+    "api": {"family_a", "nurse_a", "nurse_glass"},
+}
+
+READ_ROUTES = [
+    ("staff", "/patients/{a}/"),
+    ("staff", "/patients/{a}/edit/"),
+    ("staff", "/patients/{a}/access-log/"),
+    ("staff", "/patients/{a}/guardians/add/"),
+    ("staff", "/patients/{a}/care-team/add/"),
+    ("portal", "/portal/children/{a}/"),
+    ("api", "/api/v1/patients/{a}/"),
+    ("api", "/api/v1/patients/{a}/guardians/"),
+    ("api", "/api/v1/patients/{a}/guardians/{g}/"),
+    ("api", "/api/v1/patients/{a}/care-team/"),
+    ("api", "/api/v1/patients/{a}/care-team/{m}/"),
+]
+
+
+def _url(template, cast):
+    return template.format(a=cast.child_a.pk, g=cast.guardian_a.pk, m=cast.member_a.pk)
+
+
+@pytest.mark.parametrize("subject", SUBJECTS)
+@pytest.mark.parametrize(("surface", "template"), READ_ROUTES)
+def test_read_routes_are_scoped_and_audited(cast, client, subject, surface, template):
+    user = getattr(cast, subject)
+    client.force_login(user)
+    before = AccessEvent.objects.filter(user=user, patient=cast.child_a).count()
+
+    response = client.get(_url(template, cast))
+
+    after = AccessEvent.objects.filter(user=user, patient=cast.child_a).count()
+    if subject in IN_SCOPE[surface]:
+        assert response.status_code == 200
+        assert after == before + 1
+        event = AccessEvent.objects.filter(user=user, patient=cast.child_a).first()
+        assert event.request_id == response["X-Request-ID"]
+        assert event.via_break_glass == (subject == "nurse_glass")
+        assert event.channel == ("api" if surface == "api" else "page")
+    else:
+        assert response.status_code == 404
+        assert after == before
+
+
+WRITE_ROUTES = [
+    # surface, method, url, payload, "changed?" probe
+    ("staff", "post", "/patients/{a}/guardians/{g}/deactivate/", {}, "guardian_inactive"),
+    ("staff", "post", "/patients/{a}/care-team/{m}/end/", {}, "member_ended"),
+    ("staff", "post", "/patients/{a}/guardians/add/", {
+        "full_name": "New Person", "email": "new.person@example.org", "relationship": "father",
+        "has_parental_responsibility": "on"}, "guardian_added"),
+    ("api", "post", "/api/v1/patients/{a}/guardians/{g}/deactivate/", {}, "guardian_inactive"),
+    ("api", "post", "/api/v1/patients/{a}/care-team/{m}/end/", {}, "member_ended"),
+    ("api", "post", "/api/v1/patients/{a}/guardians/", {
+        "full_name": "New Person", "email": "new.person@example.org", "relationship": "father"}, "guardian_added"),
+    ("api", "patch", "/api/v1/patients/{a}/", {"school": "Changed School"}, "school_changed"),
+]
+
+
+def _changed(probe, cast):
+    if probe == "guardian_inactive":
+        return not Guardian.objects.get(pk=cast.guardian_a.pk).is_active
+    if probe == "member_ended":
+        return CareTeamMember.objects.get(pk=cast.member_a.pk).end_date is not None
+    if probe == "guardian_added":
+        return Guardian.objects.filter(patient=cast.child_a, user__email="new.person@example.org").exists()
+    if probe == "school_changed":
+        cast.child_a.refresh_from_db()
+        return cast.child_a.school == "Changed School"
+    raise AssertionError(probe)
+
+
+@pytest.mark.parametrize("subject", SUBJECTS)
+@pytest.mark.parametrize(("surface", "method", "template", "payload", "probe"), WRITE_ROUTES)
+def test_write_routes_are_scoped(cast, client, subject, surface, method, template, payload, probe):
+    client.force_login(getattr(cast, subject))
+    url = _url(template, cast)
+    if surface == "api":
+        response = getattr(client, method)(url, payload, content_type="application/json")
+    else:
+        response = getattr(client, method)(url, payload)
+
+    if subject not in IN_SCOPE[surface]:
+        assert response.status_code == 404
+        assert not _changed(probe, cast)
+    elif subject.startswith("family"):
+        assert response.status_code == 403
+        assert response.json()["error"]["code"] == "permission_denied"
+        assert not _changed(probe, cast)
+    else:
+        assert response.status_code in (200, 201, 302)
+        assert _changed(probe, cast)
+
+
+@pytest.mark.parametrize("subject", SUBJECTS)
+def test_patient_list_shows_only_visible_children(cast, api_for, subject):
+    response = api_for(getattr(cast, subject)).get("/api/v1/patients/")
+    assert response.status_code == 200
+    ids = {row["id"] for row in response.json()["results"]}
+    expected = {
+        "family_a": {cast.child_a.pk},
+        "family_b": {cast.child_b.pk},
+        "nurse_a": {cast.child_a.pk},
+        "nurse_other": set(),
+        "nurse_glass": {cast.child_a.pk},
+    }[subject]
+    assert ids == expected
+    assert AccessEvent.objects.filter(user=getattr(cast, subject), what="patient list").count() == len(expected)
+
+
+def test_nurse_cannot_reach_another_childs_record(cast, client_for):
+    client = client_for(cast.nurse_a)
+    assert client.get(f"/patients/{cast.child_b.pk}/").status_code == 404
+    assert client.get(f"/api/v1/patients/{cast.child_b.pk}/guardians/").status_code == 404
+    assert client.get(f"/api/v1/patients/{cast.child_a.pk}/guardians/{cast.guardian_b.pk}/").status_code == 404
+
+
+def test_missing_and_forbidden_look_the_same(cast, api_for):
+    client = api_for(cast.family_b)
+    forbidden = client.get(f"/api/v1/patients/{cast.child_a.pk}/")
+    missing = client.get("/api/v1/patients/999999/")
+    assert forbidden.status_code == missing.status_code == 404
+    assert forbidden.json() == missing.json()
+
+
+def test_anonymous_users_are_sent_to_log_in(cast, client, api):
+    response = client.get(f"/patients/{cast.child_a.pk}/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+    response = client.get(f"/portal/children/{cast.child_a.pk}/")
+    assert response["Location"].startswith("/portal/login/")
+    assert api.get(f"/api/v1/patients/{cast.child_a.pk}/").status_code in (401, 403)
