@@ -74,9 +74,14 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
 
 
 def form_add_service_errors(form: Any, exc: DjangoValidationError) -> None:
-    """Show a service's ValidationError next to the matching form fields (others at the top)."""
+    """Show a service's ValidationError next to the matching form fields (others at the top).
+
+    A form whose field names differ from the service's can define ``field_for_service_error``.
+    """
+    translate = getattr(form, "field_for_service_error", lambda name: name)
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+            name = translate(field)
+            form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)

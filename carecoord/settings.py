@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "apps.audit",
     "apps.notifications",
     "apps.ops",
+    "apps.pathways",
     "apps.portal",
 ]
 
@@ -234,6 +235,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {"task": "apps.ops.tasks.beat_heartbeat", "schedule": 15.0},
     "outbox-sweep": {"task": "apps.notifications.tasks.sweep_outbox", "schedule": 60.0},
+    "unacknowledged-results": {
+        "task": "apps.pathways.tasks.flag_unacknowledged_results",
+        "schedule": 60.0 * 15,
+    },
 }
 
 # Domain settings
@@ -243,3 +248,4 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 HEALTHZ_BEAT_MAX_AGE_SECONDS = env.int("HEALTHZ_BEAT_MAX_AGE_SECONDS", default=120)
 DEMO_PASSWORD = env.str("CARECOORD_DEMO_PASSWORD", default="carecoord-demo-only")
 REQUIRE_SERVICES = env.bool("CARECOORD_REQUIRE_SERVICES", default=False)
+RESULT_ACKNOWLEDGE_DAYS = env.int("RESULT_ACKNOWLEDGE_DAYS", default=7)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("apps.accounts.urls")),
     path("", include("apps.patients.urls")),
     path("", include("apps.audit.urls")),
+    path("", include("apps.pathways.urls")),
     path("", include("apps.notifications.urls")),
     path("portal/", include("apps.portal.urls")),
     path(

@@ -63,13 +63,27 @@ WRITE_ROUTES = [
     # surface, method, url, payload, "changed?" probe
     ("staff", "post", "/patients/{a}/guardians/{g}/deactivate/", {}, "guardian_inactive"),
     ("staff", "post", "/patients/{a}/care-team/{m}/end/", {}, "member_ended"),
-    ("staff", "post", "/patients/{a}/guardians/add/", {
-        "full_name": "New Person", "email": "new.person@example.org", "relationship": "father",
-        "has_parental_responsibility": "on"}, "guardian_added"),
+    (
+        "staff",
+        "post",
+        "/patients/{a}/guardians/add/",
+        {
+            "full_name": "New Person",
+            "email": "new.person@example.org",
+            "relationship": "father",
+            "has_parental_responsibility": "on",
+        },
+        "guardian_added",
+    ),
     ("api", "post", "/api/v1/patients/{a}/guardians/{g}/deactivate/", {}, "guardian_inactive"),
     ("api", "post", "/api/v1/patients/{a}/care-team/{m}/end/", {}, "member_ended"),
-    ("api", "post", "/api/v1/patients/{a}/guardians/", {
-        "full_name": "New Person", "email": "new.person@example.org", "relationship": "father"}, "guardian_added"),
+    (
+        "api",
+        "post",
+        "/api/v1/patients/{a}/guardians/",
+        {"full_name": "New Person", "email": "new.person@example.org", "relationship": "father"},
+        "guardian_added",
+    ),
     ("api", "patch", "/api/v1/patients/{a}/", {"school": "Changed School"}, "school_changed"),
 ]
 
@@ -122,14 +136,18 @@ def test_patient_list_shows_only_visible_children(cast, api_for, subject):
         "nurse_glass": {cast.child_a.pk},
     }[subject]
     assert ids == expected
-    assert AccessEvent.objects.filter(user=getattr(cast, subject), what="patient list").count() == len(expected)
+    assert AccessEvent.objects.filter(user=getattr(cast, subject), what="patient list").count() == len(
+        expected
+    )
 
 
 def test_nurse_cannot_reach_another_childs_record(cast, client_for):
     client = client_for(cast.nurse_a)
     assert client.get(f"/patients/{cast.child_b.pk}/").status_code == 404
     assert client.get(f"/api/v1/patients/{cast.child_b.pk}/guardians/").status_code == 404
-    assert client.get(f"/api/v1/patients/{cast.child_a.pk}/guardians/{cast.guardian_b.pk}/").status_code == 404
+    assert (
+        client.get(f"/api/v1/patients/{cast.child_a.pk}/guardians/{cast.guardian_b.pk}/").status_code == 404
+    )
 
 
 def test_missing_and_forbidden_look_the_same(cast, api_for):

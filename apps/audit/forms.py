@@ -1,8 +1,6 @@
 from django import forms
 
-
-class DateInput(forms.DateInput):
-    input_type = "date"
+from carecoord.forms import DateInput
 
 
 class AccessLogFilterForm(forms.Form):

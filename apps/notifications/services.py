@@ -119,7 +119,11 @@ def outbox_sweep(*, older_than: datetime.timedelta | None = None) -> list[int]:
     ids = list(Delivery.objects.filter(stale).order_by("pk").values_list("pk", flat=True)[:500])
     if not ids:
         return []
-    Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING).update(status=Delivery.Status.PENDING)
+    # Re-check staleness: a row picked as stale-pending above may have been claimed by a worker
+    # since, and resetting that fresh claim to pending would let a second worker send it again.
+    Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING, claimed_at__lte=cutoff).update(
+        status=Delivery.Status.PENDING
+    )
     Delivery.objects.filter(pk__in=ids).update(queued_at=timezone.now())
     for delivery_id in ids:
         _enqueue_delivery(delivery_id)

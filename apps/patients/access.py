@@ -109,3 +109,58 @@ def can_break_glass(user: AnyUser) -> bool:
 
 def can_review_break_glass(user: AnyUser) -> bool:
     return staff_role(user) == Role.CLINIC_ADMIN
+
+
+# The clinical record (pathways) is for staff only: families see their child through the portal.
+
+
+def clinical_record_patients(user: AnyUser) -> QuerySet[Patient]:
+    """Children whose clinical record this user may read: visible_patients for staff, none for families."""
+    if staff_role(user) is None:
+        return Patient.objects.none()
+    return visible_patients(user)
+
+
+_PRESCRIBERS = frozenset({Role.CONSULTANT})
+_CLINICIANS = frozenset(
+    {
+        Role.NURSE_SPECIALIST,
+        Role.CONSULTANT,
+        Role.SURGEON,
+        Role.PSYCHOLOGIST,
+        Role.NEUROPSYCHOLOGIST,
+        Role.THERAPIST,
+    }
+)
+
+
+def can_record_diagnosis(user: AnyUser) -> bool:
+    return staff_role(user) in _PRESCRIBERS
+
+
+def can_record_score(user: AnyUser) -> bool:
+    return staff_role(user) in {Role.CONSULTANT, Role.NURSE_SPECIALIST}
+
+
+def can_manage_treatment(user: AnyUser) -> bool:
+    return staff_role(user) in _PRESCRIBERS
+
+
+def can_record_relapse(user: AnyUser) -> bool:
+    return staff_role(user) in {Role.CONSULTANT, Role.NURSE_SPECIALIST}
+
+
+def can_manage_investigations(user: AnyUser) -> bool:
+    return staff_role(user) in {Role.CONSULTANT, Role.NURSE_SPECIALIST, Role.SURGEON}
+
+
+def can_manage_tumour(user: AnyUser) -> bool:
+    return staff_role(user) in {Role.CONSULTANT, Role.SURGEON}
+
+
+def can_change_track(user: AnyUser) -> bool:
+    return staff_role(user) in _CLINICIANS
+
+
+def can_manage_scales(user: AnyUser) -> bool:
+    return staff_role(user) == Role.CLINIC_ADMIN

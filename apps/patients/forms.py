@@ -1,13 +1,10 @@
 from django import forms
 
 from apps.accounts.models import StaffProfile, User
+from carecoord.forms import DateInput
 
 from .models import Guardian, Patient
 from .selectors import nurse_specialists, staff_members
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class PatientForm(forms.Form):

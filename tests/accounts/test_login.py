@@ -76,7 +76,8 @@ def test_password_reset_email_goes_through_the_outbox_and_the_link_works(client,
     form_page = client.get(link, follow=True)
     assert form_page.context["validlink"]
     done = client.post(
-        form_page.redirect_chain[-1][0], {"new_password1": "a-Long-new-pass-42", "new_password2": "a-Long-new-pass-42"}
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "a-Long-new-pass-42", "new_password2": "a-Long-new-pass-42"},
     )
     assert done["Location"] == "/password-reset/done/"
     parent.refresh_from_db()

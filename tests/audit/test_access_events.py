@@ -38,7 +38,9 @@ def test_access_log_page_filters_by_date(cast, client_for):
         client_for(cast.nurse_glass).get(f"/patients/{cast.child_a.pk}/")
     client = client_for(cast.nurse_a)
     today = timezone.localdate()
-    response = client.get(f"/patients/{cast.child_a.pk}/access-log/", {"date_from": "2026-02-28", "date_to": "2026-03-02"})
+    response = client.get(
+        f"/patients/{cast.child_a.pk}/access-log/", {"date_from": "2026-02-28", "date_to": "2026-03-02"}
+    )
     events = list(response.context["page"].object_list)
     assert [(e.user, e.via_break_glass) for e in events] == [(cast.nurse_glass, True)]
     response = client.get(f"/patients/{cast.child_a.pk}/access-log/", {"date_from": today.isoformat()})

@@ -29,14 +29,18 @@ def test_it_opens_a_record_for_a_limited_time_with_a_reason(client, outsider, se
     assert page.status_code == 200 and page.context["via_break_glass"]
     assert AccessEvent.objects.get(user=outsider, patient=patient).via_break_glass
 
-    with time_machine.travel(timezone.now() + datetime.timedelta(hours=settings.BREAK_GLASS_HOURS, minutes=1)):
+    with time_machine.travel(
+        timezone.now() + datetime.timedelta(hours=settings.BREAK_GLASS_HOURS, minutes=1)
+    ):
         assert client.get(f"/patients/{patient.pk}/").status_code == 404
 
 
 def test_it_finds_the_child_by_nhs_number_with_spaces(client, outsider):
     patient = PatientFactory(nhs_number="9434765919")
     client.force_login(outsider)
-    response = client.post("/break-glass/", {"identifier": "943 476 5919", "reason": "Urgent phone advice call"})
+    response = client.post(
+        "/break-glass/", {"identifier": "943 476 5919", "reason": "Urgent phone advice call"}
+    )
     assert response["Location"] == f"/patients/{patient.pk}/"
 
 
@@ -63,12 +67,16 @@ def test_families_cannot_break_glass(client, db):
     client.force_login(FamilyFactory())
     assert client.get("/break-glass/").status_code == 404
     with pytest.raises(ValidationError):
-        services.break_glass_open(actor=FamilyFactory(), patient=PatientFactory(), reason="I want to look please")
+        services.break_glass_open(
+            actor=FamilyFactory(), patient=PatientFactory(), reason="I want to look please"
+        )
 
 
 def test_admin_reviews_grants_but_not_their_own(client, outsider):
     admin = StaffFactory(role=StaffProfile.Role.CLINIC_ADMIN)
-    grant = services.break_glass_open(actor=outsider, patient=PatientFactory(), reason="Covering on-call tonight")
+    grant = services.break_glass_open(
+        actor=outsider, patient=PatientFactory(), reason="Covering on-call tonight"
+    )
     own = services.break_glass_open(actor=admin, patient=PatientFactory(), reason="Checking a complaint file")
 
     client.force_login(admin)

@@ -22,13 +22,6 @@ from apps.accounts.models import User
 from tests.conftest import require_service
 from tests.factories import PASSWORD
 
-# Playwright's sync API keeps an asyncio event loop marked as running in this thread from
-# start() to stop(), not only during a call. Django then refuses every ORM call (factories in
-# the test, and any other test this worker runs while the session browser is alive) with
-# SynchronousOnlyOperation. Nothing here is async code, so the guard is switched off for the
-# process; it has to be process-wide because the browser lives for the whole session.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 # Headless Chromium running as root in a container, with nothing phoning home.
 CHROMIUM_ARGS = [
     "--headless",
@@ -70,9 +63,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
 
 @pytest.fixture(scope="session")
 def playwright() -> Iterator[Playwright]:
-    pw = sync_playwright().start()
-    yield pw
-    pw.stop()
+    # Playwright's sync API keeps an asyncio event loop marked as running in this thread from
+    # start() to stop(), not only during a call. Django then refuses every ORM call (the factories
+    # in a journey, and any other test this process runs while the browser is alive) with
+    # SynchronousOnlyOperation. Nothing here is async code, so the guard is off for exactly as
+    # long as Playwright runs. Subprocesses started meanwhile inherit the variable: a test that
+    # runs `manage.py check --deploy` must drop it (async.E001).
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        pw = sync_playwright().start()
+        yield pw
+        pw.stop()
 
 
 @pytest.fixture(scope="session")

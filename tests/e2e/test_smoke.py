@@ -45,9 +45,7 @@ def test_nurse_logs_in_and_opens_a_child_from_her_caseload(page: Page, login, sc
     screenshot("patient")
 
 
-def test_family_on_the_staff_login_is_pointed_to_the_family_login(
-    page: Page, login, screenshot, live_server
-):
+def test_family_on_the_staff_login_is_pointed_to_the_family_login(page: Page, login, screenshot, live_server):
     parent = FamilyFactory(full_name="Anne Family")
     GuardianFactory(user=parent)
 

@@ -24,7 +24,9 @@ def test_notification_and_email_are_written_together(nurse):
     assert "http://localhost:8000/caseload/" in delivery.body
 
 
-def test_a_rolled_back_transaction_leaves_no_notification_and_no_email(nurse, django_capture_on_commit_callbacks):
+def test_a_rolled_back_transaction_leaves_no_notification_and_no_email(
+    nurse, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks() as callbacks, pytest.raises(RuntimeError), transaction.atomic():
         services.notification_create(recipient=nurse, kind="test", title="Never happened")
         raise RuntimeError("the surrounding change failed")

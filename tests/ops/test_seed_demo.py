@@ -10,7 +10,12 @@ def test_seed_demo_is_idempotent_and_covers_every_role(capsys):
     call_command("seed_demo")
     counts = (User.objects.count(), Patient.objects.count(), Guardian.objects.count(), Team.objects.count())
     call_command("seed_demo")
-    assert (User.objects.count(), Patient.objects.count(), Guardian.objects.count(), Team.objects.count()) == counts
+    assert (
+        User.objects.count(),
+        Patient.objects.count(),
+        Guardian.objects.count(),
+        Team.objects.count(),
+    ) == counts
     assert set(StaffProfile.objects.values_list("role", flat=True)) == set(StaffProfile.Role.values)
     assert Team.objects.count() == 7
     assert Patient.objects.count() >= 30

@@ -11,7 +11,12 @@ def nurse(db):
     return StaffFactory(role=StaffProfile.Role.NURSE_SPECIALIST)
 
 
-BODY = {"hospital_number": "RCH9", "given_name": "Ada", "family_name": "Lovelace", "date_of_birth": "2024-01-02"}
+BODY = {
+    "hospital_number": "RCH9",
+    "given_name": "Ada",
+    "family_name": "Lovelace",
+    "date_of_birth": "2024-01-02",
+}
 
 
 def test_it_creates_a_patient(api_for, nurse):

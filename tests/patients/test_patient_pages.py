@@ -79,7 +79,9 @@ def test_caseload_query_count_does_not_grow(client, nurse, django_assert_max_num
 
 
 @pytest.mark.parametrize("size", [1, 30])
-def test_patient_page_query_count_does_not_grow_with_the_team(client, nurse, django_assert_max_num_queries, size):
+def test_patient_page_query_count_does_not_grow_with_the_team(
+    client, nurse, django_assert_max_num_queries, size
+):
     patient = PatientFactory(named_nurse=nurse)
     for _ in range(size):
         CareTeamMemberFactory(patient=patient)

@@ -95,7 +95,11 @@ def test_update_keeps_history_with_the_actor(nurse):
 def test_guardian_link_creates_a_family_account_without_a_password(nurse):
     patient = PatientFactory()
     guardian = services.guardian_link(
-        actor=nurse, patient=patient, email="Parent@Example.org", full_name="Pat Parent", relationship="mother"
+        actor=nurse,
+        patient=patient,
+        email="Parent@Example.org",
+        full_name="Pat Parent",
+        relationship="mother",
     )
     assert guardian.user.email == "parent@example.org"
     assert guardian.user.kind == "family"

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from apps.accounts import demo as accounts_demo
+from apps.pathways import demo as pathways_demo
 from apps.patients import demo as patients_demo
 
 
@@ -11,6 +12,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
         staff = accounts_demo.seed()
         patients = patients_demo.seed(staff)
+        pathways_demo.seed(staff, patients)
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready: {len(staff)} staff, {len(patients)} children.")
         )

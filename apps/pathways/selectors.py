@@ -1,0 +1,152 @@
+"""Reads of the clinical pathway, scoped to staff through access.clinical_record_patients."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+
+from apps.accounts.types import AnyUser
+from apps.patients import access
+from apps.patients.models import Patient
+
+from .models import (
+    DiagnosticAssessment,
+    DiagnosticCriterion,
+    Investigation,
+    Relapse,
+    ScaleItem,
+    SeverityScale,
+    SeverityScore,
+    Specialty,
+    SpecialtyTrack,
+    TreatmentCourse,
+    Tumour,
+)
+from .services.assessment import criteria_met
+from .services.courses import OPEN_STATUSES
+
+
+def pathway_patient_get(*, user: AnyUser, pk: int) -> Patient:
+    """A child whose clinical record the user may read; 404 for families and anyone out of scope."""
+    return get_object_or_404(access.clinical_record_patients(user).select_related("named_nurse"), pk=pk)
+
+
+def scores_with_totals(patient: Patient) -> QuerySet[SeverityScore]:
+    """Scores oldest first, each with ``total`` and ``max_total`` (sum of item maxima), in one query."""
+    max_total = (
+        ScaleItem.objects.filter(scale=OuterRef("scale"))
+        .values("scale")
+        .annotate(m=Sum("maximum"))
+        .values("m")
+    )
+    return (
+        SeverityScore.objects.filter(patient=patient)
+        .select_related("scale", "assessor")
+        .annotate(
+            total=Coalesce(Sum("values__value"), Value(0)),
+            max_total=Coalesce(Subquery(max_total, output_field=IntegerField()), Value(0)),
+        )
+        .order_by("assessed_on", "id")
+    )
+
+
+def active_scales() -> QuerySet[SeverityScale]:
+    return SeverityScale.objects.filter(is_active=True).prefetch_related("items")
+
+
+@dataclass
+class TrackRow:
+    specialty: str
+    label: str
+    stage: str
+    stage_label: str
+    changed_at: datetime.datetime | None
+
+
+@dataclass
+class PathwaySummary:
+    patient: Patient
+    assessment: DiagnosticAssessment | None
+    criteria: list[DiagnosticCriterion]
+    tumours: list[Tumour]
+    courses: list[TreatmentCourse]
+    relapses: list[Relapse]
+    scores: list[SeverityScore]
+    investigations: list[Investigation]
+    tracks: list[TrackRow]
+    open_items: list[str] = field(default_factory=list)
+
+    @property
+    def criteria_met(self) -> int:
+        return criteria_met(self.criteria)
+
+    @property
+    def current_courses(self) -> list[TreatmentCourse]:
+        return [c for c in self.courses if c.status in OPEN_STATUSES]
+
+    @property
+    def last_score(self) -> SeverityScore | None:
+        return self.scores[-1] if self.scores else None
+
+    @property
+    def tumour(self) -> Tumour | None:
+        return self.tumours[0] if self.tumours else None
+
+
+def pathway_summary(*, patient: Patient) -> PathwaySummary:
+    """Everything the consultant's review page shows, in a fixed number of queries."""
+    assessment = DiagnosticAssessment.objects.filter(patient=patient).first()
+    criteria = list(
+        DiagnosticCriterion.objects.filter(assessment__patient=patient).select_related("recorded_by")
+    )
+    tumours = list(Tumour.objects.filter(patient=patient))
+    courses = list(TreatmentCourse.objects.filter(patient=patient).select_related("prescriber"))
+    relapses = list(Relapse.objects.filter(patient=patient).select_related("response_course"))
+    scores = list(scores_with_totals(patient))
+    investigations = list(
+        Investigation.objects.filter(patient=patient).select_related("requested_by", "acknowledged_by")
+    )
+    existing = {t.specialty: t for t in SpecialtyTrack.objects.filter(patient=patient)}
+    tracks = []
+    for value, label in Specialty.choices:
+        track = existing.get(value)
+        stage = track.stage if track else SpecialtyTrack.Stage.NOT_INVOLVED
+        tracks.append(
+            TrackRow(
+                value,
+                label,
+                stage,
+                SpecialtyTrack.Stage(stage).label,
+                track.stage_changed_at if track else None,
+            )
+        )
+    open_items = []
+    unacknowledged = [
+        i for i in investigations if i.status == Investigation.Status.RESULTED and not i.acknowledged_at
+    ]
+    pending = [
+        i for i in investigations if i.status in (Investigation.Status.REQUESTED, Investigation.Status.BOOKED)
+    ]
+    unresolved = [r for r in relapses if r.resolved_on is None]
+    if unacknowledged:
+        open_items.append(
+            f"{len(unacknowledged)} result{'s' if len(unacknowledged) > 1 else ''} to acknowledge"
+        )
+    if pending:
+        open_items.append(f"{len(pending)} investigation{'s' if len(pending) > 1 else ''} awaited")
+    if unresolved:
+        open_items.append(f"{len(unresolved)} relapse{'s' if len(unresolved) > 1 else ''} not yet resolved")
+    return PathwaySummary(
+        patient=patient,
+        assessment=assessment,
+        criteria=criteria,
+        tumours=tumours,
+        courses=courses,
+        relapses=relapses,
+        scores=scores,
+        investigations=investigations,
+        tracks=tracks,
+        open_items=open_items,
+    )

@@ -1,0 +1,49 @@
+"""Writes to the clinical pathway. Each service checks the actor's role, validates, writes in one
+transaction with history, and the timeline reads the rows it leaves."""
+
+from .assessment import assessment_record_criterion, assessment_update, criteria_met
+from .courses import COURSE_TRANSITIONS, course_create, course_transition
+from .investigations import (
+    INVESTIGATION_TRANSITIONS,
+    investigation_acknowledge,
+    investigation_book,
+    investigation_cancel,
+    investigation_mark_done,
+    investigation_record_result,
+    investigation_request,
+    investigations_flag_unacknowledged,
+)
+from .relapses import relapse_record, relapse_update
+from .scales import ItemSpec, scale_create, scale_is_locked, scale_revise, score_record
+from .tracks import TRACK_TRANSITIONS, track_change_stage, track_move, tracks_ensure
+from .tumours import tumour_record, tumour_update
+
+__all__ = [
+    "COURSE_TRANSITIONS",
+    "INVESTIGATION_TRANSITIONS",
+    "TRACK_TRANSITIONS",
+    "ItemSpec",
+    "assessment_record_criterion",
+    "assessment_update",
+    "course_create",
+    "course_transition",
+    "criteria_met",
+    "investigation_acknowledge",
+    "investigation_book",
+    "investigation_cancel",
+    "investigation_mark_done",
+    "investigation_record_result",
+    "investigation_request",
+    "investigations_flag_unacknowledged",
+    "relapse_record",
+    "relapse_update",
+    "scale_create",
+    "scale_is_locked",
+    "scale_revise",
+    "score_record",
+    "track_change_stage",
+    "track_move",
+    "tracks_ensure",
+    "tumour_record",
+    "tumour_update",
+]

@@ -1,0 +1,110 @@
+"""The diagnostic assessment: the four consensus criteria, OMS status, aetiology and dates."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from apps.accounts.models import User
+from apps.patients import access
+from apps.patients.models import Patient
+
+from ..models import DiagnosticAssessment, DiagnosticCriterion
+from ._common import not_in_future, require
+
+CRITERIA_NEEDED = 3
+
+
+def criteria_met(criteria: list[DiagnosticCriterion]) -> int:
+    """How many of the four criteria are recorded as present."""
+    return sum(1 for c in criteria if c.present)
+
+
+def _assessment_for(patient: Patient) -> DiagnosticAssessment:
+    assessment, _ = DiagnosticAssessment.objects.select_for_update().get_or_create(patient=patient)
+    return assessment
+
+
+def assessment_record_criterion(
+    *,
+    actor: User,
+    patient: Patient,
+    criterion: str,
+    present: bool,
+    observed_on: datetime.date,
+    note: str = "",
+) -> DiagnosticCriterion:
+    """Record (or re-record) one criterion as present or absent, with the date and who observed it."""
+    require(access.can_record_diagnosis(actor), "Only a consultant can record diagnostic criteria.")
+    if criterion not in DiagnosticCriterion.Criterion.values:
+        raise ValidationError({"criterion": "Choose one of the four criteria."})
+    not_in_future(observed_on, "observed_on", "date observed")
+    with transaction.atomic(durable=True):
+        assessment = _assessment_for(patient)
+        row = DiagnosticCriterion.objects.filter(assessment=assessment, criterion=criterion).first()
+        if row is None:
+            row = DiagnosticCriterion(assessment=assessment, criterion=criterion)
+        row.present, row.observed_on, row.note, row.recorded_by = present, observed_on, note[:300], actor
+        row._history_user = actor  # type: ignore[attr-defined]
+        row.save()
+        if not present and assessment.oms_status == DiagnosticAssessment.OmsStatus.CONFIRMED:
+            met = criteria_met(list(assessment.criteria.all()))
+            if met < CRITERIA_NEEDED:
+                raise ValidationError(
+                    f"OMS is recorded as confirmed; marking this absent would leave {met}/4 criteria. "
+                    "Change the OMS status first."
+                )
+    return row
+
+
+def assessment_update(
+    *,
+    actor: User,
+    patient: Patient,
+    oms_status: str | None = None,
+    aetiology: str | None = None,
+    onset_date: datetime.date | None = None,
+    diagnosis_date: datetime.date | None = None,
+) -> DiagnosticAssessment:
+    """Set the OMS status, aetiology, onset and diagnosis dates. Confirmation needs 3 of 4 criteria."""
+    require(access.can_record_diagnosis(actor), "Only a consultant can change the diagnosis.")
+    errors: dict[str, str] = {}
+    if oms_status is not None and oms_status not in DiagnosticAssessment.OmsStatus.values:
+        errors["oms_status"] = "Choose suspected, confirmed or excluded."
+    if aetiology is not None and aetiology not in DiagnosticAssessment.Aetiology.values:
+        errors["aetiology"] = "Choose an aetiology."
+    if errors:
+        raise ValidationError(errors)
+    not_in_future(onset_date, "onset_date", "onset date")
+    not_in_future(diagnosis_date, "diagnosis_date", "diagnosis date")
+    with transaction.atomic(durable=True):
+        assessment = _assessment_for(patient)
+        changes = {
+            "oms_status": oms_status,
+            "aetiology": aetiology,
+            "onset_date": onset_date,
+            "diagnosis_date": diagnosis_date,
+        }
+        changed = [field for field, value in changes.items() if value is not None]
+        for field in changed:
+            setattr(assessment, field, changes[field])
+        if (
+            assessment.onset_date
+            and assessment.diagnosis_date
+            and assessment.diagnosis_date < assessment.onset_date
+        ):
+            raise ValidationError({"diagnosis_date": "The diagnosis date cannot be before the onset date."})
+        if assessment.oms_status == DiagnosticAssessment.OmsStatus.CONFIRMED:
+            met = criteria_met(list(assessment.criteria.all()))
+            if met < CRITERIA_NEEDED:
+                raise ValidationError(
+                    {
+                        "oms_status": f"Confirming OMS needs at least 3 of 4 criteria present; {met}/4 are recorded."
+                    }
+                )
+            if assessment.diagnosis_date is None:
+                raise ValidationError({"diagnosis_date": "Enter the date of diagnosis when confirming OMS."})
+        assessment.updated_by = actor
+        assessment._history_user = actor  # type: ignore[attr-defined]
+        assessment.save(update_fields=[*changed, "updated_by", "updated_at"])
+    return assessment

@@ -1,0 +1,120 @@
+"""Treatment courses: planned -> active -> weaning -> completed, or stopped with a reason."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.patients import access
+from apps.patients.models import Patient
+
+from ..models import CourseEvent, TreatmentCourse
+from ._common import check_transition, require
+
+Status = TreatmentCourse.Status
+
+COURSE_TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.PLANNED: frozenset({Status.ACTIVE, Status.STOPPED}),
+    Status.ACTIVE: frozenset({Status.WEANING, Status.COMPLETED, Status.STOPPED}),
+    Status.WEANING: frozenset({Status.COMPLETED, Status.STOPPED, Status.ACTIVE}),
+    Status.COMPLETED: frozenset(),
+    Status.STOPPED: frozenset(),
+}
+OPEN_STATUSES = (Status.PLANNED, Status.ACTIVE, Status.WEANING)
+
+
+def course_create(
+    *,
+    actor: User,
+    patient: Patient,
+    agent: str,
+    start_date: datetime.date,
+    planned_end_date: datetime.date | None = None,
+    regimen_notes: str = "",
+    agent_other: str = "",
+    status: str = Status.ACTIVE,
+) -> TreatmentCourse:
+    """Record a course as planned, or as started (active) on ``start_date``."""
+    require(access.can_manage_treatment(actor), "Only a consultant can record treatment courses.")
+    errors = {}
+    if agent not in TreatmentCourse.Agent.values:
+        errors["agent"] = "Choose the treatment."
+    if agent == TreatmentCourse.Agent.OTHER and not agent_other.strip():
+        errors["agent_other"] = "Say what the treatment is."
+    if status not in (Status.PLANNED, Status.ACTIVE):
+        errors["status"] = "A new course is planned or active."
+    if start_date is None:
+        errors["start_date"] = "Enter the start date."
+    elif planned_end_date and planned_end_date < start_date:
+        errors["planned_end_date"] = "The planned end cannot be before the start."
+    elif status == Status.ACTIVE and start_date > timezone.localdate():
+        errors["start_date"] = "An active course cannot start in the future; record it as planned."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic(durable=True):
+        course = TreatmentCourse(
+            patient=patient,
+            agent=agent,
+            agent_other=agent_other.strip()[:100],
+            status=status,
+            start_date=start_date,
+            planned_end_date=planned_end_date,
+            regimen_notes=regimen_notes.strip(),
+            prescriber=actor,
+        )
+        course._history_user = actor  # type: ignore[attr-defined]
+        course.save()
+        CourseEvent.objects.create(
+            course=course, from_status="", to_status=status, on_date=start_date, actor=actor
+        )
+    return course
+
+
+def course_transition(
+    *,
+    actor: User,
+    course: TreatmentCourse,
+    to_status: str,
+    on_date: datetime.date | None = None,
+    reason: str = "",
+    note: str = "",
+) -> TreatmentCourse:
+    """Start, wean, complete or stop a course. Stopping needs a reason."""
+    require(access.can_manage_treatment(actor), "Only a consultant can change treatment courses.")
+    on_date = on_date or timezone.localdate()
+    if to_status == Status.STOPPED and not reason.strip():
+        raise ValidationError({"reason": "Give a reason for stopping the course."})
+    if on_date > timezone.localdate():
+        raise ValidationError({"on_date": "The date cannot be in the future."})
+    with transaction.atomic(durable=True):
+        locked = TreatmentCourse.objects.select_for_update().get(pk=course.pk)
+        check_transition(COURSE_TRANSITIONS, locked.status, to_status, f"This {locked.label} course")
+        if on_date < locked.start_date:
+            raise ValidationError({"on_date": "The date cannot be before the course started."})
+        fields = ["status"]
+        if to_status == Status.WEANING:
+            locked.wean_started_on = on_date
+            fields.append("wean_started_on")
+        if to_status in (Status.COMPLETED, Status.STOPPED):
+            locked.ended_on = on_date
+            fields.append("ended_on")
+        if to_status == Status.ACTIVE and locked.status == Status.PLANNED:
+            locked.start_date = on_date
+            fields.append("start_date")
+        if to_status == Status.STOPPED:
+            locked.stop_reason = reason.strip()[:300]
+            fields.append("stop_reason")
+        CourseEvent.objects.create(
+            course=locked,
+            from_status=locked.status,
+            to_status=to_status,
+            on_date=on_date,
+            actor=actor,
+            note=(note or reason).strip()[:300],
+        )
+        locked.status = to_status
+        locked._history_user = actor  # type: ignore[attr-defined]
+        locked.save(update_fields=fields)
+    return locked

@@ -1,0 +1,73 @@
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from apps.accounts.models import User
+from apps.patients import access
+from apps.patients.models import Patient
+
+from ..models import Tumour
+from ._common import not_in_future, require
+
+_FIELDS = ("site", "inrg_stage", "detected_on", "resected_on", "surgical_outcome", "oncology_status")
+
+
+def _validate(tumour: Tumour) -> None:
+    errors = {}
+    if not tumour.site.strip():
+        errors["site"] = "Enter the tumour site."
+    if tumour.inrg_stage and tumour.inrg_stage not in Tumour.InrgStage.values:
+        errors["inrg_stage"] = "Choose an INRG stage: L1, L2, M or MS."
+    if tumour.oncology_status not in Tumour.OncologyStatus.values:
+        errors["oncology_status"] = "Choose an oncology status."
+    if tumour.resected_on and tumour.detected_on and tumour.resected_on < tumour.detected_on:
+        errors["resected_on"] = "The resection date cannot be before the detection date."
+    if errors:
+        raise ValidationError(errors)
+    not_in_future(tumour.detected_on, "detected_on", "detection date")
+    not_in_future(tumour.resected_on, "resected_on", "resection date")
+
+
+def tumour_record(
+    *,
+    actor: User,
+    patient: Patient,
+    site: str,
+    detected_on: datetime.date,
+    inrg_stage: str = "",
+    resected_on: datetime.date | None = None,
+    surgical_outcome: str = "",
+    oncology_status: str = Tumour.OncologyStatus.STAGING,
+) -> Tumour:
+    require(access.can_manage_tumour(actor), "Only a consultant or surgeon can record a tumour.")
+    tumour = Tumour(
+        patient=patient,
+        site=site.strip(),
+        detected_on=detected_on,
+        inrg_stage=inrg_stage,
+        resected_on=resected_on,
+        surgical_outcome=surgical_outcome.strip(),
+        oncology_status=oncology_status,
+        recorded_by=actor,
+    )
+    _validate(tumour)
+    with transaction.atomic(durable=True):
+        tumour._history_user = actor  # type: ignore[attr-defined]
+        tumour.save()
+    return tumour
+
+
+def tumour_update(*, actor: User, tumour: Tumour, **changes: object) -> Tumour:
+    require(access.can_manage_tumour(actor), "Only a consultant or surgeon can update a tumour record.")
+    unknown = set(changes) - set(_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown tumour fields: {sorted(unknown)}")
+    with transaction.atomic(durable=True):
+        locked = Tumour.objects.select_for_update().get(pk=tumour.pk)
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        _validate(locked)
+        locked._history_user = actor  # type: ignore[attr-defined]
+        locked.save(update_fields=list(changes))
+    return locked

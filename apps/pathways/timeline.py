@@ -1,0 +1,211 @@
+"""A child's pathway as one chronological list.
+
+Each app registers a source: a function that takes the patient and returns TimelineEntry rows
+in one query. Later apps (referrals, scheduling, messaging) add theirs with ``@timeline_source``
+in their own module, so this file does not change as the system grows.
+"""
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from apps.patients.models import Patient
+
+from .models import (
+    CourseEvent,
+    DiagnosticCriterion,
+    Investigation,
+    Relapse,
+    Specialty,
+    TrackEvent,
+    TreatmentCourse,
+    Tumour,
+)
+from .selectors import scores_with_totals
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    kind: str
+    day: datetime.date
+    actor: str
+    summary: str
+    url: str
+    specialty: str
+    at: datetime.datetime | None = None  # for ordering within a day
+
+    @property
+    def sort_key(self) -> tuple[datetime.date, datetime.datetime]:
+        return self.day, self.at or datetime.datetime.combine(
+            self.day, datetime.time.min, tzinfo=datetime.UTC
+        )
+
+
+TimelineSource = Callable[[Patient], Iterable[TimelineEntry]]
+_SOURCES: dict[str, TimelineSource] = {}
+
+
+def timeline_source(name: str) -> Callable[[TimelineSource], TimelineSource]:
+    """Register a source of timeline entries (one query per source, please)."""
+
+    def register(source: TimelineSource) -> TimelineSource:
+        _SOURCES[name] = source
+        return source
+
+    return register
+
+
+def timeline_for(patient: Patient, *, specialty: str = "") -> list[TimelineEntry]:
+    entries = [entry for source in _SOURCES.values() for entry in source(patient)]
+    if specialty:
+        entries = [e for e in entries if e.specialty == specialty]
+    return sorted(entries, key=lambda e: e.sort_key, reverse=True)
+
+
+def _pathway_url(patient: Patient, anchor: str) -> str:
+    return f"/patients/{patient.pk}/pathway/#{anchor}"
+
+
+def _name(user: object) -> str:
+    return getattr(user, "full_name", "") or ""
+
+
+# Course agents that belong to oncology or surgery rather than neurology's immunotherapy.
+_COURSE_SPECIALTY: dict[str, str] = {
+    TreatmentCourse.Agent.CHEMOTHERAPY: Specialty.ONCOLOGY,
+    TreatmentCourse.Agent.RADIOTHERAPY: Specialty.ONCOLOGY,
+    TreatmentCourse.Agent.SURGERY: Specialty.SURGERY,
+}
+_TUMOUR_SEARCH = {
+    Investigation.Kind.CAP_IMAGING,
+    Investigation.Kind.MIBG,
+    Investigation.Kind.URINE_CATECHOLAMINES,
+}
+
+
+@timeline_source("criteria")
+def _criteria(patient: Patient) -> Iterable[TimelineEntry]:
+    rows = DiagnosticCriterion.objects.filter(assessment__patient=patient).select_related("recorded_by")
+    for c in rows:
+        yield TimelineEntry(
+            kind="assessment",
+            day=c.observed_on,
+            at=c.recorded_at,
+            actor=_name(c.recorded_by),
+            summary=f"Criterion {'present' if c.present else 'absent'}: {c.get_criterion_display()}",
+            url=_pathway_url(patient, "assessment"),
+            specialty=Specialty.NEUROLOGY,
+        )
+
+
+@timeline_source("investigations")
+def _investigations(patient: Patient) -> Iterable[TimelineEntry]:
+    for inv in Investigation.objects.filter(patient=patient).select_related(
+        "requested_by", "acknowledged_by"
+    ):
+        specialty = Specialty.ONCOLOGY if inv.kind in _TUMOUR_SEARCH else Specialty.NEUROLOGY
+        url = _pathway_url(patient, f"investigation-{inv.pk}")
+        yield TimelineEntry(
+            "investigation",
+            inv.requested_on,
+            _name(inv.requested_by),
+            f"{inv.label} requested",
+            url,
+            specialty,
+        )
+        if inv.resulted_at:
+            flag = "abnormal" if inv.abnormal else "normal" if inv.abnormal is False else "result"
+            yield TimelineEntry(
+                "investigation",
+                timezone.localdate(inv.resulted_at),
+                _name(inv.acknowledged_by),
+                f"{inv.label} resulted ({flag})",
+                url,
+                specialty,
+                inv.resulted_at,
+            )
+
+
+@timeline_source("tumours")
+def _tumours(patient: Patient) -> Iterable[TimelineEntry]:
+    for t in Tumour.objects.filter(patient=patient).select_related("recorded_by"):
+        stage = f", INRG {t.inrg_stage}" if t.inrg_stage else ""
+        url = _pathway_url(patient, "tumour")
+        yield TimelineEntry(
+            "tumour",
+            t.detected_on,
+            _name(t.recorded_by),
+            f"Tumour found: {t.site}{stage}",
+            url,
+            Specialty.ONCOLOGY,
+        )
+        if t.resected_on:
+            yield TimelineEntry(
+                "tumour", t.resected_on, "", f"Tumour resected ({t.site})", url, Specialty.SURGERY
+            )
+
+
+@timeline_source("scores")
+def _scores(patient: Patient) -> Iterable[TimelineEntry]:
+    for s in scores_with_totals(patient):
+        yield TimelineEntry(
+            "score",
+            s.assessed_on,
+            _name(s.assessor),
+            f"Severity score {s.total}/{s.max_total} ({s.scale.name} v{s.scale.version})",  # type: ignore[attr-defined]
+            _pathway_url(patient, "scores"),
+            Specialty.NEUROLOGY,
+            s.recorded_at,
+        )
+
+
+@timeline_source("courses")
+def _courses(patient: Patient) -> Iterable[TimelineEntry]:
+    events = CourseEvent.objects.filter(course__patient=patient).select_related("course", "actor")
+    verbs = {
+        "planned": "planned",
+        "active": "started",
+        "weaning": "weaning started",
+        "completed": "completed",
+        "stopped": "stopped",
+    }
+    for e in events:
+        note = f": {e.note}" if e.note else ""
+        yield TimelineEntry(
+            "course",
+            e.on_date,
+            _name(e.actor),
+            f"{e.course.label} {verbs[e.to_status]}{note}",
+            _pathway_url(patient, f"course-{e.course_id}"),
+            _COURSE_SPECIALTY.get(e.course.agent, Specialty.NEUROLOGY),
+            e.at,
+        )
+
+
+@timeline_source("relapses")
+def _relapses(patient: Patient) -> Iterable[TimelineEntry]:
+    for r in Relapse.objects.filter(patient=patient).select_related("recorded_by"):
+        url = _pathway_url(patient, f"relapse-{r.pk}")
+        summary = f"Relapse ({r.get_severity_display().lower()}), trigger: {r.get_trigger_display().lower()}"
+        yield TimelineEntry(
+            "relapse", r.onset_date, _name(r.recorded_by), summary, url, Specialty.NEUROLOGY, r.recorded_at
+        )
+        if r.resolved_on:
+            yield TimelineEntry("relapse", r.resolved_on, "", "Relapse resolved", url, Specialty.NEUROLOGY)
+
+
+@timeline_source("tracks")
+def _tracks(patient: Patient) -> Iterable[TimelineEntry]:
+    for e in TrackEvent.objects.filter(track__patient=patient).select_related("track", "actor"):
+        note = f": {e.note}" if e.note else ""
+        yield TimelineEntry(
+            "track",
+            timezone.localdate(e.at),
+            _name(e.actor),
+            f"{e.track.get_specialty_display()} {e.get_from_stage_display().lower()} → {e.get_to_stage_display().lower()}{note}",
+            _pathway_url(patient, "tracks"),
+            e.track.specialty,
+            e.at,
+        )
