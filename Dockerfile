@@ -29,6 +29,7 @@ COPY . .
 RUN DJANGO_ENV=production \
     SECRET_KEY=build-time-only-collectstatic-key-not-used-at-runtime \
     ALLOWED_HOSTS=build.invalid \
+    EMAIL_URL=consolemail:// \
     CARECOORD_VAR_DIR=/tmp/build-var \
     python manage.py collectstatic --noinput \
     && rm -rf /tmp/build-var \

@@ -7,6 +7,7 @@ In scope but without the role to write (a family changing the care team) is 403.
 import pytest
 
 from apps.audit.models import AccessEvent
+from apps.pathways.models import Relapse
 from apps.patients.models import CareTeamMember, Guardian
 
 SUBJECTS = ["family_a", "family_b", "nurse_a", "nurse_other", "nurse_glass"]
@@ -24,6 +25,8 @@ READ_ROUTES = [
     ("staff", "/patients/{a}/access-log/"),
     ("staff", "/patients/{a}/guardians/add/"),
     ("staff", "/patients/{a}/care-team/add/"),
+    ("staff", "/patients/{a}/pathway/"),
+    ("staff", "/patients/{a}/pathway/timeline/"),
     ("portal", "/portal/children/{a}/"),
     ("api", "/api/v1/patients/{a}/"),
     ("api", "/api/v1/patients/{a}/guardians/"),
@@ -85,6 +88,13 @@ WRITE_ROUTES = [
         "guardian_added",
     ),
     ("api", "patch", "/api/v1/patients/{a}/", {"school": "Changed School"}, "school_changed"),
+    (
+        "staff",
+        "post",
+        "/patients/{a}/pathway/relapse/",
+        {"relapse-onset_date": "2026-01-05", "relapse-severity": "mild", "relapse-trigger": "illness"},
+        "relapse_added",
+    ),
 ]
 
 
@@ -95,6 +105,8 @@ def _changed(probe, cast):
         return CareTeamMember.objects.get(pk=cast.member_a.pk).end_date is not None
     if probe == "guardian_added":
         return Guardian.objects.filter(patient=cast.child_a, user__email="new.person@example.org").exists()
+    if probe == "relapse_added":
+        return Relapse.objects.filter(patient=cast.child_a).exists()
     if probe == "school_changed":
         cast.child_a.refresh_from_db()
         return cast.child_a.school == "Changed School"

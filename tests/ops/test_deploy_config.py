@@ -107,6 +107,7 @@ def _production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         DATABASE_URL=f"sqlite:///{tmp_path / 'carecoord.sqlite3'}",
         REDIS_URL="redis://redis.invalid:6379/0",
         CARECOORD_VAR_DIR=str(tmp_path),
+        EMAIL_URL="smtp+tls://mailer:secret@smtp.example.org:587",
     )
     env.update(overrides)
     return env
@@ -226,7 +227,7 @@ def test_production_settings_pass_check_deploy(tmp_path):
     assert "System check identified no issues" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_URL"])
 def test_production_refuses_to_start_without_its_secrets(tmp_path, missing):
     env = _production_env(tmp_path)
     del env[missing]
