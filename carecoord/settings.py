@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "apps.notifications",
     "apps.ops",
     "apps.pathways",
+    "apps.tasks",
+    "apps.referrals",
     "apps.portal",
 ]
 
@@ -251,3 +253,5 @@ HEALTHZ_BEAT_MAX_AGE_SECONDS = env.int("HEALTHZ_BEAT_MAX_AGE_SECONDS", default=1
 DEMO_PASSWORD = env.str("CARECOORD_DEMO_PASSWORD", default="carecoord-demo-only")
 REQUIRE_SERVICES = env.bool("CARECOORD_REQUIRE_SERVICES", default=False)
 RESULT_ACKNOWLEDGE_DAYS = env.int("RESULT_ACKNOWLEDGE_DAYS", default=7)
+WORKING_DAY_START_HOUR = env.int("WORKING_DAY_START_HOUR", default=9)
+WORKING_DAY_END_HOUR = env.int("WORKING_DAY_END_HOUR", default=17)

@@ -6,6 +6,7 @@ a forbidden one look the same. Role predicates (who may do what) live here too.
 """
 
 import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -14,6 +15,10 @@ from apps.accounts.models import StaffProfile, User
 from apps.accounts.types import AnyUser
 
 from .models import CareTeamMember, Guardian, Patient
+
+if TYPE_CHECKING:
+    from apps.referrals.models import Referral
+    from apps.tasks.models import Task
 
 Role = StaffProfile.Role
 
@@ -51,12 +56,24 @@ def _live_break_glass(user: User) -> Exists:
     )
 
 
+def _open_referral_to_my_teams(user: User) -> Exists:
+    from apps.referrals.models import Referral  # referrals depend on patients; import late
+
+    return Exists(
+        Referral.objects.filter(
+            patient=OuterRef("pk"),
+            target_team__members__user=user,
+            status__in=Referral.OPEN_STATUSES,
+        )
+    )
+
+
 def visible_patients(user: AnyUser) -> QuerySet[Patient]:
     """The children this user may see.
 
     - A family user: children with an active guardian link.
-    - Staff: children on their care team or caseload, and children under a live
-      break-glass grant of theirs.
+    - Staff: children on their care team or caseload, children with an open referral to one
+      of their teams, and children under a live break-glass grant of theirs.
     - Anyone else (anonymous, inactive, staff without a profile): none.
     """
     if not isinstance(user, User):
@@ -67,11 +84,22 @@ def visible_patients(user: AnyUser) -> QuerySet[Patient]:
         )
     if staff_role(user) is None:
         return Patient.objects.none()
-    return Patient.objects.filter(Q(named_nurse=user) | _on_care_team(user) | _live_break_glass(user))
+    return Patient.objects.filter(
+        Q(named_nurse=user) | _on_care_team(user) | _open_referral_to_my_teams(user) | _live_break_glass(user)
+    )
 
 
 def routinely_visible_patients(user: AnyUser) -> QuerySet[Patient]:
-    """Staff access without break-glass: the caseload and care-team children."""
+    """Staff access without break-glass: caseload, care-team and referred-to-my-team children."""
+    if not isinstance(user, User) or staff_role(user) is None:
+        return Patient.objects.none()
+    return Patient.objects.filter(
+        Q(named_nurse=user) | _on_care_team(user) | _open_referral_to_my_teams(user)
+    )
+
+
+def caseload_patients(user: AnyUser) -> QuerySet[Patient]:
+    """The children a member of staff looks after: named-nurse caseload and care-team children."""
     if not isinstance(user, User) or staff_role(user) is None:
         return Patient.objects.none()
     return Patient.objects.filter(Q(named_nurse=user) | _on_care_team(user))
@@ -164,3 +192,22 @@ def can_change_track(user: AnyUser) -> bool:
 
 def can_manage_scales(user: AnyUser) -> bool:
     return staff_role(user) == Role.CLINIC_ADMIN
+
+
+def team_ids(user: AnyUser) -> list[int]:
+    """The teams a member of staff belongs to (empty for anyone else)."""
+    if staff_role(user) is None:
+        return []
+    return list(user.staff_profile.teams.values_list("pk", flat=True))  # type: ignore[union-attr]
+
+
+def can_triage(user: AnyUser, referral: "Referral") -> bool:
+    """Only members of the receiving team triage, book and close a referral."""
+    return referral.target_team_id in team_ids(user)
+
+
+def can_work_task(user: AnyUser, task: "Task") -> bool:
+    """The assignee, or any member of the task's team, may work a task."""
+    if staff_role(user) is None:
+        return False
+    return task.assignee_id == user.pk or (task.team_id is not None and task.team_id in team_ids(user))

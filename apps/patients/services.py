@@ -76,18 +76,23 @@ def _save_checked(instance: Any, *, actor: User, update_fields: list[str] | None
         ) from exc
 
 
-def patient_register(*, actor: User, **data: Any) -> Patient:
-    """Register a child. Requires a hospital number; the NHS number is optional."""
+def patient_create(*, actor: User, **data: Any) -> Patient:
+    """Create a child inside the caller's transaction (inbound referrals use this)."""
     if not access.can_register_patient(actor):
         raise ValidationError("Your role cannot register children.")
     unknown = set(data) - set(_PATIENT_FIELDS)
     if unknown:
         raise ValueError(f"Unknown patient fields: {sorted(unknown)}")
-    with transaction.atomic(durable=True):
-        cleaned = _clean_identifiers(data)
-        patient = Patient(**cleaned)
-        _save_checked(patient, actor=actor)
+    cleaned = _clean_identifiers(data)
+    patient = Patient(**cleaned)
+    _save_checked(patient, actor=actor)
     return patient
+
+
+def patient_register(*, actor: User, **data: Any) -> Patient:
+    """Register a child. Requires a hospital number; the NHS number is optional."""
+    with transaction.atomic(durable=True):
+        return patient_create(actor=actor, **data)
 
 
 def patient_update(*, actor: User, patient: Patient, **data: Any) -> Patient:

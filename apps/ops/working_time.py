@@ -1,0 +1,38 @@
+"""Working-day and working-hour arithmetic, in one place (Europe/London; bank holidays as data)."""
+
+import datetime
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.utils import timezone
+
+from .models import BankHoliday
+
+
+def holidays_between(start: datetime.date, end: datetime.date) -> set[datetime.date]:
+    return set(BankHoliday.objects.filter(day__gte=start, day__lte=end).values_list("day", flat=True))
+
+
+def is_working_day(day: datetime.date, holidays: Iterable[datetime.date] = ()) -> bool:
+    return day.weekday() < 5 and day not in set(holidays)
+
+
+def add_working_days(start: datetime.datetime, days: int) -> datetime.datetime:
+    """The moment ``days`` working days after ``start``: the same local time on that working day.
+
+    A start outside a working day counts from the next working day's start of business.
+    """
+    local = timezone.localtime(start)
+    horizon = local.date() + datetime.timedelta(days=days * 2 + 30)
+    holidays = holidays_between(local.date(), horizon)
+    day = local.date()
+    if not is_working_day(day, holidays):
+        while not is_working_day(day, holidays):
+            day += datetime.timedelta(days=1)
+        local = local.replace(hour=settings.WORKING_DAY_START_HOUR, minute=0, second=0, microsecond=0)
+    remaining = days
+    while remaining > 0:
+        day += datetime.timedelta(days=1)
+        if is_working_day(day, holidays):
+            remaining -= 1
+    return timezone.make_aware(datetime.datetime.combine(day, local.time().replace(tzinfo=None)))

@@ -1,0 +1,87 @@
+"""Referral reads. A referral is visible to the receiving team, the referrer, and anyone who can see the child."""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.accounts.types import AnyUser
+from apps.patients import access
+
+from .models import Referral, ServiceLevelTarget
+from .services.service_levels import seen_due_at, triage_due_at
+
+
+def referrals_visible_to(user: AnyUser) -> QuerySet[Referral]:
+    if access.staff_role(user) is None:
+        return Referral.objects.none()
+    return Referral.objects.filter(
+        Q(target_team__in=access.team_ids(user))
+        | Q(source_user=user)
+        | Q(patient__in=access.visible_patients(user))
+    ).select_related("patient", "target_team", "source_team", "source_user", "assignee")
+
+
+def referral_get(*, user: AnyUser, pk: int) -> Referral:
+    return get_object_or_404(referrals_visible_to(user), pk=pk)
+
+
+def team_inbox(*, user: AnyUser, team_id: int | None = None, status: str = "") -> QuerySet[Referral]:
+    """A team's referrals: awaiting triage first, then by urgency and age."""
+    teams = access.team_ids(user)
+    if team_id is not None:
+        teams = [t for t in teams if t == team_id]
+    referrals = Referral.objects.filter(target_team__in=teams).exclude(status=Referral.Status.DRAFT)
+    if status == "open":
+        referrals = referrals.filter(status__in=Referral.OPEN_STATUSES)
+    elif status:
+        referrals = referrals.filter(status=status)
+    return (
+        referrals.select_related("patient", "target_team", "source_team", "source_user", "assignee")
+        .annotate(
+            awaiting=Case(
+                When(status=Referral.Status.SUBMITTED, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+            urgency_rank=Case(
+                When(urgency=Referral.Urgency.EMERGENCY, then=Value(0)),
+                When(urgency=Referral.Urgency.URGENT, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by("awaiting", "urgency_rank", "submitted_at")
+    )
+
+
+def sent_by(*, user: User) -> QuerySet[Referral]:
+    return referrals_visible_to(user).filter(source_user=user).order_by("-created_at")
+
+
+@dataclass(frozen=True)
+class ReferralRow:
+    referral: Referral
+    triage_due: datetime.datetime | None
+    seen_due: datetime.datetime | None
+    overdue: bool
+
+
+def referral_rows(referrals: Iterable[Referral]) -> list[ReferralRow]:
+    """Each referral with its service-level due times, using one query for all the targets."""
+    targets = {(t.team_id, t.urgency): t for t in ServiceLevelTarget.objects.all()}
+    now = timezone.now()
+    rows = []
+    for r in referrals:
+        target = targets.get((r.target_team_id, r.urgency))
+        triage_due = triage_due_at(r, target) if target else None
+        seen_due = seen_due_at(r, target) if target else None
+        late_triage = r.status == Referral.Status.SUBMITTED and triage_due is not None and triage_due < now
+        late_seen = r.status in Referral.NOT_YET_SEEN and seen_due is not None and seen_due < now
+        overdue = late_triage or late_seen or bool(r.triage_breached_at or r.seen_breached_at)
+        rows.append(ReferralRow(r, triage_due, seen_due, overdue and r.status in Referral.OPEN_STATUSES))
+    return rows

@@ -1,0 +1,36 @@
+"""Referral writes: the state machine, inbound external referrals, attachments and service levels."""
+
+from .attachments import ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES, referral_attach
+from .intake import referral_receive_external
+from .service_levels import referrals_check_service_levels, triage_due_at
+from .transitions import (
+    REFERRAL_TRANSITIONS,
+    referral_accept,
+    referral_book,
+    referral_cancel,
+    referral_complete,
+    referral_create,
+    referral_decline,
+    referral_mark_booked,
+    referral_mark_seen,
+    referral_submit,
+)
+
+__all__ = [
+    "ATTACHMENT_MAX_BYTES",
+    "ATTACHMENT_TYPES",
+    "REFERRAL_TRANSITIONS",
+    "referral_accept",
+    "referral_attach",
+    "referral_book",
+    "referral_cancel",
+    "referral_complete",
+    "referral_create",
+    "referral_decline",
+    "referral_mark_booked",
+    "referral_mark_seen",
+    "referral_receive_external",
+    "referral_submit",
+    "referrals_check_service_levels",
+    "triage_due_at",
+]

@@ -1,0 +1,98 @@
+"""Inbound referrals from outside (GP, local hospital) for a child who may not be known yet."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from apps.accounts.models import Team, User
+from apps.patients import access
+from apps.patients.models import Patient
+from apps.patients.nhs_number import normalise_nhs_number
+from apps.patients.services import patient_create
+
+from ..models import Referral, ReferralEvent
+from .transitions import _submit
+
+
+def _find_existing(nhs_number: str | None, hospital_number: str) -> Patient | None:
+    """Match an existing child by NHS number first, then by hospital number, never by name."""
+    if nhs_number:
+        match = Patient.objects.filter(nhs_number=nhs_number).first()
+        if match:
+            return match
+    if hospital_number:
+        return Patient.objects.filter(hospital_number__iexact=hospital_number.strip()).first()
+    return None
+
+
+def referral_receive_external(
+    *,
+    actor: User,
+    target_team: Team,
+    external_source: str,
+    referrer_name: str,
+    referrer_organisation: str,
+    reason: str,
+    urgency: str,
+    given_name: str,
+    family_name: str,
+    date_of_birth: datetime.date,
+    hospital_number: str,
+    nhs_number: str = "",
+    sex: str = Patient.Sex.UNKNOWN,
+    postcode: str = "",
+) -> Referral:
+    """Record an external referral: reuse the child if known, otherwise register them as referred."""
+    if not access.can_register_patient(actor):
+        raise ValidationError("Your role cannot record inbound referrals.", code="permission_denied")
+    errors = {}
+    if external_source not in Referral.ExternalSource.values:
+        errors["external_source"] = "Choose where the referral came from."
+    if not (referrer_name or "").strip():
+        errors["referrer_name"] = "Enter the referrer's name."
+    if not (reason or "").strip():
+        errors["reason"] = "Enter the reason for referral."
+    if urgency not in Referral.Urgency.values:
+        errors["urgency"] = "Choose routine, urgent or emergency."
+    nhs = None
+    if (nhs_number or "").strip():
+        try:
+            nhs = normalise_nhs_number(nhs_number)
+        except ValidationError as exc:
+            errors["nhs_number"] = exc.messages[0]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic(durable=True):
+        patient = _find_existing(nhs, hospital_number)
+        if patient is None:
+            patient = patient_create(
+                actor=actor,
+                nhs_number=nhs,
+                hospital_number=hospital_number,
+                given_name=given_name,
+                family_name=family_name,
+                date_of_birth=date_of_birth,
+                sex=sex,
+                postcode=postcode,
+                status=Patient.Status.REFERRED,
+            )
+        if Referral.objects.filter(
+            patient=patient, target_team=target_team, status__in=Referral.OPEN_STATUSES
+        ).exists():
+            raise ValidationError(
+                {"target_team": f"This child already has an open referral to {target_team}."}
+            )
+        referral = Referral.objects.create(
+            patient=patient,
+            external_source=external_source,
+            referrer_name=referrer_name.strip(),
+            referrer_organisation=(referrer_organisation or "").strip(),
+            target_team=target_team,
+            reason=reason.strip(),
+            urgency=urgency,
+        )
+        ReferralEvent.objects.create(
+            referral=referral, to_status=Referral.Status.DRAFT, actor=actor, note="Received from outside"
+        )
+        return _submit(actor, referral)

@@ -1,0 +1,279 @@
+"""The referral state machine. One table of allowed moves; one service per transition.
+
+draft -> submitted -> accepted | declined; accepted -> booked -> seen -> completed;
+cancelled (with a reason) from any open state. Each move locks the row, checks the table
+against the locked state (so a move from a stale state is refused), writes a ReferralEvent,
+and keeps the specialty track and the team's task queue in step.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.models import Team, User
+from apps.notifications.services import notification_create
+from apps.pathways.models import SpecialtyTrack
+from apps.pathways.services import TRACK_TRANSITIONS, track_move
+from apps.patients import access
+from apps.patients.models import Patient
+from apps.tasks import services as tasks
+from apps.tasks.models import Task
+
+from ..models import Referral, ReferralEvent
+
+Status = Referral.Status
+Stage = SpecialtyTrack.Stage
+
+REFERRAL_TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.DRAFT: frozenset({Status.SUBMITTED, Status.CANCELLED}),
+    Status.SUBMITTED: frozenset({Status.ACCEPTED, Status.DECLINED, Status.CANCELLED}),
+    Status.ACCEPTED: frozenset({Status.BOOKED, Status.CANCELLED}),
+    Status.BOOKED: frozenset({Status.SEEN, Status.BOOKED, Status.CANCELLED}),
+    Status.SEEN: frozenset({Status.COMPLETED, Status.CANCELLED}),
+    Status.DECLINED: frozenset(),
+    Status.COMPLETED: frozenset(),
+    Status.CANCELLED: frozenset(),
+}
+_PRIORITY: dict[str, int] = {
+    Referral.Urgency.ROUTINE: Task.Priority.NORMAL,
+    Referral.Urgency.URGENT: Task.Priority.HIGH,
+    Referral.Urgency.EMERGENCY: Task.Priority.URGENT,
+}
+
+
+def task_key(referral: Referral, purpose: str) -> str:
+    return f"referral:{referral.pk}:{purpose}"
+
+
+def referral_url(referral: Referral) -> str:
+    return f"/referrals/{referral.pk}/"
+
+
+def _move(
+    *,
+    actor: User | None,
+    referral: Referral,
+    to: str,
+    note: str = "",
+    expected: str | None = None,
+    **fields: object,
+) -> Referral:
+    """Apply one transition to the locked row inside the caller's transaction."""
+    locked = Referral.objects.select_for_update().select_related("target_team", "patient").get(pk=referral.pk)
+    if expected is not None and locked.status != expected:
+        raise ValidationError(
+            f"This referral is now {locked.get_status_display().lower()}; someone changed it a moment ago.",
+            code="stale",
+        )
+    if to not in REFERRAL_TRANSITIONS[locked.status]:
+        raise ValidationError(
+            f"A referral that is {locked.get_status_display().lower()} cannot be {Status(to).label.lower()}.",
+            code="illegal_transition",
+        )
+    ReferralEvent.objects.create(
+        referral=locked, from_status=locked.status, to_status=to, actor=actor, note=note[:300]
+    )
+    locked.status = to
+    for field, value in fields.items():
+        setattr(locked, field, value)
+    locked.save(update_fields=["status", *fields])
+    return locked
+
+
+def _track_to(actor: User, patient: Patient, team: Team, stage: str, note: str) -> None:
+    """Move the receiving specialty's track when the move is allowed from where it stands."""
+    track = SpecialtyTrack.objects.filter(patient=patient, specialty=team.code).first()
+    current = track.stage if track else Stage.NOT_INVOLVED
+    if stage in TRACK_TRANSITIONS[current]:
+        track_move(actor=actor, patient=patient, specialty=team.code, to_stage=stage, note=note)
+
+
+def _require_triager(actor: User, referral: Referral) -> None:
+    if not access.can_triage(actor, referral):
+        raise ValidationError(
+            f"Only members of {referral.target_team} can act on this referral.", code="permission_denied"
+        )
+
+
+def _submit(actor: User, referral: Referral) -> Referral:
+    from .service_levels import triage_due_at
+
+    now = timezone.now()
+    referral = _move(actor=actor, referral=referral, to=Status.SUBMITTED, submitted_at=now)
+    due = triage_due_at(referral)
+    tasks.task_open(
+        title=f"Triage {referral.get_urgency_display().lower()} referral",
+        source=Task.Source.REFERRAL_TRIAGE,
+        team=referral.target_team,
+        patient=referral.patient,
+        due_on=timezone.localdate(due) if due else None,
+        priority=_PRIORITY[referral.urgency],
+        source_key=task_key(referral, "triage"),
+        link_url=referral_url(referral),
+    )
+    _track_to(actor, referral.patient, referral.target_team, Stage.REFERRED, "Referral submitted")
+    return referral
+
+
+def referral_create(
+    *,
+    actor: User,
+    patient: Patient,
+    target_team: Team,
+    reason: str,
+    urgency: str = Referral.Urgency.ROUTINE,
+    source_team: Team | None = None,
+    submit: bool = True,
+) -> Referral:
+    """A member of staff refers a child they can see to a team (submitted at once unless ``submit`` is off)."""
+    if access.staff_role(actor) is None:
+        raise ValidationError("Only staff can make referrals.", code="permission_denied")
+    errors = {}
+    if not (reason or "").strip():
+        errors["reason"] = "Say why you are referring."
+    if urgency not in Referral.Urgency.values:
+        errors["urgency"] = "Choose routine, urgent or emergency."
+    if Referral.objects.filter(
+        patient=patient, target_team=target_team, status__in=Referral.OPEN_STATUSES
+    ).exists():
+        errors["target_team"] = f"This child already has an open referral to {target_team}."
+    if errors:
+        raise ValidationError(errors)
+    if source_team is None:
+        source_team = Team.objects.filter(members__user=actor).order_by("name").first()
+    with transaction.atomic(durable=True):
+        referral = Referral.objects.create(
+            patient=patient,
+            source_team=source_team,
+            source_user=actor,
+            target_team=target_team,
+            reason=reason.strip(),
+            urgency=urgency,
+        )
+        ReferralEvent.objects.create(referral=referral, to_status=Status.DRAFT, actor=actor)
+        if submit:
+            referral = _submit(actor, referral)
+    return referral
+
+
+def referral_submit(*, actor: User, referral: Referral) -> Referral:
+    if referral.source_user_id != actor.pk:
+        raise ValidationError(
+            "Only the person who wrote the referral can submit it.", code="permission_denied"
+        )
+    with transaction.atomic(durable=True):
+        return _submit(actor, referral)
+
+
+def referral_accept(
+    *, actor: User, referral: Referral, assignee: User | None = None, note: str = ""
+) -> Referral:
+    """Accept for the team. Of two people accepting at once, exactly one wins; the other is told."""
+    _require_triager(actor, referral)
+    assignee = assignee or actor
+    with transaction.atomic(durable=True):
+        referral = _move(
+            actor=actor,
+            referral=referral,
+            to=Status.ACCEPTED,
+            note=note,
+            expected=Status.SUBMITTED,
+            assignee=assignee,
+            triaged_at=timezone.now(),
+        )
+        tasks.tasks_complete_for_sources(source_keys=[task_key(referral, "triage")], actor=actor)
+        tasks.task_open(
+            title="Book an appointment for an accepted referral",
+            source=Task.Source.REFERRAL_BOOKING,
+            team=referral.target_team,
+            patient=referral.patient,
+            due_on=timezone.localdate() + datetime.timedelta(days=2),
+            priority=_PRIORITY[referral.urgency],
+            source_key=task_key(referral, "booking"),
+            link_url=referral_url(referral),
+        )
+        _track_to(actor, referral.patient, referral.target_team, Stage.ASSESSING, "Referral accepted")
+        if referral.source_user is not None and referral.source_user_id != actor.pk:
+            notification_create(
+                recipient=referral.source_user,
+                kind="referral_accepted",
+                title=f"{referral.target_team} accepted your referral",
+                url=referral_url(referral),
+                email=False,
+            )
+    return referral
+
+
+def referral_decline(*, actor: User, referral: Referral, reason: str) -> Referral:
+    _require_triager(actor, referral)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Give a reason for declining."})
+    with transaction.atomic(durable=True):
+        referral = _move(
+            actor=actor,
+            referral=referral,
+            to=Status.DECLINED,
+            note=reason,
+            expected=Status.SUBMITTED,
+            outcome_reason=reason.strip()[:300],
+            triaged_at=timezone.now(),
+            closed_at=timezone.now(),
+        )
+        tasks.tasks_complete_for_sources(source_keys=[task_key(referral, "triage")], actor=actor)
+        if referral.source_user is not None:
+            notification_create(
+                recipient=referral.source_user,
+                kind="referral_declined",
+                title=f"{referral.target_team} declined a referral",
+                url=referral_url(referral),
+            )
+    return referral
+
+
+def referral_mark_booked(*, actor: User, referral: Referral, note: str = "") -> Referral:
+    """Inside the caller's transaction (scheduling calls this when it books the appointment)."""
+    referral = _move(actor=actor, referral=referral, to=Status.BOOKED, note=note)
+    tasks.tasks_complete_for_sources(source_keys=[task_key(referral, "booking")], actor=actor)
+    return referral
+
+
+def referral_book(*, actor: User, referral: Referral, note: str = "") -> Referral:
+    _require_triager(actor, referral)
+    with transaction.atomic(durable=True):
+        return referral_mark_booked(actor=actor, referral=referral, note=note)
+
+
+def referral_mark_seen(*, actor: User, referral: Referral, note: str = "") -> Referral:
+    _require_triager(actor, referral)
+    with transaction.atomic(durable=True):
+        return _move(actor=actor, referral=referral, to=Status.SEEN, note=note, seen_at=timezone.now())
+
+
+def referral_complete(*, actor: User, referral: Referral, note: str = "") -> Referral:
+    _require_triager(actor, referral)
+    with transaction.atomic(durable=True):
+        return _move(actor=actor, referral=referral, to=Status.COMPLETED, note=note, closed_at=timezone.now())
+
+
+def referral_cancel(*, actor: User, referral: Referral, reason: str) -> Referral:
+    """The referrer or the receiving team can cancel an open referral, with a reason."""
+    if referral.source_user_id != actor.pk and not access.can_triage(actor, referral):
+        raise ValidationError("Only the referrer or the receiving team can cancel.", code="permission_denied")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Give a reason for cancelling."})
+    with transaction.atomic(durable=True):
+        referral = _move(
+            actor=actor,
+            referral=referral,
+            to=Status.CANCELLED,
+            note=reason,
+            outcome_reason=reason.strip()[:300],
+            closed_at=timezone.now(),
+        )
+        tasks.tasks_complete_for_sources(
+            source_keys=[task_key(referral, p) for p in ("triage", "booking", "sla:triage", "sla:seen")],
+            actor=actor,
+        )
+    return referral

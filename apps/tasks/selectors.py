@@ -1,0 +1,84 @@
+"""Worklists. A member of staff sees tasks assigned to them and their teams' queues."""
+
+import datetime
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.accounts.types import AnyUser
+from apps.patients import access
+
+from .models import Task
+
+OPEN = (Task.Status.OPEN, Task.Status.IN_PROGRESS)
+WORKLISTS = {
+    "mine": "My tasks",
+    "team": "My teams' queues",
+    "overdue": "Overdue",
+    "done": "Done recently",
+}
+
+
+def tasks_visible_to(user: AnyUser) -> QuerySet[Task]:
+    if access.staff_role(user) is None:
+        return Task.objects.none()
+    return Task.objects.filter(Q(assignee=user) | Q(team__in=access.team_ids(user))).select_related(
+        "patient", "assignee", "team"
+    )
+
+
+def task_get(*, user: AnyUser, pk: int) -> Task:
+    return get_object_or_404(tasks_visible_to(user), pk=pk)
+
+
+def worklist(
+    *,
+    user: User,
+    name: str,
+    patient_id: int | None = None,
+    source: str = "",
+    priority: int | None = None,
+    due_from: datetime.date | None = None,
+    due_to: datetime.date | None = None,
+) -> QuerySet[Task]:
+    tasks = tasks_visible_to(user)
+    today = timezone.localdate()
+    if name == "mine":
+        tasks = tasks.filter(assignee=user, status__in=OPEN)
+    elif name == "team":
+        tasks = tasks.filter(team__in=access.team_ids(user), assignee__isnull=True, status__in=OPEN)
+    elif name == "overdue":
+        tasks = tasks.filter(status__in=OPEN, due_on__lt=today)
+    elif name == "done":
+        tasks = tasks.filter(
+            status=Task.Status.DONE, completed_at__gte=timezone.now() - datetime.timedelta(days=14)
+        )
+        return _filtered(tasks, patient_id, source, priority, due_from, due_to).order_by("-completed_at")
+    else:
+        return Task.objects.none()
+    return _filtered(tasks, patient_id, source, priority, due_from, due_to).order_by(
+        "due_on", "-priority", "created_at"
+    )
+
+
+def _filtered(
+    tasks: QuerySet[Task],
+    patient_id: int | None,
+    source: str,
+    priority: int | None,
+    due_from: datetime.date | None,
+    due_to: datetime.date | None,
+) -> QuerySet[Task]:
+    if patient_id:
+        tasks = tasks.filter(patient_id=patient_id)
+    if source:
+        tasks = tasks.filter(source=source)
+    if priority:
+        tasks = tasks.filter(priority=priority)
+    if due_from:
+        tasks = tasks.filter(due_on__gte=due_from)
+    if due_to:
+        tasks = tasks.filter(due_on__lte=due_to)
+    return tasks

@@ -1,0 +1,222 @@
+"""Task writes. ``task_open`` is the building block other apps call inside their own transaction."""
+
+import datetime
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.accounts.models import Team, User
+from apps.notifications.services import notification_create
+from apps.patients import access
+from apps.patients.models import Patient
+
+from .models import Task, TaskComment
+
+OPEN = (Task.Status.OPEN, Task.Status.IN_PROGRESS)
+
+
+def task_open(
+    *,
+    title: str,
+    source: str,
+    team: Team | None = None,
+    assignee: User | None = None,
+    patient: Patient | None = None,
+    due_on: datetime.date | None = None,
+    priority: int = Task.Priority.NORMAL,
+    detail: str = "",
+    source_key: str | None = None,
+    link_url: str = "",
+    created_by: User | None = None,
+) -> Task:
+    """Open a task in the caller's transaction. With ``source_key``, a second call returns the first task."""
+    if team is None and assignee is None:
+        raise ValidationError("A task needs a person or a team queue.")
+    fields = {
+        "title": title[:200],
+        "source": source,
+        "team": team,
+        "assignee": assignee,
+        "patient": patient,
+        "due_on": due_on,
+        "priority": priority,
+        "detail": detail,
+        "link_url": link_url,
+        "created_by": created_by,
+    }
+    # A savepoint, so a racing duplicate key leaves the caller's transaction usable.
+    with transaction.atomic():
+        if source_key:
+            task, created = Task.objects.get_or_create(source_key=source_key, defaults=fields)
+        else:
+            task, created = Task.objects.create(**fields), True
+    if created and assignee is not None and assignee != created_by:
+        notification_create(
+            recipient=assignee,
+            kind="task_assigned",
+            title=f"New task: {task.title}",
+            url="/tasks/",
+            patient_id=patient.pk if patient else None,
+            email=priority >= Task.Priority.URGENT,
+        )
+    return task
+
+
+def task_create(
+    *,
+    actor: User,
+    title: str,
+    team: Team | None = None,
+    assignee: User | None = None,
+    patient: Patient | None = None,
+    due_on: datetime.date | None = None,
+    priority: int = Task.Priority.NORMAL,
+    detail: str = "",
+) -> Task:
+    """A member of staff writes a task by hand."""
+    if access.staff_role(actor) is None:
+        raise ValidationError("Only staff can create tasks.", code="permission_denied")
+    errors = {}
+    if not (title or "").strip():
+        errors["title"] = "Enter what needs doing."
+    if team is None and assignee is None:
+        errors["assignee"] = "Choose a person or a team queue."
+    if assignee is not None and access.staff_role(assignee) is None:
+        errors["assignee"] = "Tasks can only be given to active staff."
+    if priority not in Task.Priority.values:
+        errors["priority"] = "Choose a priority."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic(durable=True):
+        return task_open(
+            title=title.strip(),
+            source=Task.Source.MANUAL,
+            team=team,
+            assignee=assignee,
+            patient=patient,
+            due_on=due_on,
+            priority=priority,
+            detail=detail.strip(),
+            created_by=actor,
+        )
+
+
+def _require_worker(actor: User, task: Task) -> None:
+    if not access.can_work_task(actor, task):
+        raise ValidationError(
+            "Only the assignee or a member of the task's team can do this.", code="permission_denied"
+        )
+
+
+def task_claim(*, actor: User, task: Task) -> Task:
+    """A team member takes an unclaimed queue task. Exactly one of two racing claimants wins."""
+    _require_worker(actor, task)
+    with transaction.atomic(durable=True):
+        claimed = Task.objects.filter(pk=task.pk, assignee__isnull=True, status__in=OPEN).update(
+            assignee=actor, status=Task.Status.IN_PROGRESS
+        )
+    task.refresh_from_db()
+    if not claimed:
+        holder = f" by {task.assignee}" if task.assignee_id else ""
+        raise ValidationError(f"This task has already been taken{holder}.", code="stale")
+    return task
+
+
+def task_start(*, actor: User, task: Task) -> Task:
+    _require_worker(actor, task)
+    with transaction.atomic(durable=True):
+        updated = Task.objects.filter(pk=task.pk, status=Task.Status.OPEN).update(
+            status=Task.Status.IN_PROGRESS, assignee=task.assignee or actor
+        )
+    task.refresh_from_db()
+    if not updated and task.status != Task.Status.IN_PROGRESS:
+        raise ValidationError(f"This task is {task.get_status_display().lower()}.", code="stale")
+    return task
+
+
+def task_complete(*, actor: User, task: Task, note: str = "") -> Task:
+    """Mark done. Completing a task that is already done changes nothing and is not an error."""
+    _require_worker(actor, task)
+    with transaction.atomic(durable=True):
+        _complete(actor=actor, task_ids=[task.pk], note=note)
+    task.refresh_from_db()
+    if task.status == Task.Status.CANCELLED:
+        raise ValidationError("This task was cancelled.", code="stale")
+    return task
+
+
+def _complete(*, actor: User | None, task_ids: Iterable[int], note: str = "") -> int:
+    ids = list(task_ids)
+    done = Task.objects.filter(pk__in=ids, status__in=OPEN).update(
+        status=Task.Status.DONE, completed_at=timezone.now(), completed_by=actor
+    )
+    if note.strip() and actor is not None:
+        TaskComment.objects.bulk_create(TaskComment(task_id=i, author=actor, body=note.strip()) for i in ids)
+    return done
+
+
+def tasks_complete_for_sources(*, source_keys: Iterable[str], actor: User | None = None) -> int:
+    """Close generated tasks whose reason has gone (called inside the caller's transaction)."""
+    ids = Task.objects.filter(source_key__in=list(source_keys)).values_list("pk", flat=True)
+    return _complete(actor=actor, task_ids=ids)
+
+
+def tasks_bulk_complete(*, actor: User, tasks: Iterable[Task]) -> int:
+    tasks = list(tasks)
+    for task in tasks:
+        _require_worker(actor, task)
+    with transaction.atomic(durable=True):
+        return _complete(actor=actor, task_ids=[t.pk for t in tasks])
+
+
+def task_cancel(*, actor: User, task: Task, reason: str) -> Task:
+    _require_worker(actor, task)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Give a reason for cancelling."})
+    with transaction.atomic(durable=True):
+        updated = Task.objects.filter(pk=task.pk, status__in=OPEN).update(status=Task.Status.CANCELLED)
+        if not updated:
+            raise ValidationError("Only an open task can be cancelled.", code="stale")
+        TaskComment.objects.create(task=task, author=actor, body=f"Cancelled: {reason.strip()}")
+    task.refresh_from_db()
+    return task
+
+
+def tasks_reassign(
+    *, actor: User, tasks: Iterable[Task], assignee: User | None = None, team: Team | None = None
+) -> int:
+    """Give tasks to a person, or back to a team queue (unclaimed)."""
+    if assignee is None and team is None:
+        raise ValidationError({"assignee": "Choose a person or a team queue."})
+    if assignee is not None and access.staff_role(assignee) is None:
+        raise ValidationError({"assignee": "Tasks can only be given to active staff."})
+    tasks = list(tasks)
+    for task in tasks:
+        _require_worker(actor, task)
+    with transaction.atomic(durable=True):
+        changes: dict = {"assignee": assignee}
+        if team is not None:
+            changes["team"] = team
+        if assignee is None:
+            changes["status"] = Task.Status.OPEN
+        count = Task.objects.filter(Q(pk__in=[t.pk for t in tasks]), status__in=OPEN).update(**changes)
+        if assignee is not None and assignee != actor:
+            notification_create(
+                recipient=assignee,
+                kind="task_assigned",
+                title=f"{count} task(s) passed to you",
+                url="/tasks/",
+                email=False,
+            )
+    return count
+
+
+def task_comment(*, actor: User, task: Task, body: str) -> TaskComment:
+    _require_worker(actor, task)
+    if not (body or "").strip():
+        raise ValidationError({"body": "Write a comment."})
+    with transaction.atomic(durable=True):
+        return TaskComment.objects.create(task=task, author=actor, body=body.strip())
