@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from apps.pathways import api as pathways
 from apps.patients.api import CareTeamMemberViewSet, GuardianViewSet, PatientViewSet
 
 router = SimpleRouter()
@@ -37,4 +38,51 @@ urlpatterns = [
         care_team_end,
         name="patient-care-team-end",
     ),
+]
+
+
+def _child(route: str, view, name: str):  # type: ignore[no-untyped-def]
+    """A route under one child's record: /patients/<patient_pk>/<route>."""
+    return path(f"patients/<int:patient_pk>/{route}", view, name=f"patient-{name}")
+
+
+_investigation = pathways.InvestigationViewSet
+_course = pathways.CourseViewSet
+
+urlpatterns += [
+    path("scales/", pathways.ScaleViewSet.as_view({"get": "list"}), name="scale-list"),
+    _child("pathway/", pathways.PathwayViewSet.as_view({"get": "summary"}), "pathway"),
+    _child("timeline/", pathways.TimelineViewSet.as_view({"get": "list"}), "timeline"),
+    _child("criteria/", pathways.CriterionViewSet.as_view({"get": "list", "post": "create"}), "criteria"),
+    _child("assessment/", pathways.AssessmentViewSet.as_view({"patch": "partial_update"}), "assessment"),
+    _child(
+        "investigations/", _investigation.as_view({"get": "list", "post": "create"}), "investigation-list"
+    ),
+    _child("investigations/<int:pk>/", _investigation.as_view({"get": "retrieve"}), "investigation-detail"),
+    *[
+        _child(
+            f"investigations/<int:pk>/{step}/",
+            _investigation.as_view({"post": step}),
+            f"investigation-{step}",
+        )
+        for step in ("book", "done", "result", "acknowledge", "cancel")
+    ],
+    _child("tumours/", pathways.TumourViewSet.as_view({"get": "list", "post": "create"}), "tumour-list"),
+    _child(
+        "tumours/<int:pk>/",
+        pathways.TumourViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
+        "tumour-detail",
+    ),
+    _child("scores/", pathways.ScoreViewSet.as_view({"get": "list", "post": "create"}), "score-list"),
+    _child("courses/", _course.as_view({"get": "list", "post": "create"}), "course-list"),
+    _child("courses/<int:pk>/", _course.as_view({"get": "retrieve"}), "course-detail"),
+    _child("courses/<int:pk>/transition/", _course.as_view({"post": "transition"}), "course-transition"),
+    _child("relapses/", pathways.RelapseViewSet.as_view({"get": "list", "post": "create"}), "relapse-list"),
+    _child(
+        "relapses/<int:pk>/",
+        pathways.RelapseViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
+        "relapse-detail",
+    ),
+    _child("tracks/", pathways.TrackViewSet.as_view({"get": "list"}), "track-list"),
+    _child("tracks/<slug:specialty>/move/", pathways.TrackViewSet.as_view({"post": "move"}), "track-move"),
 ]

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "apps.pathways",
     "apps.tasks",
     "apps.referrals",
+    "apps.caseload",
     "apps.portal",
 ]
 
@@ -142,7 +143,9 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 
 # Email: console in development; SMTP from EMAIL_URL in production.
 # Production has no default: console email would write password-reset links into the logs.
-EMAIL_CONFIG = env.email_url("EMAIL_URL") if PRODUCTION else env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_CONFIG = (
+    env.email_url("EMAIL_URL") if PRODUCTION else env.email_url("EMAIL_URL", default="consolemail://")
+)
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CareCoord <no-reply@carecoord.invalid>")
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
@@ -195,6 +198,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status"; name each choice set so the schema stays unambiguous.
+    "ENUM_NAME_OVERRIDES": {
+        "PatientStatusEnum": "apps.patients.models.Patient.Status",
+        "InvestigationStatusEnum": "apps.pathways.models.Investigation.Status",
+        "CourseStatusEnum": "apps.pathways.models.TreatmentCourse.Status",
+        "TrackStageEnum": "apps.pathways.models.SpecialtyTrack.Stage",
+        "ReferralStatusEnum": "apps.referrals.models.Referral.Status",
+        "TaskStatusEnum": "apps.tasks.models.Task.Status",
+    },
 }
 
 # Celery: Redis when REDIS_URL is set, otherwise the filesystem broker under var/.

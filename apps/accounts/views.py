@@ -9,7 +9,7 @@ from .forms import FamilyLoginForm, OutboxPasswordResetForm, StaffLoginForm
 def home_url_for(user) -> str:  # type: ignore[no-untyped-def]
     if user.is_authenticated and user.kind == user.Kind.FAMILY:
         return reverse("portal:home")
-    return reverse("patients:caseload")
+    return reverse("caseload:home")
 
 
 def root(request: HttpRequest) -> HttpResponse:

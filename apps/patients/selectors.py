@@ -25,14 +25,6 @@ def search_patients(patients: QuerySet[Patient], query: str) -> QuerySet[Patient
     return patients.filter(match)
 
 
-def caseload_list(*, user: AnyUser, query: str = "", status: str = "") -> QuerySet[Patient]:
-    """Children a member of staff routinely looks after: their caseload and care-team children."""
-    patients = access.caseload_patients(user).select_related("named_nurse")
-    if status:
-        patients = patients.filter(status=status)
-    return search_patients(patients, query).order_by("family_name", "given_name")
-
-
 def patient_list(*, user: AnyUser, query: str = "") -> QuerySet[Patient]:
     return search_patients(access.visible_patients(user), query).select_related("named_nurse")
 

@@ -5,7 +5,6 @@ from . import views
 app_name = "patients"
 
 urlpatterns = [
-    path("caseload/", views.caseload, name="caseload"),
     path("patients/new/", views.patient_register, name="register"),
     path("patients/<int:pk>/", views.patient_detail, name="detail"),
     path("patients/<int:pk>/edit/", views.patient_edit, name="edit"),

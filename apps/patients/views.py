@@ -11,26 +11,6 @@ from carecoord.errors import form_add_service_errors
 
 from . import access, selectors, services
 from .forms import CareTeamMemberForm, GuardianForm, PatientForm
-from .models import Patient
-
-
-@staff_required
-def caseload(request: AuthedRequest) -> HttpResponse:
-    query = request.GET.get("q", "")
-    status = request.GET.get("status", "")
-    if status not in Patient.Status.values:
-        status = ""
-    patients = list(selectors.caseload_list(user=request.user, query=query, status=status))
-    access_record(request=request, patients=patients, what="caseload")
-    context = {
-        "patients": patients,
-        "query": query,
-        "status": status,
-        "statuses": Patient.Status.choices,
-        "can_register": access.can_register_patient(request.user),
-    }
-    template = "patients/_caseload_rows.html" if request.htmx else "patients/caseload.html"
-    return render(request, template, context)
 
 
 @staff_required
@@ -53,7 +33,7 @@ def patient_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 def patient_register(request: AuthedRequest) -> HttpResponse:
     if not access.can_register_patient(request.user):
         messages.error(request, "Your role cannot register children.")
-        return redirect("patients:caseload")
+        return redirect("caseload:home")
     form = PatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -82,3 +82,15 @@ def _filtered(
     if due_to:
         tasks = tasks.filter(due_on__lte=due_to)
     return tasks
+
+
+def worklist_counts(*, user: User) -> dict[str, int]:
+    """How many tasks are in each open worklist, in one query."""
+    today = timezone.localdate()
+    teams = access.team_ids(user)
+    open_ = Q(status__in=OPEN)
+    return tasks_visible_to(user).aggregate(
+        mine=Count("pk", filter=open_ & Q(assignee=user)),
+        team=Count("pk", filter=open_ & Q(team__in=teams, assignee__isnull=True)),
+        overdue=Count("pk", filter=open_ & Q(due_on__lt=today)),
+    )

@@ -31,14 +31,19 @@ def test_nurse_logs_in_and_opens_a_child_from_her_caseload(page: Page, login, sc
     row = page.get_by_role("row").filter(has=link)
     expect(row).to_have_count(1)
     expect(row).to_contain_text(maya.hospital_number)
-    expect(row).to_contain_text("Nina Nurse")
+    expect(row).to_contain_text("Nothing outstanding")
     expect(page.get_by_role("link", name=re.compile("OUTSIDER"))).to_have_count(0)
     screenshot("caseload")
 
     link.click()
 
-    expect(page).to_have_url(f"{live_server.url}/patients/{maya.pk}/")
+    expect(page).to_have_url(f"{live_server.url}/patients/{maya.pk}/pathway/")
     expect(page.get_by_role("heading", name="PATEL, Maya", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Pathway at a glance")).to_be_visible()
+    screenshot("pathway")
+
+    page.get_by_role("link", name="Details and team").click()
+    expect(page).to_have_url(f"{live_server.url}/patients/{maya.pk}/")
     care_team = page.get_by_role("region", name="Care team")
     expect(care_team.get_by_role("heading", name="Care team", level=2)).to_be_visible()
     expect(care_team.get_by_role("row").filter(has_text="Nina Nurse")).to_have_count(1)

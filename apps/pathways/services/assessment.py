@@ -4,6 +4,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.patients import access
@@ -20,8 +21,12 @@ def criteria_met(criteria: list[DiagnosticCriterion]) -> int:
     return sum(1 for c in criteria if c.present)
 
 
-def _assessment_for(patient: Patient) -> DiagnosticAssessment:
-    assessment, _ = DiagnosticAssessment.objects.select_for_update().get_or_create(patient=patient)
+def _assessment_for(patient: Patient, actor: User) -> DiagnosticAssessment:
+    assessment, created = DiagnosticAssessment.objects.select_for_update().get_or_create(
+        patient=patient, defaults={"updated_by": actor}
+    )
+    if created:  # get_or_create cannot pass the actor to simple_history: name them on the new row
+        assessment.history.filter(history_user__isnull=True).update(history_user=actor)
     return assessment
 
 
@@ -40,11 +45,12 @@ def assessment_record_criterion(
         raise ValidationError({"criterion": "Choose one of the four criteria."})
     not_in_future(observed_on, "observed_on", "date observed")
     with transaction.atomic(durable=True):
-        assessment = _assessment_for(patient)
+        assessment = _assessment_for(patient, actor)
         row = DiagnosticCriterion.objects.filter(assessment=assessment, criterion=criterion).first()
         if row is None:
             row = DiagnosticCriterion(assessment=assessment, criterion=criterion)
         row.present, row.observed_on, row.note, row.recorded_by = present, observed_on, note[:300], actor
+        row.recorded_at = timezone.now()
         row._history_user = actor  # type: ignore[attr-defined]
         row.save()
         if not present and assessment.oms_status == DiagnosticAssessment.OmsStatus.CONFIRMED:
@@ -78,7 +84,7 @@ def assessment_update(
     not_in_future(onset_date, "onset_date", "onset date")
     not_in_future(diagnosis_date, "diagnosis_date", "diagnosis date")
     with transaction.atomic(durable=True):
-        assessment = _assessment_for(patient)
+        assessment = _assessment_for(patient, actor)
         changes = {
             "oms_status": oms_status,
             "aetiology": aetiology,

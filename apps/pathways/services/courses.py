@@ -91,8 +91,20 @@ def course_transition(
     with transaction.atomic(durable=True):
         locked = TreatmentCourse.objects.select_for_update().get(pk=course.pk)
         check_transition(COURSE_TRANSITIONS, locked.status, to_status, f"This {locked.label} course")
-        if on_date < locked.start_date:
+        # A planned course's start_date is only the plan: it may start (or be called off) earlier.
+        if locked.status != Status.PLANNED and on_date < locked.start_date:
             raise ValidationError({"on_date": "The date cannot be before the course started."})
+        if (
+            to_status == Status.ACTIVE
+            and locked.status == Status.PLANNED
+            and locked.planned_end_date
+            and on_date > locked.planned_end_date
+        ):
+            raise ValidationError(
+                {
+                    "on_date": f"The course cannot start after its planned end ({locked.planned_end_date:%d %b %Y})."
+                }
+            )
         fields = ["status"]
         if to_status == Status.WEANING:
             locked.wean_started_on = on_date

@@ -104,6 +104,25 @@ def scale_revise(
         return locked
 
 
+def _whole_number(raw: object) -> int | None:
+    """An int, a float with no fraction, or a string of digits; None for anything else.
+
+    ``int()`` alone would truncate 1.5 to 1 and read True as 1.
+    """
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float):
+        return int(raw) if raw.is_integer() else None
+    if isinstance(raw, str):
+        try:
+            return int(raw.strip())
+        except ValueError:
+            return None
+    return None
+
+
 def score_record(
     *,
     actor: User,
@@ -130,9 +149,8 @@ def score_record(
         if raw is None or raw == "":
             errors[item.code] = f"Enter a value for {item.label}."
             continue
-        try:
-            value = int(raw)
-        except (TypeError, ValueError):
+        value = _whole_number(raw)
+        if value is None:
             errors[item.code] = f"{item.label} must be a whole number."
             continue
         if not item.minimum <= value <= item.maximum:

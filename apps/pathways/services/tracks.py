@@ -65,7 +65,11 @@ def track_move(
     at = effective_at or now
     if at > now:
         raise ValidationError({"effective_at": "A stage change cannot be recorded in the future."})
-    if track.stage != Stage.NOT_INVOLVED and at < track.stage_changed_at:
+    # A never-moved track's stage_changed_at is only its creation time, so a first referral may be
+    # backdated before it; once the track has moved (even back to not involved) it may not.
+    if at < track.stage_changed_at and (
+        track.stage != Stage.NOT_INVOLVED or TrackEvent.objects.filter(track=track).exists()
+    ):
         raise ValidationError({"effective_at": "This is earlier than the track's last change."})
     TrackEvent.objects.create(
         track=track, from_stage=track.stage, to_stage=to_stage, actor=actor, at=at, note=note[:300]

@@ -42,6 +42,20 @@ def validate_letter(upload: UploadedFile, *, max_bytes: int = ATTACHMENT_MAX_BYT
     return content_type
 
 
+def attachment_save(
+    *, actor: User, referral: Referral, upload: UploadedFile, content_type: str
+) -> ReferralAttachment:
+    """Store a letter already checked by ``validate_letter``, inside the caller's transaction."""
+    return ReferralAttachment.objects.create(
+        referral=referral,
+        file=upload,
+        original_name=(upload.name or "letter")[-200:],
+        content_type=content_type,
+        size=upload.size or 0,
+        uploaded_by=actor,
+    )
+
+
 def referral_attach(*, actor: User, referral: Referral, upload: UploadedFile) -> ReferralAttachment:
     if referral.source_user_id != actor.pk and not access.can_triage(actor, referral):
         raise ValidationError(
@@ -49,11 +63,4 @@ def referral_attach(*, actor: User, referral: Referral, upload: UploadedFile) ->
         )
     content_type = validate_letter(upload)
     with transaction.atomic(durable=True):
-        return ReferralAttachment.objects.create(
-            referral=referral,
-            file=upload,
-            original_name=(upload.name or "letter")[-200:],
-            content_type=content_type,
-            size=upload.size or 0,
-            uploaded_by=actor,
-        )
+        return attachment_save(actor=actor, referral=referral, upload=upload, content_type=content_type)

@@ -7,8 +7,10 @@ and keeps the specialty track and the team's task queue in step.
 """
 
 import datetime
+from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -126,8 +128,14 @@ def referral_create(
     urgency: str = Referral.Urgency.ROUTINE,
     source_team: Team | None = None,
     submit: bool = True,
+    letters: Sequence[UploadedFile] = (),
 ) -> Referral:
-    """A member of staff refers a child they can see to a team (submitted at once unless ``submit`` is off)."""
+    """A member of staff refers a child they can see to a team (submitted at once unless ``submit`` is off).
+
+    Letters are checked first and saved in the same transaction: all of it lands, or none.
+    """
+    from .attachments import attachment_save, validate_letter
+
     if access.staff_role(actor) is None:
         raise ValidationError("Only staff can make referrals.", code="permission_denied")
     errors = {}
@@ -141,6 +149,7 @@ def referral_create(
         errors["target_team"] = f"This child already has an open referral to {target_team}."
     if errors:
         raise ValidationError(errors)
+    checked = [(letter, validate_letter(letter)) for letter in letters]
     if source_team is None:
         source_team = Team.objects.filter(members__user=actor).order_by("name").first()
     with transaction.atomic(durable=True):
@@ -153,6 +162,8 @@ def referral_create(
             urgency=urgency,
         )
         ReferralEvent.objects.create(referral=referral, to_status=Status.DRAFT, actor=actor)
+        for letter, content_type in checked:
+            attachment_save(actor=actor, referral=referral, upload=letter, content_type=content_type)
         if submit:
             referral = _submit(actor, referral)
     return referral

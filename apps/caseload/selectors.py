@@ -1,0 +1,181 @@
+"""The nurse specialist's caseload: one row per child, most in need of attention first.
+
+Needs-attention score (higher sorts first; each part is shown on the row, so the order explains itself):
+  +40  a relapse that has not resolved
+  +15  per overdue task on the child (at most 3 counted)
+  +10  per investigation result waiting for acknowledgement (at most 3 counted)
+  +20  an urgent or emergency referral still waiting for triage
+  +10  an active child with no recorded contact in 60 days
+Later capabilities (family messages, symptom reports, re-evaluations) add their parts here.
+
+Everything is computed in the database: one annotated query for the rows and two prefetches
+(tracks, current courses), so the page costs the same for 5 children or 300.
+"""
+
+import datetime
+from typing import TYPE_CHECKING
+
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, Least, TruncDate
+from django.utils import timezone
+
+from apps.accounts.types import AnyUser
+from apps.pathways.models import (
+    CourseEvent,
+    Investigation,
+    Relapse,
+    SeverityScore,
+    SpecialtyTrack,
+    TrackEvent,
+    TreatmentCourse,
+)
+from apps.pathways.services.courses import OPEN_STATUSES as OPEN_COURSES
+from apps.patients import access
+from apps.patients.models import Patient
+from apps.patients.selectors import search_patients
+from apps.referrals.models import Referral
+from apps.tasks.models import Task
+
+_EPOCH = datetime.date(1970, 1, 1)
+STALE_CONTACT_DAYS = 60
+
+
+def _count(queryset: QuerySet) -> Subquery:
+    return Subquery(
+        queryset.order_by().values("patient").annotate(n=Count("pk")).values("n")[:1],
+        output_field=IntegerField(),
+    )
+
+
+def _latest(queryset: QuerySet, field: str) -> Coalesce:
+    """The latest date in ``field`` per child, or the epoch (SQLite's GREATEST is NULL if any argument is)."""
+    sub = Subquery(
+        queryset.order_by().values("patient").annotate(m=Max(field)).values("m")[:1], output_field=DateField()
+    )
+    return Coalesce(sub, Value(_EPOCH), output_field=DateField())
+
+
+def _points(condition: Q, points: int) -> Case:
+    return Case(When(condition, then=Value(points)), default=Value(0), output_field=IntegerField())
+
+
+def caseload_rows(
+    *, user: AnyUser, query: str = "", status: str = "", attention_only: bool = False
+) -> QuerySet[Patient]:
+    today = timezone.localdate()
+    patient = OuterRef("pk")
+    rows = (
+        access.caseload_patients(user)
+        .select_related("named_nurse")
+        .annotate(
+            overdue_tasks=Coalesce(
+                _count(
+                    Task.objects.filter(patient=patient, status__in=("open", "in_progress"), due_on__lt=today)
+                ),
+                0,
+            ),
+            unacknowledged_results=Coalesce(
+                _count(
+                    Investigation.objects.filter(
+                        patient=patient, status="resulted", acknowledged_at__isnull=True
+                    )
+                ),
+                0,
+            ),
+            open_relapse=Exists(Relapse.objects.filter(patient=patient, resolved_on__isnull=True)),
+            urgent_referral=Exists(
+                Referral.objects.filter(
+                    patient=patient, status="submitted", urgency__in=("urgent", "emergency")
+                )
+            ),
+            # The last clinical contact on record, by the date it happened (not when it was typed in).
+            last_contact=Greatest(
+                _latest(SeverityScore.objects.filter(patient=patient), "assessed_on"),
+                _latest(Relapse.objects.filter(patient=patient), "onset_date"),
+                _latest(
+                    CourseEvent.objects.filter(course__patient=patient).annotate(
+                        patient=F("course__patient")
+                    ),
+                    "on_date",
+                ),
+                _latest(
+                    TrackEvent.objects.filter(track__patient=patient).annotate(
+                        patient=F("track__patient"), day=TruncDate("at")
+                    ),
+                    "day",
+                ),
+                _latest(
+                    Task.objects.filter(patient=patient, status="done").annotate(
+                        day=TruncDate("completed_at")
+                    ),
+                    "day",
+                ),
+            ),
+        )
+        .annotate(
+            attention=(
+                _points(Q(open_relapse=True), 40)
+                + Least(F("overdue_tasks"), Value(3)) * Value(15)
+                + Least(F("unacknowledged_results"), Value(3)) * Value(10)
+                + _points(Q(urgent_referral=True), 20)
+                + _points(
+                    Q(
+                        status=Patient.Status.ACTIVE,
+                        last_contact__lt=timezone.localdate() - datetime.timedelta(days=STALE_CONTACT_DAYS),
+                    ),
+                    10,
+                )
+            )
+        )
+        .prefetch_related(
+            Prefetch("tracks", queryset=SpecialtyTrack.objects.order_by("specialty")),
+            Prefetch(
+                "treatment_courses",
+                queryset=TreatmentCourse.objects.filter(status__in=OPEN_COURSES).order_by("start_date"),
+                to_attr="current_courses",
+            ),
+        )
+    )
+    if status in Patient.Status.values:
+        rows = rows.filter(status=status)
+    if attention_only:
+        rows = rows.filter(attention__gt=0)  # type: ignore[misc]  # "attention" is an annotation
+    return search_patients(rows, query).order_by("-attention", "family_name", "given_name")  # type: ignore[misc]
+
+
+if TYPE_CHECKING:
+
+    class CaseloadPatient(Patient):
+        """A Patient row as caseload_rows annotates it (for type checking only)."""
+
+        overdue_tasks: int
+        unacknowledged_results: int
+        open_relapse: bool
+        urgent_referral: bool
+        last_contact: datetime.date
+        attention: int
+        current_courses: list[TreatmentCourse]
+
+        class Meta:
+            abstract = True
+
+
+def days_since(day: datetime.date | None) -> int | None:
+    if day is None or day <= _EPOCH:
+        return None
+    return (timezone.localdate() - day).days

@@ -1,0 +1,102 @@
+"""Specialty tracks: the stage of each of the seven specialties, and moving one by hand."""
+
+from typing import Any
+
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.accounts.types import request_user
+from apps.patients import access
+from apps.patients.models import Patient
+
+from .. import services
+from ..models import Specialty, SpecialtyTrack
+from ..selectors import TrackRow
+from ._base import PathwayPatientViewSet, require_role
+
+Stage = SpecialtyTrack.Stage
+
+
+class TrackOutput(serializers.Serializer):
+    specialty = serializers.ChoiceField(choices=Specialty.choices)
+    specialty_label = serializers.CharField(source="label")
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    stage_label = serializers.CharField()
+    changed_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the stage last changed; null before the child has any track."
+    )
+
+
+class TrackMoveInput(serializers.Serializer):
+    to_stage = serializers.ChoiceField(choices=Stage.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    expected_stage = serializers.ChoiceField(
+        choices=Stage.choices,
+        required=False,
+        help_text="The stage the client saw; a 409 with code stale when someone moved the track since.",
+    )
+
+
+def _row(track: SpecialtyTrack) -> TrackRow:
+    return TrackRow(
+        track.specialty,
+        track.get_specialty_display(),
+        track.stage,
+        track.get_stage_display(),
+        track.stage_changed_at,
+    )
+
+
+def track_rows(patient: Patient) -> list[TrackRow]:
+    """All seven specialties in their fixed order; one never moved is not involved."""
+    existing = {t.specialty: t for t in SpecialtyTrack.objects.filter(patient=patient)}
+    return [
+        _row(existing[value])
+        if value in existing
+        else TrackRow(value, label, Stage.NOT_INVOLVED, Stage.NOT_INVOLVED.label, None)
+        for value, label in Specialty.choices
+    ]
+
+
+class TrackViewSet(PathwayPatientViewSet):
+    serializer_class = TrackOutput
+    audit_what = "specialty tracks"
+    pagination_class = None  # always the seven specialties
+    filter_backends: list = []
+
+    def get_queryset(self) -> Any:
+        return SpecialtyTrack.objects.none()  # rows are built per specialty by track_rows()
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """All seven specialties with their stage; a specialty never moved is not involved."""
+        rows = track_rows(self.get_patient())
+        self.audit(request)
+        return Response(TrackOutput(rows, many=True).data)
+
+    @extend_schema(
+        request=TrackMoveInput,
+        responses={200: TrackOutput},
+        parameters=[
+            OpenApiParameter("specialty", OpenApiTypes.STR, OpenApiParameter.PATH, enum=Specialty.values)
+        ],
+    )
+    @action(detail=False, methods=["post"])
+    def move(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Move one specialty's track to another stage. An illegal move is a 400 (illegal_transition)."""
+        patient = self.get_patient()
+        if kwargs["specialty"] not in Specialty.values:
+            raise Http404
+        require_role(
+            access.can_change_track(request_user(request)), "Your role cannot change specialty tracks."
+        )
+        data = TrackMoveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        track = services.track_change_stage(
+            actor=request_user(request), patient=patient, specialty=kwargs["specialty"], **data.validated_data
+        )
+        return Response(TrackOutput(_row(track)).data)

@@ -1,0 +1,60 @@
+from django import forms
+
+from apps.accounts.models import Team
+from apps.patients.models import Patient
+from carecoord.forms import DateInput
+
+from .models import Referral
+
+
+class ReferralForm(forms.Form):
+    target_team = forms.ModelChoiceField(
+        label="Refer to", queryset=Team.objects.all(), empty_label="Choose a team"
+    )
+    urgency = forms.ChoiceField(
+        label="Urgency", choices=Referral.Urgency.choices, widget=forms.RadioSelect, initial="routine"
+    )
+    reason = forms.CharField(label="Reason for referral", widget=forms.Textarea(attrs={"rows": 4}))
+    letter = forms.FileField(
+        label="Letter (optional)", required=False, help_text="PDF, PNG or JPEG, up to 10 MB."
+    )
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["target_team"].queryset = Team.objects.all()  # type: ignore[attr-defined]
+
+
+class ExternalReferralForm(forms.Form):
+    external_source = forms.ChoiceField(label="Referred by", choices=Referral.ExternalSource.choices)
+    referrer_name = forms.CharField(label="Referrer's name", max_length=150)
+    referrer_organisation = forms.CharField(label="Referrer's organisation", max_length=200, required=False)
+    target_team = forms.ModelChoiceField(
+        label="Refer to", queryset=Team.objects.all(), empty_label="Choose a team"
+    )
+    urgency = forms.ChoiceField(
+        label="Urgency", choices=Referral.Urgency.choices, widget=forms.RadioSelect, initial="routine"
+    )
+    reason = forms.CharField(label="Reason for referral", widget=forms.Textarea(attrs={"rows": 4}))
+    given_name = forms.CharField(label="Child's given name", max_length=100)
+    family_name = forms.CharField(label="Child's family name", max_length=100)
+    date_of_birth = forms.DateField(label="Date of birth", widget=DateInput)
+    sex = forms.ChoiceField(label="Sex", choices=Patient.Sex.choices, initial=Patient.Sex.UNKNOWN)
+    hospital_number = forms.CharField(
+        label="Hospital number",
+        max_length=30,
+        help_text="An existing child is matched by NHS number, then hospital number.",
+    )
+    nhs_number = forms.CharField(label="NHS number (optional)", max_length=20, required=False)
+    postcode = forms.CharField(label="Postcode (optional)", max_length=10, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["target_team"].queryset = Team.objects.all()  # type: ignore[attr-defined]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="Reason", max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label="Note (optional)", max_length=300, required=False)

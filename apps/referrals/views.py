@@ -1,0 +1,240 @@
+"""Referral pages. Thin: services move referrals, selectors decide what each person sees."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from apps.accounts.decorators import staff_required
+from apps.accounts.models import Team, User
+from apps.accounts.types import AuthedRequest
+from apps.audit.services import access_record
+from apps.patients import access
+from apps.patients.selectors import patient_get
+from carecoord.errors import form_add_service_errors
+
+from . import selectors, services
+from .forms import ExternalReferralForm, NoteForm, ReasonForm, ReferralForm
+from .models import Referral
+
+Status = Referral.Status
+
+
+@dataclass(frozen=True)
+class Action:
+    label: str
+    form: type[forms.Form]
+    run: Callable[[User, Referral, dict], Referral]
+    allowed_from: tuple[str, ...]
+    primary: bool = False
+
+
+ACTIONS: dict[str, Action] = {
+    "accept": Action(
+        "Accept",
+        NoteForm,
+        lambda u, r, d: services.referral_accept(actor=u, referral=r, note=d["note"]),
+        (Status.SUBMITTED,),
+        primary=True,
+    ),
+    "decline": Action(
+        "Decline",
+        ReasonForm,
+        lambda u, r, d: services.referral_decline(actor=u, referral=r, reason=d["reason"]),
+        (Status.SUBMITTED,),
+    ),
+    "book": Action(
+        "Mark as booked",
+        NoteForm,
+        lambda u, r, d: services.referral_book(actor=u, referral=r, note=d["note"]),
+        (Status.ACCEPTED,),
+        primary=True,
+    ),
+    "seen": Action(
+        "Mark as seen",
+        NoteForm,
+        lambda u, r, d: services.referral_mark_seen(actor=u, referral=r, note=d["note"]),
+        (Status.BOOKED,),
+        primary=True,
+    ),
+    "complete": Action(
+        "Complete",
+        NoteForm,
+        lambda u, r, d: services.referral_complete(actor=u, referral=r, note=d["note"]),
+        (Status.SEEN,),
+        primary=True,
+    ),
+    "cancel": Action(
+        "Cancel referral",
+        ReasonForm,
+        lambda u, r, d: services.referral_cancel(actor=u, referral=r, reason=d["reason"]),
+        (Status.DRAFT, *Referral.OPEN_STATUSES),
+    ),
+}
+
+
+def _available_actions(user: User, referral: Referral) -> list[tuple[str, Action, forms.Form]]:
+    triager = access.can_triage(user, referral)
+    available = []
+    for key, action in ACTIONS.items():
+        if referral.status not in action.allowed_from:
+            continue
+        if key == "cancel" and not (triager or referral.source_user_id == user.pk):
+            continue
+        if key != "cancel" and not triager:
+            continue
+        available.append((key, action, action.form(prefix=key)))
+    return available
+
+
+@staff_required
+@require_GET
+def inbox(request: AuthedRequest) -> HttpResponse:
+    my_teams = Team.objects.filter(pk__in=access.team_ids(request.user))
+    team_id = request.GET.get("team")
+    selected = int(team_id) if team_id and team_id.isdigit() else None
+    status = request.GET.get("status", "open")
+    referrals = selectors.team_inbox(
+        user=request.user, team_id=selected, status="" if status == "all" else status
+    )
+    page = Paginator(referrals, 50).get_page(request.GET.get("page"))
+    rows = selectors.referral_rows(page.object_list)
+    access_record(request=request, patients=[r.referral.patient for r in rows], what="referral inbox")
+    context = {
+        "rows": rows,
+        "page": page,
+        "teams": my_teams,
+        "team": selected,
+        "status": status,
+        "tab": "inbox",
+    }
+    return render(request, "referrals/inbox.html", context)
+
+
+@staff_required
+@require_GET
+def sent(request: AuthedRequest) -> HttpResponse:
+    page = Paginator(selectors.sent_by(user=request.user), 50).get_page(request.GET.get("page"))
+    rows = selectors.referral_rows(page.object_list)
+    access_record(request=request, patients=[r.referral.patient for r in rows], what="referrals sent")
+    return render(request, "referrals/sent.html", {"rows": rows, "page": page, "tab": "sent"})
+
+
+def _detail_context(request: AuthedRequest, referral: Referral) -> dict:
+    return {
+        "row": selectors.referral_rows([referral])[0],
+        "referral": referral,
+        "events": referral.events.select_related("actor"),
+        "attachments": referral.attachments.all(),
+        "actions": _available_actions(request.user, referral),
+        "can_see_record": access.visible_patients(request.user).filter(pk=referral.patient_id).exists(),
+    }
+
+
+@staff_required
+@require_GET
+def detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    referral = selectors.referral_get(user=request.user, pk=pk)
+    access_record(request=request, patients=referral.patient, what="referral")
+    return render(request, "referrals/detail.html", _detail_context(request, referral))
+
+
+@staff_required
+@require_POST
+def act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
+    referral = selectors.referral_get(user=request.user, pk=pk)
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise Http404
+    form = spec.form(request.POST, prefix=action)
+    expected = request.POST.get("expected_status", "")
+    error = ""
+    if expected and expected != referral.status:
+        error = (
+            f"This referral is now {referral.get_status_display().lower()}; someone changed it a moment ago."
+        )
+    elif form.is_valid():
+        try:
+            referral = spec.run(request.user, referral, form.cleaned_data)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, f"Referral {Status(referral.status).label.lower()}.")
+    else:
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    if error:
+        messages.error(request, error)
+    referral = selectors.referral_get(user=request.user, pk=pk)
+    if request.htmx:
+        return render(
+            request,
+            "referrals/_detail_body.html",
+            _detail_context(request, referral),
+            status=400 if error else 200,
+        )
+    return redirect("referrals:detail", pk=pk)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def create(request: AuthedRequest, patient_pk: int) -> HttpResponse:
+    patient = patient_get(user=request.user, pk=patient_pk)
+    form = ReferralForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            referral = services.referral_create(
+                actor=request.user,
+                patient=patient,
+                target_team=data["target_team"],
+                reason=data["reason"],
+                urgency=data["urgency"],
+                letters=[data["letter"]] if data.get("letter") else [],
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Referral sent to {referral.target_team}.")
+            return redirect("referrals:detail", pk=referral.pk)
+    context = {"form": form, "patient": patient}
+    return render(request, "referrals/form.html", context, status=400 if form.errors else 200)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def external(request: AuthedRequest) -> HttpResponse:
+    if not access.can_register_patient(request.user):
+        raise Http404
+    form = ExternalReferralForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral = services.referral_receive_external(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Referral recorded for {referral.patient.full_name} and sent to {referral.target_team}.",
+            )
+            return redirect("referrals:detail", pk=referral.pk)
+    return render(request, "referrals/external.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@staff_required
+@require_GET
+def attachment(request: AuthedRequest, pk: int, attachment_pk: int) -> FileResponse:
+    referral = selectors.referral_get(user=request.user, pk=pk)
+    letter = get_object_or_404(referral.attachments, pk=attachment_pk)
+    access_record(request=request, patients=referral.patient, what="referral letter")
+    return FileResponse(
+        letter.file.open("rb"),
+        as_attachment=True,
+        filename=letter.original_name,
+        content_type=letter.content_type,
+    )

@@ -1,0 +1,107 @@
+import csv
+import datetime
+import io
+
+import pytest
+from django.utils import timezone
+
+from apps.accounts.models import StaffProfile
+from apps.audit.models import AccessEvent
+from apps.pathways import services as pathways
+from apps.tasks.models import Task
+
+from ..factories import CareTeamMemberFactory, PatientFactory, StaffFactory
+
+
+@pytest.fixture
+def nurse(db):
+    return StaffFactory(role=StaffProfile.Role.NURSE_SPECIALIST, role__teams=["nursing"])
+
+
+@pytest.fixture
+def consultant(db):
+    return StaffFactory(role=StaffProfile.Role.CONSULTANT, role__teams=["neurology"])
+
+
+def test_caseload_lists_own_and_care_team_children_only(client, nurse):
+    mine = PatientFactory(named_nurse=nurse, family_name="Mine")
+    on_team = CareTeamMemberFactory(user=nurse, patient__family_name="Teamed").patient
+    PatientFactory(family_name="Stranger")
+    client.force_login(nurse)
+    response = client.get("/caseload/")
+    assert {p.pk for p in response.context["patients"]} == {mine.pk, on_team.pk}
+    assert b"STRANGER" not in response.content
+    assert AccessEvent.objects.filter(user=nurse, what="caseload").count() == 2
+
+
+def test_consultants_see_their_care_team_children(client, consultant):
+    child = CareTeamMemberFactory(user=consultant, role=StaffProfile.Role.CONSULTANT).patient
+    PatientFactory()
+    client.force_login(consultant)
+    assert [p.pk for p in client.get("/caseload/").context["patients"]] == [child.pk]
+
+
+def test_caseload_search_by_nhs_number_with_spaces(client, nurse):
+    target = PatientFactory(named_nurse=nurse, nhs_number="9434765919")
+    PatientFactory(named_nurse=nurse, nhs_number="4857773457")
+    client.force_login(nurse)
+    response = client.get("/caseload/", {"q": "943 476"})
+    assert [p.pk for p in response.context["patients"]] == [target.pk]
+
+
+def test_children_needing_attention_come_first_with_their_reasons(client, nurse, consultant):
+    quiet = PatientFactory(named_nurse=nurse, family_name="Aaron")
+    overdue = PatientFactory(named_nurse=nurse, family_name="Baker")
+    relapsing = PatientFactory(named_nurse=nurse, family_name="Carter")
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    Task.objects.create(title="Call back", patient=overdue, assignee=nurse, due_on=yesterday)
+    pathways.relapse_record(actor=nurse, patient=relapsing, onset_date=yesterday, severity="moderate")
+    for patient in (quiet, overdue):  # recent contact, so only the flags above count
+        pathways.track_change_stage(actor=nurse, patient=patient, specialty="nursing", to_stage="referred")
+    client.force_login(nurse)
+    response = client.get("/caseload/")
+    patients = response.context["patients"]
+    assert [p.pk for p in patients] == [relapsing.pk, overdue.pk, quiet.pk]
+    assert [p.attention for p in patients] == [40, 15, 0]
+    assert b"Relapse not resolved" in response.content and b"1 overdue task" in response.content
+    only = client.get("/caseload/", {"attention": "1"}).context["patients"]
+    assert {p.pk for p in only} == {relapsing.pk, overdue.pk}
+
+
+def test_csv_export_has_the_visible_rows_and_is_audited(client, nurse):
+    PatientFactory(named_nurse=nurse, family_name="=HYPERLINK(evil)", given_name="Zed")
+    PatientFactory(named_nurse=nurse, family_name="Ordinary")
+    PatientFactory(family_name="NotMine")
+    client.force_login(nurse)
+    response = client.get("/caseload/", {"format": "csv", "q": "Ordinary"})
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:3] == ["Family name", "Given name", "Hospital number"]
+    assert [r[0] for r in rows[1:]] == ["Ordinary"]
+    everything = list(csv.reader(io.StringIO(client.get("/caseload/", {"format": "csv"}).content.decode())))
+    assert sorted(r[0] for r in everything[1:]) == ["'=HYPERLINK(evil)", "Ordinary"]  # no formula injection
+    assert AccessEvent.objects.filter(user=nurse, what="caseload export", channel="page").count() == 3
+
+
+def test_families_cannot_reach_the_caseload(client, cast):
+    client.force_login(cast.family_a)
+    assert client.get("/caseload/").status_code == 404
+
+
+def _busy_caseload(nurse, size):
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    for i in range(size):
+        patient = PatientFactory(named_nurse=nurse)
+        if i % 5 == 0:
+            Task.objects.create(title="Follow up", patient=patient, assignee=nurse, due_on=yesterday)
+            pathways.track_change_stage(
+                actor=nurse, patient=patient, specialty="nursing", to_stage="referred"
+            )
+
+
+@pytest.mark.parametrize("size", [5, 300])
+def test_caseload_query_count_does_not_grow(client, nurse, django_assert_max_num_queries, size):
+    _busy_caseload(nurse, size)
+    client.force_login(nurse)
+    with django_assert_max_num_queries(12):
+        response = client.get("/caseload/")
+    assert len(response.context["patients"]) == size
