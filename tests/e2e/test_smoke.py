@@ -31,7 +31,7 @@ def test_nurse_logs_in_and_opens_a_child_from_her_caseload(page: Page, login, sc
     row = page.get_by_role("row").filter(has=link)
     expect(row).to_have_count(1)
     expect(row).to_contain_text(maya.hospital_number)
-    expect(row).to_contain_text("Nothing outstanding")
+    expect(row).to_contain_text("No contact recorded for 60 days")
     expect(page.get_by_role("link", name=re.compile("OUTSIDER"))).to_have_count(0)
     screenshot("caseload")
 
