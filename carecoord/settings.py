@@ -237,8 +237,8 @@ CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 100
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A publish during a broker outage gives up quickly: the outbox row stays pending
-# and the sweeper re-queues it, so the request never waits on Redis.
+# A publish during a broker outage gives up quickly (one connection timeout, then a short
+# back-off in notifications.services): the outbox row stays pending and the sweeper re-queues it.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 1,
     "interval_start": 0,

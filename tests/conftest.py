@@ -1,6 +1,7 @@
 """Shared fixtures. The standing cast (healthchecks style): two families, two children,
 a nurse on child A's team, a nurse outside it, and a nurse with a break-glass grant."""
 
+import contextlib
 import datetime
 import os
 import shutil
@@ -55,6 +56,28 @@ def require_chromium() -> str:
     path = shutil.which("chromium") or "/usr/bin/chromium"
     require_service(os.path.exists(path), "Chromium (/usr/bin/chromium)")
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_celery_queue(worker_id: str):  # type: ignore[no-untyped-def]
+    """Publish this test process's tasks to its own queue, and drop the queue at the end.
+
+    Tests that commit (live server, integration) would otherwise leave real messages on the shared
+    "celery" queue of a developer's Redis. Integration tests choose their own queue on top of this.
+    """
+    from carecoord.celery import app
+
+    queue = f"carecoord-test-{worker_id}-{os.getpid()}"
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    yield queue
+    app.conf.task_default_queue = previous
+    url = os.environ.get("REDIS_URL", "")
+    if url:
+        import redis
+
+        with contextlib.suppress(redis.RedisError):
+            redis.Redis.from_url(url, socket_connect_timeout=2).delete(queue)
 
 
 @pytest.fixture(autouse=True)

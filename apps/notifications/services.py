@@ -6,6 +6,7 @@ that moment the row simply stays pending, and the beat sweeper re-queues it.
 
 import datetime
 import logging
+import time
 
 from django.conf import settings
 from django.db import transaction
@@ -22,13 +23,27 @@ logger = logging.getLogger(__name__)
 _EMAIL_FOOTER = "\n\nThis is an automatic message from CareCoord. Please do not reply to this email.\n"
 
 
-def _enqueue_delivery(delivery_id: int) -> None:
+# After a failed publish, skip publishing for a short while: each attempt against a dead broker
+# costs a connection timeout, and the rows are safe in the outbox for the sweeper anyway.
+_BROKER_BACKOFF_SECONDS = 30
+_broker_down_until = 0.0
+
+
+def _enqueue_delivery(delivery_id: int, *, during_backoff: bool = False) -> bool:
+    """Queue the send. The sweeper passes ``during_backoff`` because it is how the outbox recovers."""
+    global _broker_down_until
     from .tasks import deliver_email
 
+    if not during_backoff and time.monotonic() < _broker_down_until:
+        return False
     try:
         deliver_email.apply_async(args=[delivery_id], retry=False)
     except Exception:  # the broker is unreachable: the sweeper will pick the row up
+        _broker_down_until = time.monotonic() + _BROKER_BACKOFF_SECONDS
         logger.warning("Outbox: could not queue delivery %s; it stays pending for the sweeper", delivery_id)
+        return False
+    _broker_down_until = 0.0
+    return True
 
 
 def email_enqueue(
@@ -38,7 +53,7 @@ def email_enqueue(
     delivery = Delivery.objects.create(
         notification=notification, to_address=to_address, subject=subject, body=body + _EMAIL_FOOTER
     )
-    transaction.on_commit(lambda: _enqueue_delivery(delivery.pk))
+    transaction.on_commit(lambda: _enqueue_delivery(delivery.pk))  # outcome is logged; the row stays safe
     return delivery
 
 
@@ -106,7 +121,10 @@ def delivery_release(*, delivery: Delivery, error: str) -> bool:
 
 
 def outbox_sweep(*, older_than: datetime.timedelta | None = None) -> list[int]:
-    """Re-queue deliveries stuck as pending (never queued) or sending (worker died mid-send)."""
+    """Re-queue deliveries stuck as pending (never queued) or sending (worker died mid-send).
+
+    Returns the ids it queued.
+    """
     older_than = (
         older_than
         if older_than is not None
@@ -115,6 +133,12 @@ def outbox_sweep(*, older_than: datetime.timedelta | None = None) -> list[int]:
     cutoff = timezone.now() - older_than
     stale = Q(status=Delivery.Status.PENDING, queued_at__lte=cutoff) | Q(
         status=Delivery.Status.SENDING, claimed_at__lte=cutoff
+    )
+    # A row whose sends keep dying mid-way (a crash after SMTP accepted it, say) stops being retried.
+    Delivery.objects.filter(
+        status=Delivery.Status.SENDING, claimed_at__lte=cutoff, attempts__gte=settings.OUTBOX_MAX_ATTEMPTS
+    ).update(
+        status=Delivery.Status.FAILED, last_error="Gave up: the send did not finish after the last attempt."
     )
     ids = list(Delivery.objects.filter(stale).order_by("pk").values_list("pk", flat=True)[:500])
     if not ids:
@@ -125,6 +149,9 @@ def outbox_sweep(*, older_than: datetime.timedelta | None = None) -> list[int]:
         status=Delivery.Status.PENDING
     )
     Delivery.objects.filter(pk__in=ids).update(queued_at=timezone.now())
+    queued = []
     for delivery_id in ids:
-        _enqueue_delivery(delivery_id)
-    return ids
+        if not _enqueue_delivery(delivery_id, during_backoff=True):
+            break  # still down: the rest wait for the next sweep rather than a timeout each
+        queued.append(delivery_id)
+    return queued

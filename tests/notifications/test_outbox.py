@@ -92,3 +92,13 @@ def test_unread_count_shows_in_staff_and_family_headers(client, nurse):
     assert badge.format(0) in client.get("/caseload/").content.decode()
     client.force_login(parent)
     assert badge.format(2) in client.get("/portal/").content.decode()
+
+
+def test_the_sweeper_gives_up_on_a_send_that_keeps_dying(nurse, settings):
+    settings.OUTBOX_MAX_ATTEMPTS = 3
+    delivery = services.email_enqueue(to_address="a@example.org", subject="S", body="B")
+    long_ago = timezone.now() - datetime.timedelta(minutes=10)
+    Delivery.objects.filter(pk=delivery.pk).update(status="sending", claimed_at=long_ago, attempts=3)
+    assert services.outbox_sweep(older_than=datetime.timedelta(minutes=2)) == []
+    delivery.refresh_from_db()
+    assert delivery.status == "failed" and "Gave up" in delivery.last_error

@@ -22,7 +22,16 @@ def _find_existing(nhs_number: str | None, hospital_number: str) -> Patient | No
         if match:
             return match
     if hospital_number:
-        return Patient.objects.filter(hospital_number__iexact=hospital_number.strip()).first()
+        match = Patient.objects.filter(hospital_number__iexact=hospital_number.strip()).first()
+        # Two different NHS numbers are two different children: never attach to the wrong one.
+        if match and nhs_number and match.nhs_number and match.nhs_number != nhs_number:
+            raise ValidationError(
+                {
+                    "hospital_number": "This hospital number belongs to a child with a different NHS "
+                    "number. Check both numbers against the letter."
+                }
+            )
+        return match
     return None
 
 

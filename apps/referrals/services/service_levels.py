@@ -29,7 +29,8 @@ def seen_due_at(referral: Referral, target: ServiceLevelTarget | None = None) ->
     target = target or _target(referral)
     if target is None or referral.submitted_at is None:
         return None
-    return referral.submitted_at + datetime.timedelta(days=target.seen_within_days)
+    # Calendar days in local time, so a clock change in between does not move the deadline by an hour.
+    return timezone.localtime(referral.submitted_at) + datetime.timedelta(days=target.seen_within_days)
 
 
 def referrals_check_service_levels(*, now: datetime.datetime | None = None) -> int:
