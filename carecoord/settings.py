@@ -251,6 +251,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {"task": "apps.ops.tasks.beat_heartbeat", "schedule": 15.0},
     "outbox-sweep": {"task": "apps.notifications.tasks.sweep_outbox", "schedule": 60.0},
+    "referral-service-levels": {"task": "apps.referrals.tasks.check_service_levels", "schedule": 60.0 * 10},
     "unacknowledged-results": {
         "task": "apps.pathways.tasks.flag_unacknowledged_results",
         "schedule": 60.0 * 15,

@@ -1,7 +1,7 @@
 """Working-day and working-hour arithmetic, in one place (Europe/London; bank holidays as data)."""
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from django.conf import settings
 from django.utils import timezone
@@ -17,14 +17,19 @@ def is_working_day(day: datetime.date, holidays: Iterable[datetime.date] = ()) -
     return day.weekday() < 5 and day not in set(holidays)
 
 
-def add_working_days(start: datetime.datetime, days: int) -> datetime.datetime:
+def add_working_days(
+    start: datetime.datetime, days: int, *, holidays: Collection[datetime.date] | None = None
+) -> datetime.datetime:
     """The moment ``days`` working days after ``start``: the same local time on that working day.
 
     A start outside a working day counts from the next working day's start of business.
+    Pass ``holidays`` (say from ``holidays_between`` over a whole list) to skip the query per call.
     """
     local = timezone.localtime(start)
-    horizon = local.date() + datetime.timedelta(days=days * 2 + 30)
-    holidays = holidays_between(local.date(), horizon)
+    if holidays is None:
+        horizon = local.date() + datetime.timedelta(days=days * 2 + 30)
+        holidays = holidays_between(local.date(), horizon)
+    holidays = set(holidays)
     day = local.date()
     if not is_working_day(day, holidays):
         while not is_working_day(day, holidays):

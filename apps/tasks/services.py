@@ -60,7 +60,7 @@ def task_open(
             title=f"New task: {task.title}",
             url="/tasks/",
             patient_id=patient.pk if patient else None,
-            email=priority >= Task.Priority.URGENT,
+            email=priority >= Task.Priority.HIGH,
         )
     return task
 
@@ -142,9 +142,9 @@ def task_complete(*, actor: User, task: Task, note: str = "") -> Task:
     _require_worker(actor, task)
     with transaction.atomic(durable=True):
         _complete(actor=actor, task_ids=[task.pk], note=note)
-    task.refresh_from_db()
-    if task.status == Task.Status.CANCELLED:
-        raise ValidationError("This task was cancelled.", code="stale")
+        task.refresh_from_db()
+        if task.status == Task.Status.CANCELLED:  # raised inside, so the note is not kept either
+            raise ValidationError("This task was cancelled.", code="stale")
     return task
 
 
@@ -188,12 +188,12 @@ def task_cancel(*, actor: User, task: Task, reason: str) -> Task:
 def tasks_reassign(
     *, actor: User, tasks: Iterable[Task], assignee: User | None = None, team: Team | None = None
 ) -> int:
-    """Give tasks to a person, or back to a team queue (unclaimed)."""
-    if assignee is None and team is None:
+    """Give tasks to a person, or back to a team queue (unclaimed): another team's, or their own."""
+    tasks = list(tasks)
+    if assignee is None and team is None and any(t.team_id is None for t in tasks):
         raise ValidationError({"assignee": "Choose a person or a team queue."})
     if assignee is not None and access.staff_role(assignee) is None:
         raise ValidationError({"assignee": "Tasks can only be given to active staff."})
-    tasks = list(tasks)
     for task in tasks:
         _require_worker(actor, task)
     with transaction.atomic(durable=True):

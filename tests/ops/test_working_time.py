@@ -103,3 +103,10 @@ def test_is_working_day():
     assert not is_working_day(datetime.date(2026, 5, 2))  # Saturday
     assert not is_working_day(datetime.date(2026, 5, 3))  # Sunday
     assert not is_working_day(holiday, [holiday])
+
+
+def test_holidays_passed_in_are_used_without_a_query(django_assert_num_queries):
+    holidays = {datetime.date(2026, 4, 3), datetime.date(2026, 4, 6)}
+    with django_assert_num_queries(0):
+        assert add_working_days(at(2026, 4, 2), 1, holidays=holidays) == at(2026, 4, 7)
+        assert add_working_days(at(2026, 4, 2), 1, holidays=()) == at(2026, 4, 3)

@@ -13,6 +13,7 @@ from apps.accounts.models import StaffProfile
 from apps.notifications.models import Delivery, Notification
 from apps.pathways import services
 from apps.pathways.models import Investigation
+from apps.tasks.models import Task
 
 from ..factories import PatientFactory, StaffFactory
 
@@ -318,7 +319,11 @@ def resulted_at_start(nurse, child, time_machine):
 
 
 def _overdue_notifications():
-    return Notification.objects.filter(kind="result_unacknowledged")
+    return Notification.objects.filter(kind="task_assigned")
+
+
+def _overdue_tasks():
+    return Task.objects.filter(source=Task.Source.INVESTIGATION_RESULT)
 
 
 def test_before_the_deadline_nothing_is_flagged(resulted_at_start, time_machine):
@@ -340,9 +345,13 @@ def test_after_the_deadline_each_unacknowledged_result_is_flagged_once(resulted_
     for investigation in (first, second):
         investigation.refresh_from_db()
         assert investigation.acknowledgement_overdue_at == later
+        task = _overdue_tasks().get(assignee=investigation.requested_by)
+        assert task.patient_id == investigation.patient_id and task.is_open
+        assert (
+            task.link_url == f"/patients/{investigation.patient_id}/pathway/#investigation-{investigation.pk}"
+        )
         notification = _overdue_notifications().get(recipient=investigation.requested_by)
         assert notification.patient_id == investigation.patient_id
-        assert notification.url == f"/patients/{investigation.patient_id}/pathway/"
         delivery = Delivery.objects.get(notification=notification)
         assert delivery.to_address == investigation.requested_by.email
         # The email says only that there is something to look at.
@@ -376,6 +385,15 @@ def test_the_job_takes_an_explicit_now(resulted_at_start):
     assert services.investigations_flag_unacknowledged(now=START + datetime.timedelta(days=days - 1)) == 0
     assert services.investigations_flag_unacknowledged(now=START + datetime.timedelta(days=days)) == 2
     assert services.investigations_flag_unacknowledged(now=START + datetime.timedelta(days=days + 3)) == 0
+
+
+def test_acknowledging_closes_the_escalation_task(resulted_at_start, nurse, time_machine):
+    first, _, _ = resulted_at_start
+    time_machine.move_to(START + datetime.timedelta(days=settings.RESULT_ACKNOWLEDGE_DAYS + 1), tick=False)
+    services.investigations_flag_unacknowledged()
+    services.investigation_acknowledge(actor=nurse, investigation=first)
+    task = _overdue_tasks().get(assignee=first.requested_by)
+    assert task.status == Task.Status.DONE and task.completed_by == nurse
 
 
 def test_the_deadline_follows_the_setting(resulted_at_start, settings, time_machine):

@@ -103,7 +103,9 @@ def test_a_hospital_number_of_a_child_with_another_nhs_number_is_refused(people,
     before = counts()
     with pytest.raises(ValidationError) as refused:
         receive(people, clerk, nhs_number="4010232137", hospital_number="H333333")
-    assert "belongs to a child with a different NHS number" in refused.value.message_dict["hospital_number"][0]
+    assert (
+        "belongs to a child with a different NHS number" in refused.value.message_dict["hospital_number"][0]
+    )
     assert counts() == before
 
 
@@ -129,7 +131,9 @@ def test_a_second_open_referral_to_the_same_team_is_refused(people, clerk):
     before = counts()
     with pytest.raises(ValidationError) as refused:
         receive(people, clerk, nhs_number=people.child.nhs_number)
-    assert refused.value.message_dict == {"target_team": ["This child already has an open referral to Oncology."]}
+    assert refused.value.message_dict == {
+        "target_team": ["This child already has an open referral to Oncology."]
+    }
     assert counts() == before
 
 
@@ -221,7 +225,9 @@ def test_a_real_pdf_or_image_is_attached(people, name, content, content_type):
     ("upload", "message"),
     [
         (
-            SimpleUploadedFile("letter.pdf", b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 200, "application/pdf"),
+            SimpleUploadedFile(
+                "letter.pdf", b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 200, "application/pdf"
+            ),
             "Only PDF, PNG or JPEG files can be attached.",
         ),
         (SimpleUploadedFile("empty.pdf", b"", "application/pdf"), "The file is empty."),

@@ -14,6 +14,7 @@ from apps.referrals.services.service_levels import seen_due_at
 from apps.tasks import selectors as task_selectors
 from apps.tasks.models import Task
 
+from ..factories import PatientFactory
 from . import Status, make_people, refer
 
 LONDON = ZoneInfo("Europe/London")
@@ -52,7 +53,9 @@ def check_at(moment: datetime.datetime) -> int:
         return referrals_check_service_levels()
 
 
-def test_routine_triage_is_due_five_working_days_later_across_a_weekend_and_bank_holidays(people, easter_2026):
+def test_routine_triage_is_due_five_working_days_later_across_a_weekend_and_bank_holidays(
+    people, easter_2026
+):
     # Submitted on the Thursday before Easter. Good Friday, the weekend and Easter Monday do not count:
     # Tue 7, Wed 8, Thu 9, Fri 10, Mon 13 April.
     with time_machine.travel(at(2026, 4, 2), tick=False):
@@ -162,7 +165,7 @@ def test_seen_or_closed_referrals_and_teams_without_targets_are_left_alone(peopl
         declined = refer(people)
         services.referral_decline(actor=people.oncologist, referral=declined, reason="Not for us")
         no_target = refer(people, target_team=people.outsider.staff_profile.teams.get())
-        seen = refer(people, urgency="urgent", patient=_another_child(people))
+        seen = refer(people, urgency="urgent", patient=PatientFactory(named_nurse=people.referrer))
         for step in (
             services.referral_accept,
             services.referral_book,
@@ -181,9 +184,3 @@ def test_the_job_accepts_an_explicit_now(people):
     assert referrals_check_service_levels(now=due - SECOND) == 0
     assert referrals_check_service_levels(now=due) == 1
     assert referrals_check_service_levels(now=due) == 0
-
-
-def _another_child(people):
-    from ..factories import PatientFactory
-
-    return PatientFactory(named_nurse=people.referrer)

@@ -126,7 +126,7 @@ def test_decline_and_cancel_keep_their_reason_on_the_referral_and_the_event(peop
     assert declined.outcome_reason == "Not for oncology."
     assert declined.events.last().note == "Not for oncology."
     assert declined.closed_at is not None
-    other = drive_to(people, Status.CANCELLED, patient=people.child, target_team=people.oncology)
+    other = drive_to(people, Status.CANCELLED)
     assert other.outcome_reason == "Family moved away."
 
 
@@ -246,7 +246,7 @@ def test_a_closed_referral_does_not_block_a_new_one(people):
     assert again.status == Status.SUBMITTED
 
 
-def _race(people, users, work):
+def _race(users, work):
     """Run ``work(user)`` in one thread per user, all released at once; each thread has its own connection."""
     barrier = threading.Barrier(len(users))
     outcomes: dict[int, object] = {}
@@ -276,7 +276,6 @@ def test_two_people_accepting_at_once_exactly_one_wins(transactional_db, require
     # Each accepts from their own copy loaded before either acted, as two open browser tabs would.
     copies = {u.pk: Referral.objects.get(pk=referral.pk) for u in (people.oncologist, people.oncologist_2)}
     outcomes = _race(
-        people,
         [people.oncologist, people.oncologist_2],
         lambda user: services.referral_accept(actor=user, referral=copies[user.pk]),
     )

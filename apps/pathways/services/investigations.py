@@ -8,9 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.notifications.services import notification_create
 from apps.patients import access
 from apps.patients.models import Patient
+from apps.tasks.models import Task
+from apps.tasks.services import task_open, tasks_complete_for_sources
 
 from ..models import Investigation
 from ._common import check_transition, not_in_future, require
@@ -24,6 +25,10 @@ INVESTIGATION_TRANSITIONS: dict[str, frozenset[str]] = {
     Status.RESULTED: frozenset(),
     Status.CANCELLED: frozenset(),
 }
+
+
+def acknowledge_task_key(investigation: Investigation) -> str:
+    return f"investigation:{investigation.pk}:acknowledge"
 
 
 def investigation_request(
@@ -126,7 +131,8 @@ def investigation_acknowledge(*, actor: User, investigation: Investigation) -> I
             pk=investigation.pk, status=Status.RESULTED, acknowledged_at__isnull=True
         ).update(acknowledged_by=actor, acknowledged_at=timezone.now())
         if not updated:
-            raise ValidationError("This result has no result to acknowledge, or was acknowledged already.")
+            raise ValidationError("There is no result to acknowledge, or it was acknowledged already.")
+        tasks_complete_for_sources(source_keys=[acknowledge_task_key(investigation)], actor=actor)
     investigation.refresh_from_db()
     return investigation
 
@@ -134,8 +140,8 @@ def investigation_acknowledge(*, actor: User, investigation: Investigation) -> I
 def investigations_flag_unacknowledged(*, now: datetime.datetime | None = None) -> int:
     """Beat job: escalate results left unacknowledged past the configured number of days.
 
-    Set-based and idempotent: each result is claimed once by setting acknowledgement_overdue_at.
-    The escalation is an outbox notification to the requester (a task once the tasks app exists).
+    Set-based and idempotent: each result is claimed once by setting acknowledgement_overdue_at,
+    and the task has a unique source key. The requester gets the task (and its notification).
     """
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(days=settings.RESULT_ACKNOWLEDGE_DAYS)
@@ -144,7 +150,7 @@ def investigations_flag_unacknowledged(*, now: datetime.datetime | None = None) 
         acknowledged_at__isnull=True,
         acknowledgement_overdue_at__isnull=True,
         resulted_at__lte=cutoff,
-    ).select_related("requested_by")
+    ).select_related("requested_by", "patient")
     flagged = 0
     for investigation in due[:500]:
         with transaction.atomic():
@@ -153,12 +159,15 @@ def investigations_flag_unacknowledged(*, now: datetime.datetime | None = None) 
             ).update(acknowledgement_overdue_at=now)
             if not claimed:
                 continue
-            notification_create(
-                recipient=investigation.requested_by,
-                kind="result_unacknowledged",
-                title=f"A {investigation.label} result is waiting for acknowledgement",
-                url=f"/patients/{investigation.patient_id}/pathway/",
-                patient_id=investigation.patient_id,
+            task_open(
+                title=f"Acknowledge the {investigation.label} result",
+                source=Task.Source.INVESTIGATION_RESULT,
+                assignee=investigation.requested_by,
+                patient=investigation.patient,
+                due_on=timezone.localdate(now),
+                priority=Task.Priority.HIGH,
+                source_key=acknowledge_task_key(investigation),
+                link_url=f"/patients/{investigation.patient_id}/pathway/#investigation-{investigation.pk}",
             )
             flagged += 1
     return flagged

@@ -21,7 +21,8 @@ TRACK_TRANSITIONS: dict[str, frozenset[str]] = {
     Stage.REFERRED: frozenset({Stage.ASSESSING, Stage.NOT_INVOLVED, Stage.DISCHARGED}),
     Stage.ASSESSING: frozenset({Stage.TREATING, Stage.MONITORING, Stage.DISCHARGED}),
     Stage.TREATING: frozenset({Stage.MONITORING, Stage.DISCHARGED}),
-    Stage.MONITORING: frozenset({Stage.TREATING, Stage.DISCHARGED}),
+    # A child in monitoring can be re-referred or reassessed (suspected relapse or recurrence).
+    Stage.MONITORING: frozenset({Stage.REFERRED, Stage.ASSESSING, Stage.TREATING, Stage.DISCHARGED}),
     Stage.DISCHARGED: frozenset({Stage.REFERRED}),
 }
 

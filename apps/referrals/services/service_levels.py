@@ -1,6 +1,7 @@
 """Service-level targets: when triage and first appointment are due, and the beat job for breaches."""
 
 import datetime
+from collections.abc import Collection
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,11 +19,17 @@ def _target(referral: Referral) -> ServiceLevelTarget | None:
     ).first()
 
 
-def triage_due_at(referral: Referral, target: ServiceLevelTarget | None = None) -> datetime.datetime | None:
+def triage_due_at(
+    referral: Referral,
+    target: ServiceLevelTarget | None = None,
+    *,
+    holidays: Collection[datetime.date] | None = None,
+) -> datetime.datetime | None:
+    """``holidays`` lets a list of referrals share one bank-holiday query (see add_working_days)."""
     target = target or _target(referral)
     if target is None or referral.submitted_at is None:
         return None
-    return add_working_days(referral.submitted_at, target.triage_working_days)
+    return add_working_days(referral.submitted_at, target.triage_working_days, holidays=holidays)
 
 
 def seen_due_at(referral: Referral, target: ServiceLevelTarget | None = None) -> datetime.datetime | None:
