@@ -177,3 +177,58 @@ def test_anonymous_users_are_sent_to_log_in(cast, client, api):
     response = client.get(f"/portal/children/{cast.child_a.pk}/")
     assert response["Location"].startswith("/portal/login/")
     assert api.get(f"/api/v1/patients/{cast.child_a.pk}/").status_code in (401, 403)
+
+
+# Referrals and tasks have their own audiences, so each route names who may see it.
+@pytest.fixture
+def referral_and_task(cast):
+    from apps.accounts.models import Team
+    from apps.referrals import services as referrals
+    from apps.tasks.models import Task
+
+    oncology, _ = Team.objects.get_or_create(code="oncology", defaults={"name": "Oncology"})
+    referral = referrals.referral_create(
+        actor=cast.nurse_a,
+        patient=cast.child_a,
+        target_team=oncology,
+        reason="Please assess",
+        urgency="routine",
+    )
+    task = Task.objects.create(title="Call the family", patient=cast.child_a, assignee=cast.nurse_a)
+    return referral, task
+
+
+ROUTED = [
+    # url, subjects who get 200 (everyone else 404)
+    ("/referrals/{r}/", {"nurse_a", "nurse_glass"}),
+    ("/patients/{a}/refer/", {"nurse_a", "nurse_glass"}),
+    ("/tasks/{t}/", {"nurse_a"}),
+    ("/caseload/", {"nurse_a", "nurse_other", "nurse_glass"}),
+    ("/referrals/", {"nurse_a", "nurse_other", "nurse_glass"}),
+    ("/tasks/", {"nurse_a", "nurse_other", "nurse_glass"}),
+]
+
+
+@pytest.mark.parametrize("subject", SUBJECTS)
+@pytest.mark.parametrize(("template", "allowed"), ROUTED)
+def test_referral_task_and_caseload_pages_are_scoped(
+    cast, client, referral_and_task, subject, template, allowed
+):
+    referral, task = referral_and_task
+    user = getattr(cast, subject)
+    client.force_login(user)
+    before = AccessEvent.objects.filter(user=user, patient=cast.child_a).count()
+    response = client.get(template.format(r=referral.pk, a=cast.child_a.pk, t=task.pk))
+    assert response.status_code == (200 if subject in allowed else 404)
+    reads_child = "{" in template  # pages about child A must log the read; lists log only what they show
+    if reads_child and subject in allowed:
+        assert AccessEvent.objects.filter(user=user, patient=cast.child_a).count() == before + 1
+    if subject not in allowed:
+        assert AccessEvent.objects.filter(user=user, patient=cast.child_a).count() == before
+
+
+def test_lists_never_show_another_teams_or_childs_rows(cast, client, referral_and_task):
+    client.force_login(cast.nurse_other)
+    assert b"Please assess" not in client.get("/referrals/").content
+    assert b"Call the family" not in client.get("/tasks/").content
+    assert cast.child_a.family_name.upper().encode() not in client.get("/caseload/").content

@@ -186,6 +186,8 @@ def act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
 def create(request: AuthedRequest, patient_pk: int) -> HttpResponse:
     patient = patient_get(user=request.user, pk=patient_pk)
     form = ReferralForm(request.POST or None, request.FILES or None)
+    if request.method == "GET":
+        access_record(request=request, patients=patient, what="referral form")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
