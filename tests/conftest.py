@@ -67,7 +67,7 @@ def _private_celery_queue(worker_id: str):  # type: ignore[no-untyped-def]
     """
     from carecoord.celery import app
 
-    queue = f"carecoord-test-{worker_id}-{os.getpid()}"
+    queue = f"carecoord-unit-{worker_id}-{os.getpid()}"  # integration tests use their own
     previous = app.conf.task_default_queue
     app.conf.task_default_queue = queue
     yield queue

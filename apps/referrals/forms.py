@@ -23,6 +23,9 @@ class ReferralForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["target_team"].queryset = Team.objects.all()  # type: ignore[attr-defined]
 
+    def field_for_service_error(self, name: str) -> str:
+        return "letter" if name == "file" else name
+
 
 class ExternalReferralForm(forms.Form):
     external_source = forms.ChoiceField(label="Referred by", choices=Referral.ExternalSource.choices)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.types import AnyUser
+from apps.ops.working_time import holidays_between
 from apps.patients import access
 
 from .models import Referral, ServiceLevelTarget
@@ -72,13 +73,17 @@ class ReferralRow:
 
 
 def referral_rows(referrals: Iterable[Referral]) -> list[ReferralRow]:
-    """Each referral with its service-level due times, using one query for all the targets."""
+    """Each referral with its service-level due times: one query for the targets, one for holidays."""
+    referrals = list(referrals)
     targets = {(t.team_id, t.urgency): t for t in ServiceLevelTarget.objects.all()}
+    days = [timezone.localdate(r.submitted_at) for r in referrals if r.submitted_at]
+    # Enough holidays to cover the longest working-day target from the earliest submission.
+    holidays = holidays_between(min(days), max(days) + datetime.timedelta(days=400)) if days else set()
     now = timezone.now()
     rows = []
     for r in referrals:
         target = targets.get((r.target_team_id, r.urgency))
-        triage_due = triage_due_at(r, target) if target else None
+        triage_due = triage_due_at(r, target, holidays=holidays) if target else None
         seen_due = seen_due_at(r, target) if target else None
         late_triage = r.status == Referral.Status.SUBMITTED and triage_due is not None and triage_due < now
         late_seen = r.status in Referral.NOT_YET_SEEN and seen_due is not None and seen_due < now

@@ -42,6 +42,7 @@ def worklist(request: AuthedRequest) -> HttpResponse:
         "list": name,
         "lists": selectors.WORKLISTS,
         "filters": filters,
+        "filtering": bool(criteria and any(criteria.values())),
         "reassign": ReassignForm(),
         "counts": selectors.worklist_counts(user=request.user),
     }

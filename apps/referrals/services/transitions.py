@@ -194,7 +194,9 @@ def referral_accept(
             assignee=assignee,
             triaged_at=timezone.now(),
         )
-        tasks.tasks_complete_for_sources(source_keys=[task_key(referral, "triage")], actor=actor)
+        tasks.tasks_complete_for_sources(
+            source_keys=[task_key(referral, "triage"), task_key(referral, "sla:triage")], actor=actor
+        )
         tasks.task_open(
             title="Book an appointment for an accepted referral",
             source=Task.Source.REFERRAL_BOOKING,
@@ -232,7 +234,9 @@ def referral_decline(*, actor: User, referral: Referral, reason: str) -> Referra
             triaged_at=timezone.now(),
             closed_at=timezone.now(),
         )
-        tasks.tasks_complete_for_sources(source_keys=[task_key(referral, "triage")], actor=actor)
+        tasks.tasks_complete_for_sources(
+            source_keys=[task_key(referral, "triage"), task_key(referral, "sla:triage")], actor=actor
+        )
         if referral.source_user is not None:
             notification_create(
                 recipient=referral.source_user,
@@ -259,7 +263,9 @@ def referral_book(*, actor: User, referral: Referral, note: str = "") -> Referra
 def referral_mark_seen(*, actor: User, referral: Referral, note: str = "") -> Referral:
     _require_triager(actor, referral)
     with transaction.atomic(durable=True):
-        return _move(actor=actor, referral=referral, to=Status.SEEN, note=note, seen_at=timezone.now())
+        referral = _move(actor=actor, referral=referral, to=Status.SEEN, note=note, seen_at=timezone.now())
+        tasks.tasks_complete_for_sources(source_keys=[task_key(referral, "sla:seen")], actor=actor)
+        return referral
 
 
 def referral_complete(*, actor: User, referral: Referral, note: str = "") -> Referral:
