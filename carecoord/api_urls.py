@@ -1,11 +1,16 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from apps.caseload.api import CaseloadViewSet
 from apps.pathways import api as pathways
 from apps.patients.api import CareTeamMemberViewSet, GuardianViewSet, PatientViewSet
+from apps.referrals.api import ReferralViewSet
+from apps.tasks.api import TaskViewSet
 
 router = SimpleRouter()
 router.register("patients", PatientViewSet, basename="patient")
+router.register("referrals", ReferralViewSet, basename="referral")
+router.register("tasks", TaskViewSet, basename="task")
 
 guardian_list = GuardianViewSet.as_view({"get": "list", "post": "create"})
 guardian_detail = GuardianViewSet.as_view({"get": "retrieve"})
@@ -16,6 +21,7 @@ care_team_end = CareTeamMemberViewSet.as_view({"post": "end"})
 
 urlpatterns = [
     *router.urls,
+    path("caseload/", CaseloadViewSet.as_view({"get": "list"}), name="caseload"),
     path("patients/<int:patient_pk>/guardians/", guardian_list, name="patient-guardian-list"),
     path(
         "patients/<int:patient_pk>/guardians/<int:pk>/",

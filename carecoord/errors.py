@@ -23,6 +23,29 @@ class ApplicationError(Exception):
         self.status = status
 
 
+# A service's ValidationError code -> the HTTP status the API answers with.
+REFUSAL_STATUS = {"permission_denied": 403, "illegal_transition": 400, "stale": 409}
+
+
+def require_role(allowed: bool, message: str) -> None:
+    """Refuse a write the caller's role does not allow (403), before the service is called."""
+    if not allowed:
+        raise ApplicationError(message, code="permission_denied", status=403)
+
+
+def as_refusal(exc: Exception) -> Exception:
+    """A service refusal with a known code becomes an ApplicationError carrying that code.
+
+    API views pass every exception through this in ``handle_exception``, so a service's
+    ``illegal_transition`` stays a 400 with that code, ``stale`` a 409 and ``permission_denied`` a 403,
+    rather than a bare "invalid".
+    """
+    code = getattr(exc, "code", None)
+    if isinstance(exc, DjangoValidationError) and code in REFUSAL_STATUS:
+        return ApplicationError(exc.messages[0], code=code, status=REFUSAL_STATUS[code])
+    return exc
+
+
 def _as_drf(exc: Exception) -> Exception:
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):

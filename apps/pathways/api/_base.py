@@ -8,7 +8,6 @@ one error shape rather than becoming a bare "invalid".
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,26 +15,9 @@ from rest_framework.response import Response
 from apps.audit.services import access_record
 from apps.patients import access
 from apps.patients.models import Patient
-from carecoord.errors import ApplicationError
+from carecoord.errors import as_refusal
 
 from .. import selectors
-
-# A service's ValidationError code -> the HTTP status the API answers with.
-_REFUSAL_STATUS = {"permission_denied": 403, "illegal_transition": 400, "stale": 409}
-
-
-def require_role(allowed: bool, message: str) -> None:
-    """Refuse a write the caller's role does not allow (403), before the service is called."""
-    if not allowed:
-        raise ApplicationError(message, code="permission_denied", status=403)
-
-
-def as_refusal(exc: Exception) -> Exception:
-    """A service refusal with a known code becomes an ApplicationError carrying that code."""
-    code = getattr(exc, "code", None)
-    if isinstance(exc, DjangoValidationError) and code in _REFUSAL_STATUS:
-        return ApplicationError(exc.messages[0], code=code, status=_REFUSAL_STATUS[code])
-    return exc
 
 
 class IsClinicalStaff(permissions.BasePermission):

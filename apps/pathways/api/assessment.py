@@ -10,10 +10,11 @@ from rest_framework.response import Response
 
 from apps.accounts.types import request_user
 from apps.patients import access
+from carecoord.errors import require_role
 
 from .. import services
 from ..models import DiagnosticAssessment, DiagnosticCriterion
-from ._base import PathwayChildViewSet, PathwayPatientViewSet, require_role
+from ._base import PathwayChildViewSet, PathwayPatientViewSet
 
 
 class CriterionOutput(serializers.ModelSerializer):

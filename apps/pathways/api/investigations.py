@@ -12,10 +12,11 @@ from rest_framework.response import Response
 
 from apps.accounts.types import request_user
 from apps.patients import access
+from carecoord.errors import require_role
 
 from .. import services
 from ..models import Investigation
-from ._base import PathwayChildViewSet, require_role
+from ._base import PathwayChildViewSet
 
 
 class InvestigationOutput(serializers.ModelSerializer):

@@ -13,10 +13,11 @@ from rest_framework.response import Response
 
 from apps.accounts.types import request_user
 from apps.patients import access
+from carecoord.errors import require_role
 
 from .. import selectors, services
 from ..models import ScaleItem, SeverityScale, SeverityScore, SeverityScoreValue
-from ._base import IsClinicalStaff, PathwayChildViewSet, require_role
+from ._base import IsClinicalStaff, PathwayChildViewSet
 
 
 class ScaleItemOutput(serializers.ModelSerializer):

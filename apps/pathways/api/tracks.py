@@ -13,11 +13,12 @@ from rest_framework.response import Response
 from apps.accounts.types import request_user
 from apps.patients import access
 from apps.patients.models import Patient
+from carecoord.errors import require_role
 
 from .. import services
 from ..models import Specialty, SpecialtyTrack
 from ..selectors import TrackRow
-from ._base import PathwayPatientViewSet, require_role
+from ._base import PathwayPatientViewSet
 
 Stage = SpecialtyTrack.Stage
 

@@ -10,10 +10,11 @@ from rest_framework.response import Response
 
 from apps.accounts.types import request_user
 from apps.patients import access
+from carecoord.errors import require_role
 
 from .. import services
 from ..models import Tumour
-from ._base import PathwayChildViewSet, require_role
+from ._base import PathwayChildViewSet
 
 
 class TumourOutput(serializers.ModelSerializer):
