@@ -39,14 +39,7 @@ def access_record(*, request: HttpRequest, patients: Iterable[Patient] | Patient
     fresh = [p for p in patients if (p.pk, what) not in seen]
     if not fresh:
         return
-    is_staff = access.staff_role(user) is not None
-    routine: set[int] = set()
-    if is_staff:
-        routine = set(
-            access.routinely_visible_patients(user)
-            .filter(pk__in=[p.pk for p in fresh])
-            .values_list("pk", flat=True)
-        )
+    via_glass = access.break_glass_patient_ids(user, [p.pk for p in fresh])
     channel = _channel_for(request.path)
     request_id = getattr(django_request, "request_id", "")
     now = timezone.now()
@@ -59,7 +52,7 @@ def access_record(*, request: HttpRequest, patients: Iterable[Patient] | Patient
                 channel=channel,
                 path=request.path[:300],
                 request_id=request_id,
-                via_break_glass=is_staff and p.pk not in routine,
+                via_break_glass=p.pk in via_glass,
                 at=now,
             )
             for p in fresh

@@ -105,6 +105,23 @@ def caseload_patients(user: AnyUser) -> QuerySet[Patient]:
     return Patient.objects.filter(Q(named_nurse=user) | _on_care_team(user))
 
 
+def break_glass_patient_ids(user: AnyUser, patient_ids: list[int]) -> set[int]:
+    """Of these children, those this user sees only through a live break-glass grant."""
+    if not isinstance(user, User) or staff_role(user) is None:
+        return set()
+    from apps.audit.models import BreakGlassGrant
+
+    granted = set(
+        BreakGlassGrant.objects.filter(
+            user=user, patient_id__in=patient_ids, expires_at__gt=timezone.now()
+        ).values_list("patient_id", flat=True)
+    )
+    if not granted:
+        return set()
+    routine = set(routinely_visible_patients(user).filter(pk__in=granted).values_list("pk", flat=True))
+    return granted - routine
+
+
 def is_break_glass_access(user: AnyUser, patient: Patient) -> bool:
     """True when staff see this child only because of a break-glass grant."""
     if staff_role(user) is None:

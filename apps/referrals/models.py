@@ -83,6 +83,12 @@ class Referral(models.Model):
                 condition=~Q(status__in=["declined", "cancelled"]) | ~Q(outcome_reason=""),
                 name="referral_decline_or_cancel_needs_reason",
             ),
+            # Two people referring the same child to the same team at once: one referral survives.
+            models.UniqueConstraint(
+                fields=["patient", "target_team"],
+                condition=Q(status__in=["submitted", "accepted", "booked", "seen"]),
+                name="one_open_referral_per_team",
+            ),
         ]
 
     def __str__(self) -> str:

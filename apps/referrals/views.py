@@ -224,7 +224,9 @@ def external(request: AuthedRequest) -> HttpResponse:
                 request,
                 f"Referral recorded for {referral.patient.full_name} and sent to {referral.target_team}.",
             )
-            return redirect("referrals:detail", pk=referral.pk)
+            if selectors.referrals_visible_to(request.user).filter(pk=referral.pk).exists():
+                return redirect("referrals:detail", pk=referral.pk)
+            return redirect("referrals:external")  # recorded for a team the recorder is not on
     return render(request, "referrals/external.html", {"form": form}, status=400 if form.errors else 200)
 
 

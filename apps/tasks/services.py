@@ -149,12 +149,15 @@ def task_complete(*, actor: User, task: Task, note: str = "") -> Task:
 
 
 def _complete(*, actor: User | None, task_ids: Iterable[int], note: str = "") -> int:
-    ids = list(task_ids)
-    done = Task.objects.filter(pk__in=ids, status__in=OPEN).update(
+    """Mark the open ones among these tasks done; a task already done or cancelled is left alone."""
+    open_ids = list(Task.objects.filter(pk__in=list(task_ids), status__in=OPEN).values_list("pk", flat=True))
+    done = Task.objects.filter(pk__in=open_ids, status__in=OPEN).update(
         status=Task.Status.DONE, completed_at=timezone.now(), completed_by=actor
     )
     if note.strip() and actor is not None:
-        TaskComment.objects.bulk_create(TaskComment(task_id=i, author=actor, body=note.strip()) for i in ids)
+        TaskComment.objects.bulk_create(
+            TaskComment(task_id=i, author=actor, body=note.strip()) for i in open_ids
+        )
     return done
 
 

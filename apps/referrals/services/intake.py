@@ -3,7 +3,7 @@
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from apps.accounts.models import Team, User
 from apps.patients import access
@@ -72,36 +72,41 @@ def referral_receive_external(
             errors["nhs_number"] = exc.messages[0]
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic(durable=True):
-        patient = _find_existing(nhs, hospital_number)
-        if patient is None:
-            patient = patient_create(
-                actor=actor,
-                nhs_number=nhs,
-                hospital_number=hospital_number,
-                given_name=given_name,
-                family_name=family_name,
-                date_of_birth=date_of_birth,
-                sex=sex,
-                postcode=postcode,
-                status=Patient.Status.REFERRED,
+    try:
+        with transaction.atomic(durable=True):
+            patient = _find_existing(nhs, hospital_number)
+            if patient is None:
+                patient = patient_create(
+                    actor=actor,
+                    nhs_number=nhs,
+                    hospital_number=hospital_number,
+                    given_name=given_name,
+                    family_name=family_name,
+                    date_of_birth=date_of_birth,
+                    sex=sex,
+                    postcode=postcode,
+                    status=Patient.Status.REFERRED,
+                )
+            if Referral.objects.filter(
+                patient=patient, target_team=target_team, status__in=Referral.OPEN_STATUSES
+            ).exists():
+                raise ValidationError(
+                    {"target_team": f"This child already has an open referral to {target_team}."}
+                )
+            referral = Referral.objects.create(
+                patient=patient,
+                external_source=external_source,
+                referrer_name=referrer_name.strip(),
+                referrer_organisation=(referrer_organisation or "").strip(),
+                target_team=target_team,
+                reason=reason.strip(),
+                urgency=urgency,
             )
-        if Referral.objects.filter(
-            patient=patient, target_team=target_team, status__in=Referral.OPEN_STATUSES
-        ).exists():
-            raise ValidationError(
-                {"target_team": f"This child already has an open referral to {target_team}."}
+            ReferralEvent.objects.create(
+                referral=referral, to_status=Referral.Status.DRAFT, actor=actor, note="Received from outside"
             )
-        referral = Referral.objects.create(
-            patient=patient,
-            external_source=external_source,
-            referrer_name=referrer_name.strip(),
-            referrer_organisation=(referrer_organisation or "").strip(),
-            target_team=target_team,
-            reason=reason.strip(),
-            urgency=urgency,
-        )
-        ReferralEvent.objects.create(
-            referral=referral, to_status=Referral.Status.DRAFT, actor=actor, note="Received from outside"
-        )
-        return _submit(actor, referral)
+            return _submit(actor, referral)
+    except IntegrityError as exc:  # a simultaneous referral of the same child to the same team
+        raise ValidationError(
+            {"target_team": f"This child already has an open referral to {target_team}."}
+        ) from exc

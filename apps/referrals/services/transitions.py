@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.accounts.models import Team, User
@@ -152,20 +152,25 @@ def referral_create(
     checked = [(letter, validate_letter(letter)) for letter in letters]
     if source_team is None:
         source_team = Team.objects.filter(members__user=actor).order_by("name").first()
-    with transaction.atomic(durable=True):
-        referral = Referral.objects.create(
-            patient=patient,
-            source_team=source_team,
-            source_user=actor,
-            target_team=target_team,
-            reason=reason.strip(),
-            urgency=urgency,
-        )
-        ReferralEvent.objects.create(referral=referral, to_status=Status.DRAFT, actor=actor)
-        for letter, content_type in checked:
-            attachment_save(actor=actor, referral=referral, upload=letter, content_type=content_type)
-        if submit:
-            referral = _submit(actor, referral)
+    try:
+        with transaction.atomic(durable=True):
+            referral = Referral.objects.create(
+                patient=patient,
+                source_team=source_team,
+                source_user=actor,
+                target_team=target_team,
+                reason=reason.strip(),
+                urgency=urgency,
+            )
+            ReferralEvent.objects.create(referral=referral, to_status=Status.DRAFT, actor=actor)
+            for letter, content_type in checked:
+                attachment_save(actor=actor, referral=referral, upload=letter, content_type=content_type)
+            if submit:
+                referral = _submit(actor, referral)
+    except IntegrityError as exc:  # someone referred the same child to the same team a moment ago
+        raise ValidationError(
+            {"target_team": f"This child already has an open referral to {target_team}."}
+        ) from exc
     return referral
 
 
@@ -184,6 +189,8 @@ def referral_accept(
     """Accept for the team. Of two people accepting at once, exactly one wins; the other is told."""
     _require_triager(actor, referral)
     assignee = assignee or actor
+    if not access.can_triage(assignee, referral):
+        raise ValidationError({"assignee": f"Assign the referral to a member of {referral.target_team}."})
     with transaction.atomic(durable=True):
         referral = _move(
             actor=actor,
