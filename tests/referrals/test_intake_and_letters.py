@@ -297,8 +297,7 @@ def test_the_create_page_saves_the_referral_with_its_letter_for_the_team_to_down
         },
     )
     referral = Referral.objects.get()
-    # The clerk is not on Oncology, so they return to the form (the detail page would be a 404 for them).
-    assert response.status_code == 302 and response["Location"] == "/referrals/external/"
+    assert response.status_code == 302 and response["Location"] == f"/referrals/{referral.pk}/"
     letter = referral.attachments.get()
     url = f"/referrals/{referral.pk}/letters/{letter.pk}/"
     client.force_login(people.oncologist)
