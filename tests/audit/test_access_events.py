@@ -53,3 +53,22 @@ def test_access_log_rejects_a_backwards_range(cast, client_for):
     )
     assert response.status_code == 200
     assert "date_to" in response.context["form"].errors
+
+
+def test_only_a_live_grant_makes_a_read_break_glass(cast, client_for, settings):
+    """A team member reading a closed referral's child is not break-glass; a granted outsider is."""
+    from apps.accounts.models import StaffProfile, Team
+    from apps.referrals import services as referrals
+
+    from ..factories import StaffFactory
+
+    oncologist = StaffFactory(role=StaffProfile.Role.CONSULTANT, role__teams=["oncology"])
+    oncology = Team.objects.get(code="oncology")
+    referral = referrals.referral_create(
+        actor=cast.nurse_a, patient=cast.child_a, target_team=oncology, reason="Assess", urgency="routine"
+    )
+    referrals.referral_decline(actor=oncologist, referral=referral, reason="Not needed")
+    client_for(oncologist).get(f"/referrals/{referral.pk}/")
+    assert AccessEvent.objects.get(user=oncologist).via_break_glass is False
+    client_for(cast.nurse_glass).get(f"/patients/{cast.child_a.pk}/")
+    assert AccessEvent.objects.get(user=cast.nurse_glass).via_break_glass is True

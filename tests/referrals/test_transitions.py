@@ -288,3 +288,20 @@ def test_two_people_accepting_at_once_exactly_one_wins(transactional_db, require
     assert ReferralEvent.objects.filter(referral=referral, to_status=Status.ACCEPTED).count() == 1
     assert Task.objects.filter(source_key=f"referral:{referral.pk}:booking").count() == 1
     assert TrackEvent.objects.filter(to_stage=SpecialtyTrack.Stage.ASSESSING).count() == 1
+
+
+def test_a_referral_is_assigned_only_to_a_member_of_the_receiving_team(people):
+    from apps.referrals import services as referrals
+
+    referral = referrals.referral_create(
+        actor=people.referrer,
+        patient=people.child,
+        target_team=people.oncology,
+        reason="Assess",
+        urgency="routine",
+    )
+    with pytest.raises(ValidationError) as refused:
+        referrals.referral_accept(actor=people.oncologist, referral=referral, assignee=people.referrer)
+    assert "assignee" in refused.value.message_dict
+    referral.refresh_from_db()
+    assert referral.status == "submitted"

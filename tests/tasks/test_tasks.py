@@ -371,3 +371,17 @@ def test_worklist_query_count_does_not_grow_with_its_rows(
     with django_assert_max_num_queries(14):
         response = client.get("/tasks/", {"list": name})
     assert len(response.context["tasks"]) == size
+
+
+def test_completing_a_done_task_again_adds_no_comment(db):
+    from apps.accounts.models import StaffProfile
+    from apps.tasks import services
+    from apps.tasks.models import Task, TaskComment
+
+    from ..factories import StaffFactory
+
+    nurse = StaffFactory(role=StaffProfile.Role.NURSE_SPECIALIST)
+    task = Task.objects.create(title="Ring back", assignee=nurse)
+    services.task_complete(actor=nurse, task=task, note="Spoke to mum")
+    services.task_complete(actor=nurse, task=task, note="Again")
+    assert list(TaskComment.objects.values_list("body", flat=True)) == ["Spoke to mum"]
