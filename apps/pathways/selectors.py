@@ -95,6 +95,28 @@ class PathwaySummary:
         return self.tumours[0] if self.tumours else None
 
 
+def track_row(track: SpecialtyTrack) -> TrackRow:
+    return TrackRow(
+        track.specialty,
+        track.get_specialty_display(),
+        track.stage,
+        track.get_stage_display(),
+        track.stage_changed_at,
+    )
+
+
+def tracks_of(patient: Patient) -> list[TrackRow]:
+    """All seven specialties in their fixed order, in one query; one never moved is not involved."""
+    existing = {t.specialty: t for t in SpecialtyTrack.objects.filter(patient=patient)}
+    not_involved = SpecialtyTrack.Stage.NOT_INVOLVED
+    return [
+        track_row(existing[value])
+        if value in existing
+        else TrackRow(value, label, not_involved, not_involved.label, None)
+        for value, label in Specialty.choices
+    ]
+
+
 def pathway_summary(*, patient: Patient) -> PathwaySummary:
     """Everything the consultant's review page shows, in a fixed number of queries."""
     assessment = DiagnosticAssessment.objects.filter(patient=patient).first()
@@ -108,20 +130,7 @@ def pathway_summary(*, patient: Patient) -> PathwaySummary:
     investigations = list(
         Investigation.objects.filter(patient=patient).select_related("requested_by", "acknowledged_by")
     )
-    existing = {t.specialty: t for t in SpecialtyTrack.objects.filter(patient=patient)}
-    tracks = []
-    for value, label in Specialty.choices:
-        track = existing.get(value)
-        stage = track.stage if track else SpecialtyTrack.Stage.NOT_INVOLVED
-        tracks.append(
-            TrackRow(
-                value,
-                label,
-                stage,
-                SpecialtyTrack.Stage(stage).label,
-                track.stage_changed_at if track else None,
-            )
-        )
+    tracks = tracks_of(patient)
     open_items = []
     unacknowledged = [
         i for i in investigations if i.status == Investigation.Status.RESULTED and not i.acknowledged_at

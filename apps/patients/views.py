@@ -1,3 +1,6 @@
+from collections.abc import Callable
+
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -74,20 +77,15 @@ def patient_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_http_methods(["GET", "POST"])
 def guardian_add(request: AuthedRequest, pk: int) -> HttpResponse:
-    patient = selectors.patient_get(user=request.user, pk=pk)
-    form = GuardianForm(request.POST or None)
-    if request.method == "GET":
-        access_record(request=request, patients=patient, what="guardians")
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.guardian_link(actor=request.user, patient=patient, **form.cleaned_data)
-        except ValidationError as exc:
-            form_add_service_errors(form, exc)
-        else:
-            messages.success(request, "The guardian has been added.")
-            return redirect("patients:detail", pk=patient.pk)
-    context = {"form": form, "patient": patient, "title": "Add a guardian"}
-    return render(request, "patients/member_form.html", context, status=400 if form.errors else 200)
+    return _add_to_child(
+        request,
+        pk,
+        GuardianForm,
+        services.guardian_link,
+        what="guardians",
+        title="Add a guardian",
+        done="The guardian has been added.",
+    )
 
 
 @staff_required
@@ -107,19 +105,41 @@ def guardian_deactivate(request: AuthedRequest, pk: int, guardian_pk: int) -> Ht
 @staff_required
 @require_http_methods(["GET", "POST"])
 def care_team_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _add_to_child(
+        request,
+        pk,
+        CareTeamMemberForm,
+        services.care_team_member_add,
+        what="care team",
+        title="Add to the care team",
+        done="The care team has been updated.",
+    )
+
+
+def _add_to_child(
+    request: AuthedRequest,
+    pk: int,
+    form_class: type[forms.Form],
+    service: Callable[..., object],
+    *,
+    what: str,
+    title: str,
+    done: str,
+) -> HttpResponse:
+    """A form that adds someone to a child (a guardian, a care-team member) through a service."""
     patient = selectors.patient_get(user=request.user, pk=pk)
-    form = CareTeamMemberForm(request.POST or None)
+    form = form_class(request.POST or None)
     if request.method == "GET":
-        access_record(request=request, patients=patient, what="care team")
+        access_record(request=request, patients=patient, what=what)
     if request.method == "POST" and form.is_valid():
         try:
-            services.care_team_member_add(actor=request.user, patient=patient, **form.cleaned_data)
+            service(actor=request.user, patient=patient, **form.cleaned_data)
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
-            messages.success(request, "The care team has been updated.")
+            messages.success(request, done)
             return redirect("patients:detail", pk=patient.pk)
-    context = {"form": form, "patient": patient, "title": "Add to the care team"}
+    context = {"form": form, "patient": patient, "title": title}
     return render(request, "patients/member_form.html", context, status=400 if form.errors else 200)
 
 

@@ -12,12 +12,11 @@ from rest_framework.response import Response
 
 from apps.accounts.types import request_user
 from apps.patients import access
-from apps.patients.models import Patient
 from carecoord.errors import require_role
 
 from .. import services
 from ..models import Specialty, SpecialtyTrack
-from ..selectors import TrackRow
+from ..selectors import track_row, tracks_of
 from ._base import PathwayPatientViewSet
 
 Stage = SpecialtyTrack.Stage
@@ -43,27 +42,6 @@ class TrackMoveInput(serializers.Serializer):
     )
 
 
-def _row(track: SpecialtyTrack) -> TrackRow:
-    return TrackRow(
-        track.specialty,
-        track.get_specialty_display(),
-        track.stage,
-        track.get_stage_display(),
-        track.stage_changed_at,
-    )
-
-
-def track_rows(patient: Patient) -> list[TrackRow]:
-    """All seven specialties in their fixed order; one never moved is not involved."""
-    existing = {t.specialty: t for t in SpecialtyTrack.objects.filter(patient=patient)}
-    return [
-        _row(existing[value])
-        if value in existing
-        else TrackRow(value, label, Stage.NOT_INVOLVED, Stage.NOT_INVOLVED.label, None)
-        for value, label in Specialty.choices
-    ]
-
-
 class TrackViewSet(PathwayPatientViewSet):
     serializer_class = TrackOutput
     audit_what = "specialty tracks"
@@ -71,11 +49,11 @@ class TrackViewSet(PathwayPatientViewSet):
     filter_backends: list = []
 
     def get_queryset(self) -> Any:
-        return SpecialtyTrack.objects.none()  # rows are built per specialty by track_rows()
+        return SpecialtyTrack.objects.none()  # rows are built per specialty by tracks_of()
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """All seven specialties with their stage; a specialty never moved is not involved."""
-        rows = track_rows(self.get_patient())
+        rows = tracks_of(self.get_patient())
         self.audit(request)
         return Response(TrackOutput(rows, many=True).data)
 
@@ -100,4 +78,4 @@ class TrackViewSet(PathwayPatientViewSet):
         track = services.track_change_stage(
             actor=request_user(request), patient=patient, specialty=kwargs["specialty"], **data.validated_data
         )
-        return Response(TrackOutput(_row(track)).data)
+        return Response(TrackOutput(track_row(track)).data)
