@@ -194,6 +194,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Care coordination for children with opsoclonus-myoclonus syndrome.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

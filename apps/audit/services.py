@@ -24,7 +24,9 @@ def _channel_for(path: str) -> str:
     return AccessEvent.Channel.PAGE
 
 
-def access_record(*, request: HttpRequest, patients: Iterable[Patient] | Patient, what: str) -> None:
+def access_record(
+    *, request: HttpRequest, patients: Iterable[Patient] | Patient, what: str, channel: str | None = None
+) -> None:
     """Log that ``request.user`` read ``what`` of each patient: once per request, patient and what.
 
     Break-glass reads are flagged so that a review can find them.
@@ -40,7 +42,7 @@ def access_record(*, request: HttpRequest, patients: Iterable[Patient] | Patient
     if not fresh:
         return
     via_glass = access.break_glass_patient_ids(user, [p.pk for p in fresh])
-    channel = _channel_for(request.path)
+    channel = channel or _channel_for(request.path)
     request_id = getattr(django_request, "request_id", "")
     now = timezone.now()
     AccessEvent.objects.bulk_create(

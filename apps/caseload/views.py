@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from apps.accounts.decorators import staff_required
 from apps.accounts.types import AuthedRequest
+from apps.audit.models import AccessEvent
 from apps.audit.services import access_record
 from apps.pathways.models import Specialty, SpecialtyTrack
 from apps.patients import access
@@ -79,7 +80,9 @@ def home(request: AuthedRequest) -> HttpResponse:
     rows = caseload_rows(user=request.user, query=query, status=status, attention_only=attention_only)
     patients = cast("list[CaseloadPatient]", list(rows))
     if request.GET.get("format") == "csv":
-        access_record(request=request, patients=patients, what="caseload export")
+        access_record(
+            request=request, patients=patients, what="caseload export", channel=AccessEvent.Channel.EXPORT
+        )
         return _csv(patients)
     access_record(request=request, patients=patients, what="caseload")
     context = {

@@ -120,7 +120,7 @@ def _investigations(patient: Patient) -> Iterable[TimelineEntry]:
             yield TimelineEntry(
                 "investigation",
                 timezone.localdate(inv.resulted_at),
-                _name(inv.acknowledged_by),
+                "",  # who recorded a result is not stored yet; the acknowledger is someone else
                 f"{inv.label} resulted ({flag})",
                 url,
                 specialty,

@@ -223,6 +223,11 @@ def can_triage(user: AnyUser, referral: "Referral") -> bool:
     return referral.target_team_id in team_ids(user)
 
 
+def can_cancel_referral(user: AnyUser, referral: "Referral") -> bool:
+    """The referrer or the receiving team may cancel a referral or add letters to it."""
+    return referral.source_user_id == getattr(user, "pk", None) or can_triage(user, referral)
+
+
 def can_work_task(user: AnyUser, task: "Task") -> bool:
     """The assignee, or any member of the task's team, may work a task."""
     if staff_role(user) is None:

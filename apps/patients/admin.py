@@ -1,23 +1,36 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.audit.services import access_record
+
 from .models import CareTeamMember, Guardian, Patient
 
 
-class GuardianInline(admin.TabularInline):
+class _ReadOnly:
+    """Children's records change only through services (validation, history, audit), not the admin."""
+
+    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+class GuardianInline(_ReadOnly, admin.TabularInline):
     model = Guardian
     extra = 0
-    autocomplete_fields = ["user"]
 
 
-class CareTeamInline(admin.TabularInline):
+class CareTeamInline(_ReadOnly, admin.TabularInline):
     model = CareTeamMember
     extra = 0
-    autocomplete_fields = ["user"]
 
 
 @admin.register(Patient)
-class PatientAdmin(SimpleHistoryAdmin):
+class PatientAdmin(_ReadOnly, SimpleHistoryAdmin):
     list_display = [
         "hospital_number",
         "nhs_number_display",
@@ -30,3 +43,9 @@ class PatientAdmin(SimpleHistoryAdmin):
     search_fields = ["hospital_number", "nhs_number", "family_name", "given_name"]
     inlines = [GuardianInline, CareTeamInline]
     readonly_fields = ["created_at", "updated_at"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
+        patient = self.get_object(request, object_id)
+        if patient is not None:
+            access_record(request=request, patients=patient, what="admin record")
+        return super().change_view(request, object_id, form_url, extra_context)

@@ -137,6 +137,14 @@ class GuardianOutput(serializers.ModelSerializer):
         ]
 
 
+class FamilyGuardianOutput(serializers.ModelSerializer):
+    full_name = serializers.CharField(source="user.full_name", read_only=True)
+
+    class Meta:
+        model = Guardian
+        fields = ["id", "patient", "full_name", "relationship"]
+
+
 class GuardianInput(serializers.Serializer):
     full_name = serializers.CharField(max_length=150)
     email = serializers.EmailField()
@@ -194,7 +202,13 @@ class GuardianViewSet(_PatientChildViewSet):
     def get_queryset(self):  # type: ignore[no-untyped-def]
         if getattr(self, "swagger_fake_view", False):  # schema generation has no patient
             return Guardian.objects.none()
-        return selectors.guardians_of(patient=self.get_patient()).order_by("id")
+        guardians = selectors.guardians_of(patient=self.get_patient()).order_by("id")
+        if access.is_family(self.request.user):  # a family sees current co-guardians, without contact details
+            guardians = guardians.filter(is_active=True)
+        return guardians
+
+    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+        return FamilyGuardianOutput if access.is_family(self.request.user) else GuardianOutput
 
     @extend_schema(request=GuardianInput, responses={201: GuardianOutput})
     def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
@@ -223,7 +237,8 @@ class CareTeamMemberViewSet(_PatientChildViewSet):
     def get_queryset(self):  # type: ignore[no-untyped-def]
         if getattr(self, "swagger_fake_view", False):
             return CareTeamMember.objects.none()
-        return selectors.care_team_of(patient=self.get_patient()).order_by("id")
+        family = access.is_family(self.request.user)
+        return selectors.care_team_of(patient=self.get_patient(), current_only=family).order_by("id")
 
     @extend_schema(request=CareTeamMemberInput, responses={201: CareTeamMemberOutput})
     def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]

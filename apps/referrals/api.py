@@ -212,11 +212,6 @@ def with_history(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
     return referrals.prefetch_related(Prefetch("events", queryset=events), Prefetch("attachments", letters))
 
 
-def _referrer_or_triager(user: User, referral: Referral) -> bool:
-    """Who may cancel or attach letters (the services' rule): the referrer or the receiving team."""
-    return referral.source_user_id == user.pk or access.can_triage(user, referral)
-
-
 class ReferralViewSet(viewsets.GenericViewSet):
     serializer_class = ReferralOutput
     filter_backends: list = []
@@ -297,7 +292,8 @@ class ReferralViewSet(viewsets.GenericViewSet):
             )
         else:
             require_role(
-                _referrer_or_triager(user, referral), "Only the referrer or the receiving team can cancel."
+                access.can_cancel_referral(user, referral),
+                "Only the referrer or the receiving team can cancel.",
             )
         data = body(data=request.data)
         data.is_valid(raise_exception=True)
@@ -378,7 +374,7 @@ class ReferralViewSet(viewsets.GenericViewSet):
             access_record(request=request, patients=referral.patient, what="referral letters")
             return self.get_paginated_response(ReferralLetterOutput(page, many=True).data)
         require_role(
-            _referrer_or_triager(user, referral),
+            access.can_cancel_referral(user, referral),
             "Only the referrer or the receiving team can attach letters.",
         )
         data = ReferralLetterInput(data=request.data)

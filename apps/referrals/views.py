@@ -31,65 +31,73 @@ class Action:
     label: str
     form: type[forms.Form]
     run: Callable[[User, Referral, dict], Referral]
-    allowed_from: tuple[str, ...]
+    to_status: str
     primary: bool = False
 
+    def allowed_from(self, status: str) -> bool:
+        return self.to_status in services.REFERRAL_TRANSITIONS[status]
 
+
+# In the order the page offers them; the first offered primary action is the one big button.
 ACTIONS: dict[str, Action] = {
     "accept": Action(
         "Accept",
         NoteForm,
         lambda u, r, d: services.referral_accept(actor=u, referral=r, note=d["note"]),
-        (Status.SUBMITTED,),
+        Status.ACCEPTED,
         primary=True,
     ),
     "decline": Action(
         "Decline",
         ReasonForm,
         lambda u, r, d: services.referral_decline(actor=u, referral=r, reason=d["reason"]),
-        (Status.SUBMITTED,),
-    ),
-    "book": Action(
-        "Mark as booked",
-        NoteForm,
-        lambda u, r, d: services.referral_book(actor=u, referral=r, note=d["note"]),
-        (Status.ACCEPTED,),
-        primary=True,
+        Status.DECLINED,
     ),
     "seen": Action(
         "Mark as seen",
         NoteForm,
         lambda u, r, d: services.referral_mark_seen(actor=u, referral=r, note=d["note"]),
-        (Status.BOOKED,),
+        Status.SEEN,
         primary=True,
     ),
     "complete": Action(
         "Complete",
         NoteForm,
         lambda u, r, d: services.referral_complete(actor=u, referral=r, note=d["note"]),
-        (Status.SEEN,),
+        Status.COMPLETED,
+        primary=True,
+    ),
+    "book": Action(
+        "Mark as booked",
+        NoteForm,
+        lambda u, r, d: services.referral_book(actor=u, referral=r, note=d["note"]),
+        Status.BOOKED,
         primary=True,
     ),
     "cancel": Action(
         "Cancel referral",
         ReasonForm,
         lambda u, r, d: services.referral_cancel(actor=u, referral=r, reason=d["reason"]),
-        (Status.DRAFT, *Referral.OPEN_STATUSES),
+        Status.CANCELLED,
     ),
 }
 
 
-def _available_actions(user: User, referral: Referral) -> list[tuple[str, Action, forms.Form]]:
+def _available_actions(user: User, referral: Referral) -> list[tuple[str, Action, forms.Form, bool]]:
+    """The moves this user can make now, each with its form and whether it is the primary button."""
     triager = access.can_triage(user, referral)
     available = []
+    primary_taken = False
     for key, action in ACTIONS.items():
-        if referral.status not in action.allowed_from:
+        if not action.allowed_from(referral.status):
             continue
-        if key == "cancel" and not (triager or referral.source_user_id == user.pk):
+        if key == "cancel" and not access.can_cancel_referral(user, referral):
             continue
         if key != "cancel" and not triager:
             continue
-        available.append((key, action, action.form(prefix=key)))
+        primary = action.primary and not primary_taken
+        primary_taken = primary_taken or primary
+        available.append((key, action, action.form(prefix=key), primary))
     return available
 
 
@@ -172,6 +180,7 @@ def act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
         messages.error(request, error)
     referral = selectors.referral_get(user=request.user, pk=pk)
     if request.htmx:
+        access_record(request=request, patients=referral.patient, what="referral")
         return render(
             request,
             "referrals/_detail_body.html",
@@ -222,7 +231,8 @@ def external(request: AuthedRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Referral recorded for {referral.patient.full_name} and sent to {referral.target_team}.",
+                f"Referral recorded for {form.cleaned_data['given_name']} {form.cleaned_data['family_name']} "
+                f"and sent to {referral.target_team}.",
             )
             if selectors.referrals_visible_to(request.user).filter(pk=referral.pk).exists():
                 return redirect("referrals:detail", pk=referral.pk)

@@ -17,3 +17,10 @@ class TaskAdmin(admin.ModelAdmin):
     list_select_related = ["patient", "assignee", "team"]
     readonly_fields = ["source", "source_key", "created_by", "created_at", "completed_at", "completed_by"]
     inlines = [TaskCommentInline]
+
+    # Tasks change through tasks.services (completion times, claims); the admin only looks.
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False

@@ -24,9 +24,10 @@ WORKLISTS = {
 def tasks_visible_to(user: AnyUser) -> QuerySet[Task]:
     if access.staff_role(user) is None:
         return Task.objects.none()
-    return Task.objects.filter(Q(assignee=user) | Q(team__in=access.team_ids(user))).select_related(
-        "patient", "assignee", "team"
-    )
+    mine = Q(assignee=user) | Q(team__in=access.team_ids(user))
+    # A task about a child is shown only to someone who may see that child (access.py decides).
+    in_scope = Q(patient__isnull=True) | Q(patient__in=access.visible_patients(user))
+    return Task.objects.filter(mine & in_scope).select_related("patient", "assignee", "team")
 
 
 def task_get(*, user: AnyUser, pk: int) -> Task:

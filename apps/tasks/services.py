@@ -86,6 +86,10 @@ def task_create(
         errors["assignee"] = "Choose a person or a team queue."
     if assignee is not None and access.staff_role(assignee) is None:
         errors["assignee"] = "Tasks can only be given to active staff."
+    elif assignee is not None and patient is not None and not _can_see(assignee, patient):
+        errors["assignee"] = (
+            f"{assignee} is not looking after this child, so cannot be given a task about them."
+        )
     if priority not in Task.Priority.values:
         errors["priority"] = "Choose a priority."
     if errors:
@@ -104,11 +108,22 @@ def task_create(
         )
 
 
+def _can_see(user: User, patient: Patient) -> bool:
+    return access.visible_patients(user).filter(pk=patient.pk).exists()
+
+
 def _require_worker(actor: User, task: Task) -> None:
-    if not access.can_work_task(actor, task):
-        raise ValidationError(
-            "Only the assignee or a member of the task's team can do this.", code="permission_denied"
-        )
+    _require_workers(actor, [task])
+
+
+def _require_workers(actor: User, tasks: list[Task]) -> None:
+    """The actor must be the assignee or on the team of every task (one query for their teams)."""
+    teams = set(access.team_ids(actor))
+    for task in tasks:
+        if not (task.assignee_id == actor.pk or task.team_id in teams):
+            raise ValidationError(
+                "Only the assignee or a member of the task's team can do this.", code="permission_denied"
+            )
 
 
 def task_claim(*, actor: User, task: Task) -> Task:
@@ -169,8 +184,7 @@ def tasks_complete_for_sources(*, source_keys: Iterable[str], actor: User | None
 
 def tasks_bulk_complete(*, actor: User, tasks: Iterable[Task]) -> int:
     tasks = list(tasks)
-    for task in tasks:
-        _require_worker(actor, task)
+    _require_workers(actor, tasks)
     with transaction.atomic(durable=True):
         return _complete(actor=actor, task_ids=[t.pk for t in tasks])
 
@@ -197,8 +211,14 @@ def tasks_reassign(
         raise ValidationError({"assignee": "Choose a person or a team queue."})
     if assignee is not None and access.staff_role(assignee) is None:
         raise ValidationError({"assignee": "Tasks can only be given to active staff."})
-    for task in tasks:
-        _require_worker(actor, task)
+    if assignee is not None:
+        children = {t.patient_id for t in tasks if t.patient_id}
+        seen = set(access.visible_patients(assignee).filter(pk__in=children).values_list("pk", flat=True))
+        if children - seen:
+            raise ValidationError(
+                {"assignee": f"{assignee} is not looking after every child these tasks are about."}
+            )
+    _require_workers(actor, tasks)
     with transaction.atomic(durable=True):
         changes: dict = {"assignee": assignee}
         if team is not None:

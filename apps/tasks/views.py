@@ -4,12 +4,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.decorators import staff_required
 from apps.accounts.types import AuthedRequest
 from apps.audit.services import access_record
 from apps.patients import access
+from apps.patients.selectors import patient_get
 from carecoord.errors import form_add_service_errors
 
 from . import selectors, services
@@ -54,7 +56,11 @@ def worklist(request: AuthedRequest) -> HttpResponse:
 def bulk(request: AuthedRequest) -> HttpResponse:
     ids = [int(i) for i in request.POST.getlist("task") if i.isdigit()]
     tasks = list(selectors.tasks_visible_to(request.user).filter(pk__in=ids))
-    back = request.POST.get("next") or "/tasks/"
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = "/tasks/"
     if not tasks:
         messages.error(request, "Select at least one task.")
         return redirect(back)
@@ -72,7 +78,7 @@ def bulk(request: AuthedRequest) -> HttpResponse:
             raise Http404
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    return redirect(back if back.startswith("/") else "/tasks/")
+    return redirect(back)
 
 
 @staff_required
@@ -81,8 +87,8 @@ def create(request: AuthedRequest) -> HttpResponse:
     form = TaskForm(request.POST or None)
     patient = None
     patient_id = request.GET.get("patient") or request.POST.get("patient")
-    if patient_id and patient_id.isdigit():
-        patient = access.visible_patients(request.user).filter(pk=int(patient_id)).first()
+    if patient_id:
+        patient = patient_get(user=request.user, pk=int(patient_id) if patient_id.isdigit() else 0)
     if request.method == "POST" and form.is_valid():
         try:
             services.task_create(actor=request.user, patient=patient, **form.cleaned_data)
@@ -137,5 +143,7 @@ def act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     if request.htmx and action in ("claim", "complete", "start"):
         task.refresh_from_db()
+        if task.patient:
+            access_record(request=request, patients=task.patient, what="task")
         return render(request, "tasks/_row.html", {"task": task, "list": request.POST.get("list", "mine")})
     return redirect("tasks:detail", pk=pk)

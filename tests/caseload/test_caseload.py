@@ -79,7 +79,7 @@ def test_csv_export_has_the_visible_rows_and_is_audited(client, nurse):
     assert [r[0] for r in rows[1:]] == ["Ordinary"]
     everything = list(csv.reader(io.StringIO(client.get("/caseload/", {"format": "csv"}).content.decode())))
     assert sorted(r[0] for r in everything[1:]) == ["'=HYPERLINK(evil)", "Ordinary"]  # no formula injection
-    assert AccessEvent.objects.filter(user=nurse, what="caseload export", channel="page").count() == 3
+    assert AccessEvent.objects.filter(user=nurse, what="caseload export", channel="export").count() == 3
 
 
 def test_families_cannot_reach_the_caseload(client, cast):

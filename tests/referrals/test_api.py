@@ -489,7 +489,9 @@ def test_an_external_referral_registers_an_unknown_child_and_lands_in_the_inbox(
 
 
 def test_an_external_referral_matches_a_known_child_by_nhs_number(people, clerk, api_for):
-    known = PatientFactory(nhs_number="9434765919", hospital_number="H1")
+    known = PatientFactory(
+        nhs_number="9434765919", hospital_number="H1", date_of_birth=datetime.date(2024, 5, 1)
+    )
     response = api_for(clerk).post(url(route="external/"), external_body(people), format="json")
     assert response.status_code == 201 and response.json()["patient"] == known.pk
     assert Patient.objects.filter(nhs_number="9434765919").count() == 1

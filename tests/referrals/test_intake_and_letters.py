@@ -35,6 +35,9 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
 
+DOB = datetime.date(2024, 5, 1)
+
+
 def receive(people, actor, **overrides):
     data = {
         "target_team": people.oncology,
@@ -45,7 +48,7 @@ def receive(people, actor, **overrides):
         "urgency": Referral.Urgency.URGENT,
         "given_name": "Zara",
         "family_name": "Newchild",
-        "date_of_birth": datetime.date(2024, 5, 1),
+        "date_of_birth": DOB,
         "hospital_number": "H900001",
         "nhs_number": "",
     }
@@ -81,7 +84,9 @@ def test_an_unknown_child_is_registered_as_referred_and_lands_in_the_team_inbox(
 
 
 def test_a_known_child_is_matched_by_nhs_number_typed_with_spaces(people, clerk):
-    known = PatientFactory(nhs_number="9434765919", hospital_number="H111111", family_name="Known")
+    known = PatientFactory(
+        nhs_number="9434765919", hospital_number="H111111", family_name="Known", date_of_birth=DOB
+    )
     before = Patient.objects.count()
     referral = receive(people, clerk, nhs_number=" 943 476 5919 ", family_name="Spelt Differently")
     assert referral.patient == known
@@ -91,7 +96,7 @@ def test_a_known_child_is_matched_by_nhs_number_typed_with_spaces(people, clerk)
 
 
 def test_a_known_child_is_matched_by_hospital_number_when_there_is_no_nhs_number(people, clerk):
-    known = PatientFactory(nhs_number=None, hospital_number="H222222")
+    known = PatientFactory(nhs_number=None, hospital_number="H222222", date_of_birth=DOB)
     before = Patient.objects.count()
     referral = receive(people, clerk, hospital_number=" h222222 ")
     assert referral.patient == known
@@ -99,7 +104,7 @@ def test_a_known_child_is_matched_by_hospital_number_when_there_is_no_nhs_number
 
 
 def test_a_hospital_number_of_a_child_with_another_nhs_number_is_refused(people, clerk):
-    PatientFactory(nhs_number="9434765919", hospital_number="H333333")
+    PatientFactory(nhs_number="9434765919", hospital_number="H333333", date_of_birth=DOB)
     before = counts()
     with pytest.raises(ValidationError) as refused:
         receive(people, clerk, nhs_number="4010232137", hospital_number="H333333")
@@ -130,7 +135,7 @@ def test_a_second_open_referral_to_the_same_team_is_refused(people, clerk):
     refer(people)  # the referring nurse's referral to Oncology is open
     before = counts()
     with pytest.raises(ValidationError) as refused:
-        receive(people, clerk, nhs_number=people.child.nhs_number)
+        receive(people, clerk, nhs_number=people.child.nhs_number, date_of_birth=people.child.date_of_birth)
     assert refused.value.message_dict == {
         "target_team": ["This child already has an open referral to Oncology."]
     }
@@ -309,3 +314,16 @@ def test_the_create_page_saves_the_referral_with_its_letter_for_the_team_to_down
     for stranger in (people.outsider, people.family):
         client.force_login(stranger)
         assert client.get(url).status_code == 404
+
+
+def test_a_matching_number_with_a_different_date_of_birth_is_refused(people, clerk):
+    """Never guess: the number matches a known child but the person does not."""
+    known = PatientFactory(
+        nhs_number="9434765919", hospital_number="H444444", date_of_birth=datetime.date(2015, 1, 1)
+    )
+    before = counts()
+    with pytest.raises(ValidationError) as refused:
+        receive(people, clerk, nhs_number="943 476 5919", hospital_number="H999999")
+    assert "date_of_birth" in refused.value.message_dict
+    assert counts() == before
+    assert not Referral.objects.filter(patient=known).exists()

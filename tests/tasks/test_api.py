@@ -17,7 +17,7 @@ from apps.audit.models import AccessEvent
 from apps.tasks import services
 from apps.tasks.models import Task, TaskComment
 
-from ..factories import GuardianFactory, PatientFactory, StaffFactory
+from ..factories import CareTeamMemberFactory, GuardianFactory, PatientFactory, StaffFactory
 
 TODAY = timezone.localdate()
 
@@ -178,6 +178,7 @@ def test_detail_shows_the_comments_and_is_audited(nurse, teammate, nursing, chil
 
 
 def test_a_nurse_writes_a_task_for_a_teammate_about_a_child(nurse, teammate, child, api_for):
+    CareTeamMemberFactory(patient=child, user=teammate)
     body = {
         "title": "Chase the urine catecholamines",
         "assignee": teammate.pk,

@@ -262,7 +262,7 @@ def test_tasks_cannot_be_given_to_a_family(nurse, nursing):
 
 
 def test_worklists_are_scoped_to_me_and_my_teams(nurse, teammate, nursing, oncology):
-    child = PatientFactory()
+    child = PatientFactory(named_nurse=nurse)
     mine = services.task_open(title="Mine", source="manual", assignee=nurse, team=nursing, patient=child)
     queued = queue_task(nursing, title="Queued")
     theirs_personal = services.task_open(title="Teammate's", source="manual", assignee=teammate)

@@ -47,12 +47,17 @@ def assessment_record_criterion(
     with transaction.atomic(durable=True):
         assessment = _assessment_for(patient, actor)
         row = DiagnosticCriterion.objects.filter(assessment=assessment, criterion=criterion).first()
+        existing = row is not None
         if row is None:
             row = DiagnosticCriterion(assessment=assessment, criterion=criterion)
         row.present, row.observed_on, row.note, row.recorded_by = present, observed_on, note[:300], actor
         row.recorded_at = timezone.now()
         row._history_user = actor  # type: ignore[attr-defined]
-        row.save()
+        row.save(
+            update_fields=["present", "observed_on", "note", "recorded_by", "recorded_at"]
+            if existing
+            else None
+        )
         if not present and assessment.oms_status == DiagnosticAssessment.OmsStatus.CONFIRMED:
             met = criteria_met(list(assessment.criteria.all()))
             if met < CRITERIA_NEEDED:

@@ -57,7 +57,7 @@ def attachment_save(
 
 
 def referral_attach(*, actor: User, referral: Referral, upload: UploadedFile) -> ReferralAttachment:
-    if referral.source_user_id != actor.pk and not access.can_triage(actor, referral):
+    if not access.can_cancel_referral(actor, referral):
         raise ValidationError(
             "Only the referrer or the receiving team can attach letters.", code="permission_denied"
         )

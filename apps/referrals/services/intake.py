@@ -75,6 +75,14 @@ def referral_receive_external(
     try:
         with transaction.atomic(durable=True):
             patient = _find_existing(nhs, hospital_number)
+            if patient is not None and patient.date_of_birth != date_of_birth:
+                # The number matches a known child but the person does not: never guess which is right.
+                raise ValidationError(
+                    {
+                        "date_of_birth": "A child with this NHS or hospital number has a different date of "
+                        "birth. Check the referral letter before going on."
+                    }
+                )
             if patient is None:
                 patient = patient_create(
                     actor=actor,

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from django.db import transaction
 from django.utils import timezone
 
-from apps.ops.working_time import add_working_days
+from apps.ops.working_time import add_working_days, holidays_between
 from apps.tasks import services as tasks
 from apps.tasks.models import Task
 
@@ -46,20 +46,19 @@ def referrals_check_service_levels(*, now: datetime.datetime | None = None) -> i
     A breach is claimed with a conditional UPDATE (``..._breached_at IS NULL``), and the task has a
     unique source key, so a second run, or a second beat, finds nothing left to do.
     """
-    from .transitions import referral_url, task_key
-
     now = now or timezone.now()
     targets = {(t.team_id, t.urgency): t for t in ServiceLevelTarget.objects.all()}
     candidates = Referral.objects.filter(
         status__in=Referral.OPEN_STATUSES, submitted_at__isnull=False
     ).select_related("target_team", "patient")
+    pending = list(
+        candidates.filter(triage_breached_at__isnull=True, status=Referral.Status.SUBMITTED)
+        | candidates.filter(seen_breached_at__isnull=True, status__in=Referral.NOT_YET_SEEN)
+    )
+    days = [timezone.localdate(r.submitted_at) for r in pending if r.submitted_at]
+    holidays = holidays_between(min(days), max(days) + datetime.timedelta(days=400)) if days else set()
     flagged = 0
-    for referral in candidates.filter(
-        triage_breached_at__isnull=True, status=Referral.Status.SUBMITTED
-    ) | candidates.filter(
-        seen_breached_at__isnull=True,
-        status__in=Referral.NOT_YET_SEEN,
-    ):
+    for referral in pending:
         target = targets.get((referral.target_team_id, referral.urgency))
         if target is None:
             continue
@@ -69,7 +68,7 @@ def referrals_check_service_levels(*, now: datetime.datetime | None = None) -> i
                 (
                     "triage",
                     "triage_breached_at",
-                    triage_due_at(referral, target),
+                    triage_due_at(referral, target, holidays=holidays),
                     "Referral not triaged in time",
                 )
             )
@@ -77,25 +76,36 @@ def referrals_check_service_levels(*, now: datetime.datetime | None = None) -> i
             checks.append(
                 ("seen", "seen_breached_at", seen_due_at(referral, target), "Referral not seen in time")
             )
-        for purpose, field, due, title in checks:
-            if due is None or due > now:
-                continue
-            with transaction.atomic():
-                claimed = Referral.objects.filter(pk=referral.pk, **{f"{field}__isnull": True}).update(
-                    **{field: now}
-                )
-                if not claimed:
-                    continue
-                tasks.task_open(
-                    title=title,
-                    detail=f"Due {timezone.localtime(due):%d %b %Y %H:%M}.",
-                    source=Task.Source.SLA_BREACH,
-                    team=referral.target_team,
-                    patient=referral.patient,
-                    due_on=timezone.localdate(now),
-                    priority=Task.Priority.URGENT,
-                    source_key=task_key(referral, f"sla:{purpose}"),
-                    link_url=referral_url(referral),
-                )
-                flagged += 1
+        flagged += _flag_breaches(referral, checks, now)
+    return flagged
+
+
+def _flag_breaches(
+    referral: Referral, checks: list[tuple[str, str, datetime.datetime | None, str]], now: datetime.datetime
+) -> int:
+    """Claim each breach that is due (conditional UPDATE) and give the team one task for it."""
+    from .transitions import referral_url, task_key
+
+    flagged = 0
+    for purpose, field, due, title in checks:
+        if due is None or due > now:
+            continue
+        with transaction.atomic():
+            claimed = Referral.objects.filter(pk=referral.pk, **{f"{field}__isnull": True}).update(
+                **{field: now}
+            )
+            if not claimed:
+                continue  # another run got there first
+            tasks.task_open(
+                title=title,
+                detail=f"Due {timezone.localtime(due):%d %b %Y %H:%M}.",
+                source=Task.Source.SLA_BREACH,
+                team=referral.target_team,
+                patient=referral.patient,
+                due_on=timezone.localdate(now),
+                priority=Task.Priority.URGENT,
+                source_key=task_key(referral, f"sla:{purpose}"),
+                link_url=referral_url(referral),
+            )
+            flagged += 1
     return flagged

@@ -10,6 +10,7 @@ import datetime
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -152,6 +153,7 @@ def referral_create(
     checked = [(letter, validate_letter(letter)) for letter in letters]
     if source_team is None:
         source_team = Team.objects.filter(members__user=actor).order_by("name").first()
+    stored: list[str] = []
     try:
         with transaction.atomic(durable=True):
             referral = Referral.objects.create(
@@ -164,13 +166,20 @@ def referral_create(
             )
             ReferralEvent.objects.create(referral=referral, to_status=Status.DRAFT, actor=actor)
             for letter, content_type in checked:
-                attachment_save(actor=actor, referral=referral, upload=letter, content_type=content_type)
+                saved = attachment_save(
+                    actor=actor, referral=referral, upload=letter, content_type=content_type
+                )
+                stored.append(saved.file.name or "")
             if submit:
                 referral = _submit(actor, referral)
-    except IntegrityError as exc:  # someone referred the same child to the same team a moment ago
-        raise ValidationError(
-            {"target_team": f"This child already has an open referral to {target_team}."}
-        ) from exc
+    except Exception as exc:
+        for name in stored:  # the rows rolled back: do not leave letters about a child behind on disk
+            default_storage.delete(name)
+        if isinstance(exc, IntegrityError):  # someone referred the same child to the same team a moment ago
+            raise ValidationError(
+                {"target_team": f"This child already has an open referral to {target_team}."}
+            ) from exc
+        raise
     return referral
 
 
@@ -283,7 +292,7 @@ def referral_complete(*, actor: User, referral: Referral, note: str = "") -> Ref
 
 def referral_cancel(*, actor: User, referral: Referral, reason: str) -> Referral:
     """The referrer or the receiving team can cancel an open referral, with a reason."""
-    if referral.source_user_id != actor.pk and not access.can_triage(actor, referral):
+    if not access.can_cancel_referral(actor, referral):
         raise ValidationError("Only the referrer or the receiving team can cancel.", code="permission_denied")
     if not (reason or "").strip():
         raise ValidationError({"reason": "Give a reason for cancelling."})
