@@ -8,6 +8,7 @@ checklist and refuses to start without its secrets.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "apps.pathways",
     "apps.tasks",
     "apps.referrals",
+    "apps.scheduling",
     "apps.caseload",
     "apps.portal",
 ]
@@ -253,6 +255,14 @@ CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {"task": "apps.ops.tasks.beat_heartbeat", "schedule": 15.0},
     "outbox-sweep": {"task": "apps.notifications.tasks.sweep_outbox", "schedule": 60.0},
     "referral-service-levels": {"task": "apps.referrals.tasks.check_service_levels", "schedule": 60.0 * 10},
+    "appointment-reminders": {
+        "task": "apps.scheduling.tasks.send_appointment_reminders",
+        "schedule": 60.0 * 15,
+    },
+    "due-reviews-daily": {
+        "task": "apps.scheduling.tasks.open_due_reviews",
+        "schedule": crontab(hour=6, minute=30),
+    },
     "unacknowledged-results": {
         "task": "apps.pathways.tasks.flag_unacknowledged_results",
         "schedule": 60.0 * 15,

@@ -16,6 +16,21 @@ def _normalise_email(email: str) -> str:
     return email
 
 
+SYSTEM_EMAIL = "system@carecoord.invalid"
+
+
+def system_user() -> User:
+    """The account automatic jobs act as, so their event rows say so. It cannot log in."""
+    user, created = User.objects.get_or_create(
+        email=SYSTEM_EMAIL,
+        defaults={"full_name": "CareCoord (automatic)", "kind": User.Kind.STAFF, "is_active": False},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
 def family_user_get_or_create(*, email: str, full_name: str) -> User:
     """The family account for this email, created without a usable password if new.
 

@@ -11,6 +11,7 @@ from apps.patients import access
 from apps.patients.models import Patient
 
 from ..models import CourseEvent, TreatmentCourse
+from ..signals import course_ended
 from ._common import check_transition, require
 
 Status = TreatmentCourse.Status
@@ -129,4 +130,6 @@ def course_transition(
         locked.status = to_status
         locked._history_user = actor  # type: ignore[attr-defined]
         locked.save(update_fields=fields)
+        if to_status in (Status.COMPLETED, Status.STOPPED):
+            course_ended.send(sender=TreatmentCourse, course=locked, actor=actor, reason=reason or note)
     return locked

@@ -13,6 +13,8 @@ from .transitions import (
     referral_decline,
     referral_mark_booked,
     referral_mark_seen,
+    referral_open,
+    referral_seen,
     referral_submit,
 )
 
@@ -29,7 +31,9 @@ __all__ = [
     "referral_decline",
     "referral_mark_booked",
     "referral_mark_seen",
+    "referral_open",
     "referral_receive_external",
+    "referral_seen",
     "referral_submit",
     "referrals_check_service_levels",
     "triage_due_at",

@@ -276,12 +276,38 @@ def referral_book(*, actor: User, referral: Referral, note: str = "") -> Referra
         return referral_mark_booked(actor=actor, referral=referral, note=note)
 
 
+def referral_seen(*, actor: User, referral: Referral, note: str = "") -> Referral:
+    """Inside the caller's transaction (scheduling calls this when the appointment is attended)."""
+    referral = _move(actor=actor, referral=referral, to=Status.SEEN, note=note, seen_at=timezone.now())
+    tasks.tasks_complete_for_sources(source_keys=[task_key(referral, "sla:seen")], actor=actor)
+    return referral
+
+
 def referral_mark_seen(*, actor: User, referral: Referral, note: str = "") -> Referral:
     _require_triager(actor, referral)
     with transaction.atomic(durable=True):
-        referral = _move(actor=actor, referral=referral, to=Status.SEEN, note=note, seen_at=timezone.now())
-        tasks.tasks_complete_for_sources(source_keys=[task_key(referral, "sla:seen")], actor=actor)
-        return referral
+        return referral_seen(actor=actor, referral=referral, note=note)
+
+
+def referral_open(
+    *, actor: User, patient: Patient, target_team: Team, reason: str, urgency: str = Referral.Urgency.ROUTINE
+) -> Referral:
+    """Open and submit a referral inside the caller's transaction (jobs such as re-evaluations use this).
+
+    The source is the receiving team itself: the referral comes from the clinic's own policy.
+    """
+    referral = Referral.objects.create(
+        patient=patient,
+        source_team=target_team,
+        source_user=None,
+        target_team=target_team,
+        reason=reason,
+        urgency=urgency,
+    )
+    ReferralEvent.objects.create(
+        referral=referral, to_status=Status.DRAFT, actor=actor, note="Opened automatically"
+    )
+    return _submit(actor, referral)
 
 
 def referral_complete(*, actor: User, referral: Referral, note: str = "") -> Referral:

@@ -1,0 +1,38 @@
+"""Scheduling writes: appointments, series, review policies, reminders and calendar feeds."""
+
+from .appointments import (
+    appointment_attended,
+    appointment_book,
+    appointment_cancel,
+    appointment_confirm,
+    appointment_did_not_attend,
+    appointment_move,
+    check_clashes,
+    clashes,
+)
+from .feeds import calendar_feed_for, calendar_feed_regenerate, feed_ics
+from .reminders import reminders_send_due
+from .reviews import next_due, review_candidates, reviews_open_due
+from .series import series_create, series_end, series_move, series_stop
+
+__all__ = [
+    "appointment_attended",
+    "appointment_book",
+    "appointment_cancel",
+    "appointment_confirm",
+    "appointment_did_not_attend",
+    "appointment_move",
+    "calendar_feed_for",
+    "calendar_feed_regenerate",
+    "check_clashes",
+    "clashes",
+    "feed_ics",
+    "next_due",
+    "reminders_send_due",
+    "review_candidates",
+    "reviews_open_due",
+    "series_create",
+    "series_end",
+    "series_move",
+    "series_stop",
+]

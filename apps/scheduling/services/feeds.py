@@ -1,0 +1,60 @@
+"""Secret iCalendar feeds: a guardian's children's family-visible appointments, or a clinician's own."""
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from apps.accounts.models import User
+from apps.patients import access
+
+from ..models import Appointment, CalendarFeed
+
+
+def calendar_feed_for(*, owner: User) -> CalendarFeed:
+    """The owner's live feed, created on first use."""
+    with transaction.atomic():
+        feed = CalendarFeed.objects.filter(owner=owner, revoked_at__isnull=True).first()
+        return feed or CalendarFeed.objects.create(owner=owner)
+
+
+def calendar_feed_regenerate(*, owner: User) -> CalendarFeed:
+    """Revoke the old secret address and issue a new one."""
+    with transaction.atomic(durable=True):
+        CalendarFeed.objects.filter(owner=owner, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        return CalendarFeed.objects.create(owner=owner)
+
+
+def feed_appointments(feed: CalendarFeed) -> QuerySet[Appointment]:
+    """What a feed shows. A guardian whose access ended sees nothing; staff see only their own clinics."""
+    owner = feed.owner
+    if not owner.is_active:
+        return Appointment.objects.none()
+    if access.is_family(owner):
+        return Appointment.objects.filter(patient__in=access.visible_patients(owner), family_visible=True)
+    return Appointment.objects.filter(clinician=owner)
+
+
+def feed_ics(feed: CalendarFeed) -> bytes:
+    """The calendar. Only type, time and place: no clinical detail, no notes, no names beyond the child's."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//CareCoord//Appointments//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", "CareCoord appointments")
+    family = access.is_family(feed.owner)
+    for appointment in feed_appointments(feed).select_related("patient").order_by("starts_at"):
+        event = Event()
+        event.add("uid", f"{appointment.uid}@carecoord")
+        summary = appointment.get_kind_display()
+        event.add("summary", f"{appointment.patient.given_name}: {summary}" if family else summary)
+        event.add("dtstart", appointment.starts_at)
+        event.add("dtend", appointment.ends_at)
+        event.add("dtstamp", timezone.now())
+        event.add("sequence", appointment.sequence)
+        event.add(
+            "status", "CANCELLED" if appointment.status == Appointment.Status.CANCELLED else "CONFIRMED"
+        )
+        if appointment.location:
+            event.add("location", appointment.location)
+        calendar.add_component(event)
+    return calendar.to_ical()

@@ -1,0 +1,46 @@
+"""Messages to guardians about an appointment: once each (unique key), through the outbox."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.notifications.services import notification_create
+from apps.patients.models import Guardian
+
+from ..models import Appointment, Reminder
+
+_TITLES: dict[str, str] = {
+    Reminder.Kind.WEEK_BEFORE: "Reminder: appointment in one week, {when}",
+    Reminder.Kind.DAY_BEFORE: "Reminder: appointment tomorrow, {when}",
+    Reminder.Kind.MOVED: "An appointment has moved to {when}",
+    Reminder.Kind.CANCELLED: "An appointment on {when} has been cancelled",
+}
+
+
+def notify_guardians(*, appointment: Appointment, kind: str) -> int:
+    """Tell each active guardian once about this appointment (per kind and SEQUENCE). Inside the caller's transaction."""
+    if not appointment.family_visible:
+        return 0
+    guardians = Guardian.objects.filter(patient_id=appointment.patient_id, is_active=True).select_related(
+        "user"
+    )
+    when = f"{timezone.localtime(appointment.starts_at):%A %d %B at %H:%M}"
+    sent = 0
+    for guardian in guardians:
+        try:
+            with (
+                transaction.atomic()
+            ):  # a savepoint: a second run's duplicate key leaves the caller's work intact
+                Reminder.objects.create(
+                    appointment=appointment, guardian=guardian.user, kind=kind, sequence=appointment.sequence
+                )
+        except IntegrityError:
+            continue  # already told
+        notification_create(
+            recipient=guardian.user,
+            kind=f"appointment_{kind}",
+            title=_TITLES[kind].format(when=when),
+            url=f"/portal/children/{appointment.patient_id}/",
+            patient_id=appointment.patient_id,
+        )
+        sent += 1
+    return sent

@@ -1,0 +1,117 @@
+"""Review policies as data: when a child is next due (e.g. neuropsychology), and the daily job that opens them."""
+
+import datetime
+
+from dateutil.relativedelta import relativedelta
+from django.db import IntegrityError, transaction
+from django.db.models import Max, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from apps.accounts.services import system_user
+from apps.pathways.models import DiagnosticAssessment, SpecialtyTrack
+from apps.patients.models import Patient
+from apps.referrals.services import referral_open
+from apps.tasks.models import Task
+from apps.tasks.services import task_open
+
+from ..models import Appointment, ReviewDue, ReviewOverride, ReviewPolicy
+
+
+def next_due(
+    *,
+    policy: ReviewPolicy,
+    diagnosis_date: datetime.date | None,
+    last_completed: datetime.date | None,
+    override_months: int | None = None,
+) -> datetime.date | None:
+    """Baseline within N months of diagnosis; then every N months (or the child's own interval) after the last one."""
+    if last_completed is not None:
+        return last_completed + relativedelta(months=override_months or policy.interval_months)
+    if diagnosis_date is not None:
+        return diagnosis_date + relativedelta(months=policy.baseline_within_months)
+    return None
+
+
+def review_candidates(policy: ReviewPolicy) -> list[tuple[Patient, datetime.date]]:
+    """Every active child the policy applies to, with their next due date, in one query.
+
+    A child discharged from the policy's specialty is left out.
+    """
+    last = (
+        Appointment.objects.filter(
+            patient=OuterRef("pk"), kind=policy.appointment_kind, status=Appointment.Status.ATTENDED
+        )
+        .values("patient")
+        .annotate(m=Max("starts_at"))
+        .values("m")
+    )
+    patients = (
+        Patient.objects.filter(status=Patient.Status.ACTIVE)
+        .exclude(tracks__specialty=policy.target_team.code, tracks__stage=SpecialtyTrack.Stage.DISCHARGED)
+        .annotate(
+            last_review=Subquery(last),
+            diagnosed_on=Subquery(
+                DiagnosticAssessment.objects.filter(patient=OuterRef("pk")).values("diagnosis_date")[:1]
+            ),
+            override_months=Subquery(
+                ReviewOverride.objects.filter(patient=OuterRef("pk"), policy=policy).values(
+                    "interval_months"
+                )[:1]
+            ),
+        )
+        .filter(Q(last_review__isnull=False) | Q(diagnosed_on__isnull=False))
+        .select_related("named_nurse")
+    )
+    rows: list[tuple[Patient, datetime.date]] = []
+    for patient in patients:
+        due = next_due(
+            policy=policy,
+            diagnosis_date=patient.diagnosed_on,  # type: ignore[attr-defined]
+            last_completed=timezone.localdate(patient.last_review) if patient.last_review else None,  # type: ignore[attr-defined]
+            override_months=patient.override_months,  # type: ignore[attr-defined]
+        )
+        if due is not None:
+            rows.append((patient, due))
+    return rows
+
+
+def reviews_open_due(*, today: datetime.date | None = None) -> int:
+    """Daily beat job: for each child whose review falls due within the lead time, open a referral and a task.
+
+    Idempotent and safe with two beats: the unique (child, policy, due date) row is inserted first, in the
+    same transaction as the referral and task, so a second run or a racing worker creates nothing.
+    """
+    today = today or timezone.localdate()
+    actor = system_user()
+    opened = 0
+    for policy in ReviewPolicy.objects.filter(is_active=True).select_related("target_team"):
+        horizon = today + datetime.timedelta(days=policy.lead_time_days)
+        for patient, due in review_candidates(policy):
+            if due > horizon or ReviewDue.objects.filter(patient=patient, policy=policy, due_on=due).exists():
+                continue
+            try:
+                with transaction.atomic():
+                    review = ReviewDue.objects.create(patient=patient, policy=policy, due_on=due)
+                    referral = referral_open(
+                        actor=actor,
+                        patient=patient,
+                        target_team=policy.target_team,
+                        reason=f"Re-evaluation due by {due:%d %B %Y} ({policy.name}).",
+                    )
+                    review.referral = referral
+                    review.save(update_fields=["referral"])
+                    task_open(
+                        title=f"{policy.name}: re-evaluation due by {due:%d %b %Y}",
+                        detail="Let the family know, and ask school for any recent reports.",
+                        source=Task.Source.RE_EVALUATION,
+                        assignee=patient.named_nurse,
+                        team=None if patient.named_nurse else policy.target_team,
+                        patient=patient,
+                        due_on=min(due, today + datetime.timedelta(days=14)),
+                        source_key=f"review:{review.pk}",
+                        link_url=f"/referrals/{referral.pk}/",
+                    )
+                opened += 1
+            except IntegrityError:
+                continue  # another run opened it first
+    return opened

@@ -1,0 +1,153 @@
+"""Treatment series: generate the appointments, move one or all following, end the rest when a course stops."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.models import Team, User
+from apps.pathways.models import TreatmentCourse
+from apps.patients.models import Patient
+
+from ..models import Appointment, TreatmentSeries
+from .appointments import _require_scheduler, appointment_create, appointment_end, appointment_shift
+
+
+def series_create(
+    *,
+    actor: User,
+    patient: Patient,
+    title: str,
+    interval_days: int,
+    count: int,
+    first_starts_at: datetime.datetime,
+    duration_minutes: int = 240,
+    kind: str = Appointment.Kind.INFUSION,
+    team: Team | None = None,
+    clinician: User | None = None,
+    location: str = "",
+    preparation_notes: str = "",
+    course: TreatmentCourse | None = None,
+    override_reason: str = "",
+) -> TreatmentSeries:
+    """Create the series and every appointment in it, all or nothing (a clash anywhere refuses the lot)."""
+    _require_scheduler(actor)
+    errors = {}
+    if not (title or "").strip():
+        errors["title"] = "Give the series a name, for example 'IVIG every 4 weeks'."
+    if not 1 <= count <= 52:
+        errors["count"] = "A series has between 1 and 52 appointments."
+    if interval_days < 1:
+        errors["interval_days"] = "The interval must be at least one day."
+    if duration_minutes < 5:
+        errors["duration_minutes"] = "An appointment lasts at least 5 minutes."
+    if course is not None and getattr(course, "patient_id", None) != patient.pk:
+        errors["course"] = "That course is for another child."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic(durable=True):
+        series = TreatmentSeries.objects.create(
+            patient=patient,
+            course=course,
+            title=title.strip(),
+            kind=kind,
+            interval_days=interval_days,
+            count=count,
+            first_starts_at=first_starts_at,
+            duration_minutes=duration_minutes,
+            team=team,
+            clinician=clinician,
+            location=location.strip(),
+            preparation_notes=preparation_notes.strip(),
+            created_by=actor,
+        )
+        problems = []
+        for index in range(count):
+            starts_at = _occurrence(first_starts_at, interval_days, index)
+            try:
+                appointment_create(
+                    actor=actor,
+                    patient=patient,
+                    kind=kind,
+                    starts_at=starts_at,
+                    ends_at=starts_at + datetime.timedelta(minutes=duration_minutes),
+                    team=team,
+                    clinician=clinician,
+                    location=location,
+                    preparation_notes=preparation_notes,
+                    override_reason=override_reason,
+                    series_id=series.pk,
+                    series_index=index + 1,
+                )
+            except ValidationError as exc:
+                problems.append(f"Appointment {index + 1}: {' '.join(exc.messages)}")
+        if problems:
+            raise ValidationError({"first_starts_at": problems})
+    return series
+
+
+def _occurrence(first: datetime.datetime, interval_days: int, index: int) -> datetime.datetime:
+    """The same local clock time on each day, across clock changes (09:00 stays 09:00)."""
+    local = timezone.localtime(first)
+    day = local.date() + datetime.timedelta(days=interval_days * index)
+    return timezone.make_aware(datetime.datetime.combine(day, local.time().replace(tzinfo=None)))
+
+
+def series_move(
+    *,
+    actor: User,
+    appointment: Appointment,
+    starts_at: datetime.datetime,
+    and_following: bool = False,
+    override_reason: str = "",
+) -> list[Appointment]:
+    """Move one occurrence, or it and every later active one in its series by the same amount."""
+    _require_scheduler(actor)
+    if appointment.series_id is None:
+        raise ValidationError("This appointment is not part of a series.")
+    delta = starts_at - appointment.starts_at
+    with transaction.atomic(durable=True):
+        targets = [appointment]
+        if and_following:
+            targets = list(
+                Appointment.objects.filter(
+                    series_id=appointment.series_id,
+                    series_index__gte=appointment.series_index,
+                    status__in=Appointment.ACTIVE_STATUSES,
+                ).order_by("series_index")
+            )
+        moving = [t.pk for t in targets]
+        # Latest first, so an occurrence never clashes with its own not-yet-moved neighbour.
+        for target in sorted(targets, key=lambda a: a.starts_at, reverse=delta.total_seconds() > 0):
+            appointment_shift(
+                actor=actor,
+                appointment=target,
+                starts_at=target.starts_at + delta,
+                ends_at=target.ends_at + delta,
+                override_reason=override_reason,
+                exclude=moving,
+            )
+        return list(Appointment.objects.filter(pk__in=moving).order_by("series_index"))
+
+
+def series_end(*, actor: User, series: TreatmentSeries, reason: str) -> int:
+    """Cancel the future appointments of a series (inside the caller's transaction) and mark it ended."""
+    now = timezone.now()
+    remaining = Appointment.objects.filter(
+        series=series, status__in=Appointment.ACTIVE_STATUSES, starts_at__gt=now
+    )
+    cancelled = 0
+    for appointment in remaining:
+        appointment_end(
+            actor=actor, appointment=appointment, cancelled_by=Appointment.CancelledBy.HOSPITAL, reason=reason
+        )
+        cancelled += 1
+    TreatmentSeries.objects.filter(pk=series.pk).update(status=TreatmentSeries.Status.ENDED)
+    return cancelled
+
+
+def series_stop(*, actor: User, series: TreatmentSeries, reason: str) -> int:
+    _require_scheduler(actor)
+    with transaction.atomic(durable=True):
+        return series_end(actor=actor, series=series, reason=reason)

@@ -1,0 +1,13 @@
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
+def send_appointment_reminders() -> int:
+    return services.reminders_send_due()
+
+
+@shared_task(acks_late=True, soft_time_limit=540, time_limit=600)
+def open_due_reviews() -> int:
+    return services.reviews_open_due()
