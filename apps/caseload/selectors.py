@@ -6,7 +6,8 @@ Needs-attention score (higher sorts first; each part is shown on the row, so the
   +10  per investigation result waiting for acknowledgement (at most 3 counted)
   +20  an urgent or emergency referral still waiting for triage
   +10  an active child with no recorded contact in 60 days
-Later capabilities (family messages, symptom reports, re-evaluations) add their parts here.
+  +10  a re-evaluation past its due date and not yet seen
+Later capabilities (family messages, symptom reports) add their parts here.
 
 Everything is computed in the database: one annotated query for the rows and two prefetches
 (tracks, current courses), so the page costs the same for 5 children or 300.
@@ -49,6 +50,7 @@ from apps.patients import access
 from apps.patients.models import Patient
 from apps.patients.selectors import search_patients
 from apps.referrals.models import Referral
+from apps.scheduling.models import Appointment, ReviewDue
 from apps.tasks.models import Task
 
 _EPOCH = datetime.date(1970, 1, 1)
@@ -103,6 +105,26 @@ def caseload_rows(
                     patient=patient, status="submitted", urgency__in=("urgent", "emergency")
                 )
             ),
+            next_appointment_at=Subquery(
+                Appointment.objects.filter(
+                    patient=patient, status__in=Appointment.ACTIVE_STATUSES, starts_at__gte=timezone.now()
+                )
+                .order_by("starts_at")
+                .values("starts_at")[:1]
+            ),
+            next_appointment_kind=Subquery(
+                Appointment.objects.filter(
+                    patient=patient, status__in=Appointment.ACTIVE_STATUSES, starts_at__gte=timezone.now()
+                )
+                .order_by("starts_at")
+                .values("kind")[:1]
+            ),
+            # A re-evaluation is open until its referral is seen (or closed).
+            review_due_on=Subquery(
+                ReviewDue.objects.filter(patient=patient, referral__status__in=Referral.NOT_YET_SEEN)
+                .order_by("due_on")
+                .values("due_on")[:1]
+            ),
             # The last clinical contact on record, by the date it happened (not when it was typed in).
             last_contact=Greatest(
                 _latest(SeverityScore.objects.filter(patient=patient), "assessed_on"),
@@ -133,6 +155,7 @@ def caseload_rows(
                 + Least(F("overdue_tasks"), Value(3)) * Value(15)
                 + Least(F("unacknowledged_results"), Value(3)) * Value(10)
                 + _points(Q(urgent_referral=True), 20)
+                + _points(Q(review_due_on__lt=timezone.localdate()), 10)
                 + _points(
                     Q(
                         status=Patient.Status.ACTIVE,
@@ -170,6 +193,9 @@ if TYPE_CHECKING:
         last_contact: datetime.date
         attention: int
         current_courses: list[TreatmentCourse]
+        next_appointment_at: datetime.datetime | None
+        next_appointment_kind: str | None
+        review_due_on: datetime.date | None
 
         class Meta:
             abstract = True

@@ -13,6 +13,7 @@ from apps.audit.services import access_record
 from apps.pathways.models import Specialty, SpecialtyTrack
 from apps.patients import access
 from apps.patients.models import Patient
+from apps.scheduling.models import Appointment
 
 from .selectors import STALE_CONTACT_DAYS, caseload_rows, days_since
 
@@ -63,6 +64,10 @@ def _row(patient: "CaseloadPatient") -> dict:
         "patient": patient,
         "stale_contact": patient.status == Patient.Status.ACTIVE
         and (days is None or days > STALE_CONTACT_DAYS),
+        "review_overdue": patient.review_due_on is not None and patient.review_due_on < timezone.localdate(),
+        "next_appointment_label": (
+            Appointment.Kind(patient.next_appointment_kind).label if patient.next_appointment_kind else ""
+        ),
         "tracks": _tracks(patient),
         "treatment": ", ".join(
             f"{c.label} ({c.get_status_display().lower()})" for c in patient.current_courses

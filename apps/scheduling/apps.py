@@ -6,4 +6,4 @@ class SchedulingConfig(AppConfig):
     label = "scheduling"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (connects to pathways' course_ended)
+        from . import receivers, timeline  # noqa: F401  (signal receiver and timeline source)

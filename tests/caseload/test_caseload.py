@@ -105,3 +105,46 @@ def test_caseload_query_count_does_not_grow(client, nurse, django_assert_max_num
     with django_assert_max_num_queries(12):
         response = client.get("/caseload/")
     assert len(response.context["patients"]) == size
+
+
+def test_the_next_appointment_and_an_overdue_re_evaluation_show_on_the_row(client, nurse):
+    from apps.accounts.models import Team
+    from apps.referrals import services as referrals
+    from apps.scheduling import services as scheduling
+    from apps.scheduling.models import ReviewDue, ReviewPolicy
+
+    child = PatientFactory(named_nurse=nurse, family_name="Morgan")
+    pathways.track_change_stage(actor=nurse, patient=child, specialty="nursing", to_stage="referred")
+    start = timezone.now() + datetime.timedelta(days=3)
+    scheduling.appointment_book(
+        actor=nurse,
+        patient=child,
+        kind="infusion",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=4),
+    )
+    neuropsychology, _ = Team.objects.get_or_create(
+        code="neuropsychology", defaults={"name": "Neuropsychology"}
+    )
+    policy = ReviewPolicy.objects.create(
+        name="Neuropsychology",
+        target_team=neuropsychology,
+        appointment_kind="neuropsychology",
+        baseline_within_months=6,
+        interval_months=24,
+    )
+    referral = referrals.referral_create(
+        actor=nurse, patient=child, target_team=neuropsychology, reason="Re-evaluation", urgency="routine"
+    )
+    ReviewDue.objects.create(
+        patient=child,
+        policy=policy,
+        due_on=timezone.localdate() - datetime.timedelta(days=10),
+        referral=referral,
+    )
+    client.force_login(nurse)
+    response = client.get("/caseload/")
+    row = response.context["rows"][0]
+    assert row["patient"].next_appointment_kind == "infusion" and row["review_overdue"]
+    assert row["patient"].attention == 10  # the overdue re-evaluation
+    assert b"Re-evaluation overdue" in response.content and b"Infusion day case" in response.content

@@ -6,6 +6,7 @@ from apps.ops import demo as ops_demo
 from apps.pathways import demo as pathways_demo
 from apps.patients import demo as patients_demo
 from apps.referrals import demo as referrals_demo
+from apps.scheduling import demo as scheduling_demo
 
 
 class Command(BaseCommand):
@@ -17,6 +18,7 @@ class Command(BaseCommand):
         patients = patients_demo.seed(staff)
         pathways_demo.seed(staff, patients)
         referrals_demo.seed(staff, patients)
+        scheduling_demo.seed(staff, patients)
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready: {len(staff)} staff, {len(patients)} children.")
         )
