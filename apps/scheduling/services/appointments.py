@@ -4,7 +4,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import Team, User
@@ -70,13 +70,9 @@ def check_clashes(
         clashes(patient=patient, clinician=clinician, starts_at=starts_at, ends_at=ends_at, exclude=exclude)
     )
     if found and not override_reason.strip():
-        raise ValidationError(
-            {
-                "starts_at": "; ".join(_describe(c, patient) for c in found)
-                + ". To book anyway, give a reason."
-            },
-            code="clash",
-        )
+        message = "; ".join(_describe(c, patient) for c in found) + ". To book anyway, give a reason."
+        # The code goes on the field error: Django drops a code passed alongside a dict.
+        raise ValidationError({"starts_at": ValidationError(message, code="clash")})
 
 
 def appointment_create(
@@ -148,8 +144,11 @@ def appointment_book(*, actor: User, patient: Patient, **details: object) -> App
 
 
 def _locked(appointment: Appointment) -> Appointment:
+    # Lock the appointment row only: PostgreSQL refuses FOR UPDATE on the outer join to a missing referral.
     return (
-        Appointment.objects.select_for_update().select_related("patient", "referral").get(pk=appointment.pk)
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("patient", "referral")
+        .get(pk=appointment.pk)
     )
 
 
@@ -184,7 +183,7 @@ def appointment_shift(
     )
     locked.starts_at, locked.ends_at = starts_at, ends_at
     locked.status = Status.BOOKED  # a moved appointment needs confirming again
-    locked.sequence = F("sequence") + 1
+    locked.sequence += 1  # the row is locked; an F() would break the history row
     if override_reason.strip():
         locked.clash_override_reason = override_reason.strip()[:300]
     locked._history_user = actor  # type: ignore[attr-defined]
@@ -230,7 +229,7 @@ def appointment_end(*, actor: User, appointment: Appointment, cancelled_by: str,
     locked.status = Status.CANCELLED
     locked.cancelled_by = cancelled_by
     locked.cancel_reason = reason.strip()[:300]
-    locked.sequence = F("sequence") + 1
+    locked.sequence += 1  # the row is locked; an F() would break the history row
     locked._history_user = actor  # type: ignore[attr-defined]
     locked.save(update_fields=["status", "cancelled_by", "cancel_reason", "sequence"])
     locked.refresh_from_db()

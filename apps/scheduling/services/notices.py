@@ -26,21 +26,27 @@ def notify_guardians(*, appointment: Appointment, kind: str) -> int:
     when = f"{timezone.localtime(appointment.starts_at):%A %d %B at %H:%M}"
     sent = 0
     for guardian in guardians:
-        try:
-            with (
-                transaction.atomic()
-            ):  # a savepoint: a second run's duplicate key leaves the caller's work intact
-                Reminder.objects.create(
-                    appointment=appointment, guardian=guardian.user, kind=kind, sequence=appointment.sequence
-                )
-        except IntegrityError:
-            continue  # already told
-        notification_create(
-            recipient=guardian.user,
-            kind=f"appointment_{kind}",
-            title=_TITLES[kind].format(when=when),
-            url=f"/portal/children/{appointment.patient_id}/",
-            patient_id=appointment.patient_id,
-        )
+        # The "sent" row and its outbox rows land together or not at all, so a failure part-way (or a
+        # job killed at its time limit) leaves the reminder for the next run instead of marking it sent.
+        with transaction.atomic():
+            try:
+                with (
+                    transaction.atomic()
+                ):  # a savepoint: a second run's duplicate key leaves the caller's work intact
+                    Reminder.objects.create(
+                        appointment=appointment,
+                        guardian=guardian.user,
+                        kind=kind,
+                        sequence=appointment.sequence,
+                    )
+            except IntegrityError:
+                continue  # already told
+            notification_create(
+                recipient=guardian.user,
+                kind=f"appointment_{kind}",
+                title=_TITLES[kind].format(when=when),
+                url=f"/portal/children/{appointment.patient_id}/",
+                patient_id=appointment.patient_id,
+            )
         sent += 1
     return sent

@@ -4,12 +4,13 @@ import datetime
 
 from dateutil.relativedelta import relativedelta
 from django.db import IntegrityError, transaction
-from django.db.models import Max, OuterRef, Q, Subquery
+from django.db.models import Exists, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from apps.accounts.services import system_user
 from apps.pathways.models import DiagnosticAssessment, SpecialtyTrack
 from apps.patients.models import Patient
+from apps.referrals.models import Referral
 from apps.referrals.services import referral_open
 from apps.tasks.models import Task
 from apps.tasks.services import task_open
@@ -45,9 +46,14 @@ def review_candidates(policy: ReviewPolicy) -> list[tuple[Patient, datetime.date
         .annotate(m=Max("starts_at"))
         .values("m")
     )
+    # One Exists, so both conditions apply to the same track (an exclude() across the relation would
+    # leave out a child discharged from any specialty who merely has this one's track).
+    discharged = SpecialtyTrack.objects.filter(
+        patient=OuterRef("pk"), specialty=policy.target_team.code, stage=SpecialtyTrack.Stage.DISCHARGED
+    )
     patients = (
         Patient.objects.filter(status=Patient.Status.ACTIVE)
-        .exclude(tracks__specialty=policy.target_team.code, tracks__stage=SpecialtyTrack.Stage.DISCHARGED)
+        .exclude(Exists(discharged))
         .annotate(
             last_review=Subquery(last),
             diagnosed_on=Subquery(
@@ -92,7 +98,11 @@ def reviews_open_due(*, today: datetime.date | None = None) -> int:
             try:
                 with transaction.atomic():
                     review = ReviewDue.objects.create(patient=patient, policy=policy, due_on=due)
-                    referral = referral_open(
+                    # A child may hold only one open referral per team (say, last time's, seen but not
+                    # closed): the review is opened on that one rather than lost to its unique key.
+                    referral = Referral.objects.filter(
+                        patient=patient, target_team=policy.target_team, status__in=Referral.OPEN_STATUSES
+                    ).first() or referral_open(
                         actor=actor,
                         patient=patient,
                         target_team=policy.target_team,

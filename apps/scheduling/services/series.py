@@ -94,6 +94,10 @@ def _occurrence(first: datetime.datetime, interval_days: int, index: int) -> dat
     return timezone.make_aware(datetime.datetime.combine(day, local.time().replace(tzinfo=None)))
 
 
+def _wall_clock(moment: datetime.datetime) -> datetime.datetime:
+    return timezone.localtime(moment).replace(tzinfo=None)
+
+
 def series_move(
     *,
     actor: User,
@@ -106,7 +110,8 @@ def series_move(
     _require_scheduler(actor)
     if appointment.series_id is None:
         raise ValidationError("This appointment is not part of a series.")
-    delta = starts_at - appointment.starts_at
+    # Measured on the local clock, so 10:00 stays 10:00 for occurrences on the other side of a clock change.
+    delta = _wall_clock(starts_at) - _wall_clock(appointment.starts_at)
     with transaction.atomic(durable=True):
         targets = [appointment]
         if and_following:
@@ -120,11 +125,16 @@ def series_move(
         moving = [t.pk for t in targets]
         # Latest first, so an occurrence never clashes with its own not-yet-moved neighbour.
         for target in sorted(targets, key=lambda a: a.starts_at, reverse=delta.total_seconds() > 0):
+            new_start = (
+                starts_at
+                if target.pk == appointment.pk
+                else timezone.make_aware(_wall_clock(target.starts_at) + delta)
+            )
             appointment_shift(
                 actor=actor,
                 appointment=target,
-                starts_at=target.starts_at + delta,
-                ends_at=target.ends_at + delta,
+                starts_at=new_start,
+                ends_at=new_start + (target.ends_at - target.starts_at),
                 override_reason=override_reason,
                 exclude=moving,
             )
