@@ -5,6 +5,7 @@ from apps.caseload.api import CaseloadViewSet
 from apps.pathways import api as pathways
 from apps.patients.api import CareTeamMemberViewSet, GuardianViewSet, PatientViewSet
 from apps.referrals.api import ReferralViewSet
+from apps.scheduling import api as scheduling
 from apps.tasks.api import TaskViewSet
 
 router = SimpleRouter()
@@ -91,4 +92,43 @@ urlpatterns += [
     ),
     _child("tracks/", pathways.TrackViewSet.as_view({"get": "list"}), "track-list"),
     _child("tracks/<slug:specialty>/move/", pathways.TrackViewSet.as_view({"post": "move"}), "track-move"),
+]
+
+_appointment = scheduling.AppointmentViewSet
+_series = scheduling.SeriesViewSet
+
+urlpatterns += [
+    _child(
+        "appointments/",
+        scheduling.PatientAppointmentViewSet.as_view({"get": "list", "post": "create"}),
+        "appointment-list",
+    ),
+    path("appointments/<int:pk>/", _appointment.as_view({"get": "retrieve"}), name="appointment-detail"),
+    *[
+        path(
+            f"appointments/<int:pk>/{step}/", _appointment.as_view({"post": name}), name=f"appointment-{step}"
+        )
+        for step, name in (
+            ("confirm", "confirm"),
+            ("attended", "attended"),
+            ("did-not-attend", "did_not_attend"),
+            ("cancel", "cancel"),
+            ("move", "move"),
+        )
+    ],
+    path("clinic/", scheduling.ClinicViewSet.as_view({"get": "list"}), name="clinic-list"),
+    _child(
+        "series/", scheduling.PatientSeriesViewSet.as_view({"get": "list", "post": "create"}), "series-list"
+    ),
+    path("series/<int:pk>/", _series.as_view({"get": "retrieve"}), name="series-detail"),
+    path("series/<int:pk>/move/", _series.as_view({"post": "move"}), name="series-move"),
+    path("series/<int:pk>/stop/", _series.as_view({"post": "stop"}), name="series-stop"),
+    path(
+        "review-policies/", scheduling.ReviewPolicyViewSet.as_view({"get": "list"}), name="review-policy-list"
+    ),
+    path(
+        "reviews/overdue/",
+        scheduling.OverdueReviewViewSet.as_view({"get": "list"}),
+        name="overdue-review-list",
+    ),
 ]

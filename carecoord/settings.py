@@ -209,6 +209,11 @@ SPECTACULAR_SETTINGS = {
         "TrackStageEnum": "apps.pathways.models.SpecialtyTrack.Stage",
         "ReferralStatusEnum": "apps.referrals.models.Referral.Status",
         "TaskStatusEnum": "apps.tasks.models.Task.Status",
+        "InvestigationKindEnum": "apps.pathways.models.Investigation.Kind",
+        "AppointmentKindEnum": "apps.scheduling.models.Appointment.Kind",
+        "AppointmentStatusEnum": "apps.scheduling.models.Appointment.Status",
+        "AppointmentEventKindEnum": "apps.scheduling.models.AppointmentEvent.Kind",
+        "SeriesStatusEnum": "apps.scheduling.models.TreatmentSeries.Status",
     },
 }
 
