@@ -26,8 +26,8 @@ urlpatterns = [
     path("", include("apps.referrals.urls")),
     path("", include("apps.tasks.urls")),
     path("", include("apps.notifications.urls")),
+    path("", include("apps.scheduling.urls")),
     path("portal/", include("apps.portal.urls")),
-    path("schedule/", _staff_section("Schedule", "Clinic lists and appointments."), name="schedule"),
     path(
         "messages/",
         _staff_section("Messages", "Conversations with families and colleagues."),
