@@ -25,14 +25,19 @@ def _channel_for(path: str) -> str:
 
 
 def access_record(
-    *, request: HttpRequest, patients: Iterable[Patient] | Patient, what: str, channel: str | None = None
+    *,
+    request: HttpRequest,
+    patients: Iterable[Patient] | Patient,
+    what: str,
+    channel: str | None = None,
+    user: User | None = None,
 ) -> None:
     """Log that ``request.user`` read ``what`` of each patient: once per request, patient and what.
 
     Break-glass reads are flagged so that a review can find them.
     """
-    user = request.user
-    if not user.is_authenticated:
+    reader = user or request.user  # a calendar feed has no login: its owner is the reader
+    if not isinstance(reader, User) or not reader.is_active:
         return
     if isinstance(patients, Patient):
         patients = [patients]
@@ -41,14 +46,14 @@ def access_record(
     fresh = [p for p in patients if (p.pk, what) not in seen]
     if not fresh:
         return
-    via_glass = access.break_glass_patient_ids(user, [p.pk for p in fresh])
+    via_glass = access.break_glass_patient_ids(reader, [p.pk for p in fresh])
     channel = channel or _channel_for(request.path)
     request_id = getattr(django_request, "request_id", "")
     now = timezone.now()
     AccessEvent.objects.bulk_create(
         [
             AccessEvent(
-                user=user,
+                user=reader,
                 patient=p,
                 what=what,
                 channel=channel,

@@ -208,7 +208,7 @@ def test_a_double_booking_is_a_400_with_code_clash_and_the_override_books_it(cas
     assert (error["status"], error["code"]) == (400, "clash")
     assert "override_reason" in error["message"]
     message = error["fields"]["starts_at"][0]
-    assert f"The child already has mri scan at 09:00 on {at(YEAR, 3, 2):%d %b %Y}" in message
+    assert f"The child already has an appointment (MRI scan) at 09:00 on {at(YEAR, 3, 2):%d %b %Y}" in message
     assert list(Appointment.objects.all()) == [mri]
 
     overridden = client.post(
@@ -330,7 +330,9 @@ def test_staff_move_an_appointment_and_a_clash_needs_an_override(cast, api_for):
     )
 
     assert clash.status_code == 400 and clash.json()["error"]["code"] == "clash"
-    assert "The child already has mri scan" in clash.json()["error"]["fields"]["starts_at"][0]
+    assert (
+        "The child already has an appointment (MRI scan)" in clash.json()["error"]["fields"]["starts_at"][0]
+    )
     assert unchanged == at(YEAR, 3, 2, 9)
     assert moved.status_code == 200
     assert (moved.json()["status"], moved.json()["sequence"]) == ("booked", 1)  # needs confirming again
@@ -654,7 +656,7 @@ def test_a_series_that_clashes_is_refused_whole_and_the_override_books_it(cast, 
 
     assert refused.status_code == 400
     assert refused.json()["error"]["fields"]["first_starts_at"][0].startswith(
-        "Appointment 2: The child already has mri scan"
+        "Appointment 2: The child already has an appointment (MRI scan)"
     )
     assert overridden.status_code == 201
     assert TreatmentSeries.objects.count() == 1

@@ -37,7 +37,7 @@ def test_a_child_cannot_be_double_booked(cast):
         book(cast.nurse_a, cast.child_a, at(2026, 12, 1, 9, 30), kind=Kind.NEUROLOGY_CLINIC)
     assert [e.code for e in refused.value.error_dict["starts_at"]] == ["clash"]
     message = refused.value.message_dict["starts_at"][0]
-    assert "The child already has mri scan at 09:00 on 01 Dec 2026" in message
+    assert "The child already has an appointment (MRI scan) at 09:00 on 01 Dec 2026" in message
     assert "give a reason" in message
     assert written() == before
 
@@ -48,7 +48,7 @@ def test_a_clinician_cannot_be_double_booked(cast, neurologist):
     with pytest.raises(ValidationError) as refused:
         book(cast.nurse_a, cast.child_b, at(2026, 12, 1, 14, 45), clinician=neurologist)
     message = refused.value.message_dict["starts_at"][0]
-    assert "Dr Ceri Neuro already has neurology clinic at 14:00 on 01 Dec 2026" in message
+    assert "Dr Ceri Neuro already has an appointment (Neurology clinic) at 14:00 on 01 Dec 2026" in message
     assert cast.child_a.given_name not in message  # another child's name is not disclosed
     assert written() == before
 
@@ -59,7 +59,7 @@ def test_the_message_names_every_clashing_appointment(cast, neurologist):
     with pytest.raises(ValidationError) as refused:
         book(cast.nurse_a, cast.child_a, at(2026, 12, 1, 9, 30), clinician=neurologist)
     message = refused.value.message_dict["starts_at"][0]
-    assert "mri scan at 09:00" in message and "neurology clinic at 10:00" in message
+    assert "(MRI scan) at 09:00" in message and "(Neurology clinic) at 10:00" in message
 
 
 def test_a_clash_is_booked_when_overridden_with_a_reason(cast, neurologist):
@@ -113,7 +113,7 @@ def test_moving_onto_another_appointment_is_refused_and_changes_nothing(cast):
         services.appointment_move(
             actor=cast.nurse_a, appointment=clinic, starts_at=mri.starts_at, ends_at=mri.ends_at
         )
-    assert "mri scan at 09:00" in refused.value.message_dict["starts_at"][0]
+    assert "(MRI scan) at 09:00" in refused.value.message_dict["starts_at"][0]
     clinic.refresh_from_db()
     assert (clinic.starts_at, clinic.sequence) == (at(2026, 12, 1, 11), 0)
     assert not clinic.events.filter(kind=AppointmentEvent.Kind.RESCHEDULED).exists()

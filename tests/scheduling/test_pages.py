@@ -128,7 +128,7 @@ def test_a_clash_is_shown_next_to_the_start_field_and_nothing_is_written(client_
     assert response.status_code == 400
     html = response.content.decode()
     assert 'id="id_book-starts_at-error"' in html
-    assert "The child already has neurology clinic at 10:00" in html
+    assert "The child already has an appointment (Neurology clinic) at 10:00" in html
     assert "To book anyway, give a reason." in html
     assert 'name="book-override_reason"' in html  # the "book anyway" field appears only now
     assert list(Appointment.objects.all()) == [first]
@@ -160,7 +160,7 @@ def test_a_clinician_clash_is_refused_too(client_for, cast):
     client = client_for(cast.nurse_a)
     response = client.post(_tab(cast, "book/"), _booking(_at(6, 11), clinician=str(cast.nurse_a.pk)))
     assert response.status_code == 400
-    assert "Nina Nurse already has neurology clinic at 11:00" in response.content.decode()
+    assert "Nina Nurse already has an appointment (Neurology clinic) at 11:00" in response.content.decode()
     assert Appointment.objects.count() == 1
 
 
@@ -354,7 +354,7 @@ def test_a_series_that_clashes_books_nothing_and_offers_book_anyway(client_for, 
 
     assert response.status_code == 400
     html = response.content.decode()
-    assert "Appointment 2: The child already has neurology clinic" in html
+    assert "Appointment 2: The child already has an appointment (Neurology clinic)" in html
     assert 'name="override_reason"' in html
     assert not TreatmentSeries.objects.exists()
     assert Appointment.objects.count() == 1

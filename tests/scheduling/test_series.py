@@ -78,7 +78,9 @@ def test_a_clash_anywhere_refuses_the_whole_series(cast):
         ivig(cast, at(2026, 12, 1, 10), count=6)  # the 3rd falls on 26 Jan 10:00-14:00
     problems = refused.value.message_dict["first_starts_at"]
     assert len(problems) == 1
-    assert problems[0].startswith("Appointment 3: The child already has mri scan at 11:00 on 26 Jan 2027")
+    assert problems[0].startswith(
+        "Appointment 3: The child already has an appointment (MRI scan) at 11:00 on 26 Jan 2027"
+    )
     assert TreatmentSeries.objects.count() == 0
     assert list(Appointment.objects.all()) == [clinic]
 
@@ -177,7 +179,7 @@ def test_moving_all_following_onto_another_appointment_moves_none(cast):
         services.series_move(
             actor=cast.nurse_a, appointment=second, starts_at=at(2026, 12, 30, 10), and_following=True
         )
-    assert "mri scan at 11:00 on 24 Feb 2027" in " ".join(refused.value.messages)
+    assert "(MRI scan) at 11:00 on 24 Feb 2027" in " ".join(refused.value.messages)
     assert [a.sequence for a in occurrences(series)] == [0, 0, 0, 0]
     assert not AppointmentEvent.objects.filter(kind="rescheduled").exists()
 

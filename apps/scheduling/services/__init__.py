@@ -10,7 +10,7 @@ from .appointments import (
     check_clashes,
     clashes,
 )
-from .feeds import calendar_feed_for, calendar_feed_regenerate, feed_ics
+from .feeds import calendar_feed_for, calendar_feed_regenerate, feed_appointments, feed_ics
 from .reminders import reminders_send_due
 from .reviews import next_due, review_candidates, reviews_open_due
 from .series import series_create, series_end, series_move, series_stop
@@ -26,6 +26,7 @@ __all__ = [
     "calendar_feed_regenerate",
     "check_clashes",
     "clashes",
+    "feed_appointments",
     "feed_ics",
     "next_due",
     "reminders_send_due",

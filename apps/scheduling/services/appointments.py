@@ -51,7 +51,7 @@ def clashes(
 def _describe(clash: Appointment, patient: Patient) -> str:
     when = timezone.localtime(clash.starts_at)
     whose = "The child" if clash.patient_id == patient.pk else f"{clash.clinician}"
-    return f"{whose} already has {clash.get_kind_display().lower()} at {when:%H:%M on %d %b %Y}"
+    return f"{whose} already has an appointment ({clash.get_kind_display()}) at {when:%H:%M on %d %b %Y}"
 
 
 def check_clashes(

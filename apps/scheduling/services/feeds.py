@@ -1,6 +1,6 @@
 """Secret iCalendar feeds: a guardian's children's family-visible appointments, or a clinician's own."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from icalendar import Calendar, Event
@@ -12,10 +12,15 @@ from ..models import Appointment, CalendarFeed
 
 
 def calendar_feed_for(*, owner: User) -> CalendarFeed:
-    """The owner's live feed, created on first use."""
-    with transaction.atomic():
-        feed = CalendarFeed.objects.filter(owner=owner, revoked_at__isnull=True).first()
-        return feed or CalendarFeed.objects.create(owner=owner)
+    """The owner's live feed, created on first use (two first uses at once end with the same feed)."""
+    feed = CalendarFeed.objects.filter(owner=owner, revoked_at__isnull=True).first()
+    if feed is not None:
+        return feed
+    try:
+        with transaction.atomic():
+            return CalendarFeed.objects.create(owner=owner)
+    except IntegrityError:  # one live feed per owner: the other request made it
+        return CalendarFeed.objects.get(owner=owner, revoked_at__isnull=True)
 
 
 def calendar_feed_regenerate(*, owner: User) -> CalendarFeed:

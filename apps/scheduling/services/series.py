@@ -62,7 +62,7 @@ def series_create(
             preparation_notes=preparation_notes.strip(),
             created_by=actor,
         )
-        problems = []
+        problems: list[ValidationError] = []
         for index in range(count):
             starts_at = _occurrence(first_starts_at, interval_days, index)
             try:
@@ -81,7 +81,9 @@ def series_create(
                     series_index=index + 1,
                 )
             except ValidationError as exc:
-                problems.append(f"Appointment {index + 1}: {' '.join(exc.messages)}")
+                clash = any(e.code == "clash" for e in getattr(exc, "error_dict", {}).get("starts_at", []))
+                message = f"Appointment {index + 1}: {' '.join(exc.messages)}"
+                problems.append(ValidationError(message, code="clash" if clash else "invalid"))
         if problems:
             raise ValidationError({"first_starts_at": problems})
     return series

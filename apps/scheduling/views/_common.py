@@ -28,10 +28,9 @@ PAST_SHOWN = 10  # past appointments shown before "show earlier"
 
 
 def _is_clash(exc: ValidationError, field_name: str = "starts_at") -> bool:
-    """A refused double booking, so the page offers "book anyway". Single bookings carry the code
-    "clash"; a series reports each clashing occurrence as text that asks for a reason."""
+    """A refused double booking (code "clash", for one booking or a series), so the page offers "book anyway"."""
     errors = getattr(exc, "error_dict", {}).get(field_name, [])
-    return any(e.code == "clash" or "give a reason" in " ".join(e.messages) for e in errors)
+    return any(e.code == "clash" for e in errors)
 
 
 def _form_errors(form: forms.Form) -> str:

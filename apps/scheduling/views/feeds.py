@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.decorators import staff_required
 from apps.accounts.types import AuthedRequest
+from apps.audit.services import access_record
 
 from .. import services
 from ..models import CalendarFeed
@@ -43,6 +44,8 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The secret iCalendar address: no login, so an unknown, revoked or inactive owner's link is a 404."""
     live = CalendarFeed.objects.filter(revoked_at__isnull=True, owner__is_active=True).select_related("owner")
     feed = get_object_or_404(live, token=token)
+    children = {a.patient for a in services.feed_appointments(feed).select_related("patient")}
+    access_record(request=request, patients=children, what="calendar feed", channel="export", user=feed.owner)
     response = HttpResponse(services.feed_ics(feed), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="carecoord.ics"'
     response["Cache-Control"] = "private, no-store"
