@@ -232,3 +232,68 @@ def test_lists_never_show_another_teams_or_childs_rows(cast, client, referral_an
     assert b"Please assess" not in client.get("/referrals/").content
     assert b"Call the family" not in client.get("/tasks/").content
     assert cast.child_a.family_name.upper().encode() not in client.get("/caseload/").content
+
+
+@pytest.fixture
+def booking(cast):
+    import datetime
+
+    from django.utils import timezone
+
+    from apps.scheduling import services as scheduling
+
+    start = timezone.now() + datetime.timedelta(days=2)
+    appointment = scheduling.appointment_book(
+        actor=cast.nurse_a,
+        patient=cast.child_a,
+        kind="infusion",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=4),
+        internal_notes="STAFF-ONLY-NOTE",
+        preparation_notes="Bring snacks",
+    )
+    series = scheduling.series_create(
+        actor=cast.nurse_a,
+        patient=cast.child_a,
+        title="IVIG",
+        interval_days=28,
+        count=2,
+        first_starts_at=start + datetime.timedelta(days=7),
+    )
+    return appointment, series
+
+
+SCHEDULING = [
+    # url, subjects who get 200 (everyone else 404)
+    ("/patients/{a}/appointments/", {"nurse_a", "nurse_glass"}),
+    ("/patients/{a}/series/new/", {"nurse_a", "nurse_glass"}),
+    ("/series/{s}/", {"nurse_a", "nurse_glass"}),
+    ("/api/v1/patients/{a}/appointments/", {"nurse_a", "nurse_glass", "family_a"}),
+    ("/api/v1/appointments/{p}/", {"nurse_a", "nurse_glass", "family_a"}),
+    ("/api/v1/series/{s}/", {"nurse_a", "nurse_glass"}),
+    ("/portal/children/{a}/", {"family_a"}),
+]
+
+
+@pytest.mark.parametrize("subject", SUBJECTS)
+@pytest.mark.parametrize(("template", "allowed"), SCHEDULING)
+def test_scheduling_routes_are_scoped_audited_and_keep_staff_notes_from_families(
+    cast, client, booking, subject, template, allowed
+):
+    appointment, series = booking
+    user = getattr(cast, subject)
+    client.force_login(user)
+    before = AccessEvent.objects.filter(user=user, patient=cast.child_a).count()
+    response = client.get(template.format(a=cast.child_a.pk, p=appointment.pk, s=series.pk))
+    if subject in allowed:
+        assert response.status_code == 200
+        assert AccessEvent.objects.filter(user=user, patient=cast.child_a).count() == before + 1
+        if subject.startswith("family"):
+            assert b"STAFF-ONLY-NOTE" not in response.content
+    else:
+        assert (
+            response.status_code in (403, 404)
+            if template.startswith("/api/v1/series")
+            else response.status_code == 404
+        )
+        assert AccessEvent.objects.filter(user=user, patient=cast.child_a).count() == before
