@@ -294,12 +294,12 @@ def referral_open(
 ) -> Referral:
     """Open and submit a referral inside the caller's transaction (jobs such as re-evaluations use this).
 
-    The source is the receiving team itself: the referral comes from the clinic's own policy.
+    The source is the acting account (the automatic one, for jobs) on behalf of the receiving team.
     """
     referral = Referral.objects.create(
         patient=patient,
         source_team=target_team,
-        source_user=None,
+        source_user=actor,
         target_team=target_team,
         reason=reason,
         urgency=urgency,
