@@ -13,6 +13,7 @@ from apps.accounts.models import Team, User
 from apps.pathways.models import TreatmentCourse
 from apps.pathways.services.courses import OPEN_STATUSES
 from apps.patients.models import Patient
+from apps.referrals.models import Referral
 
 from .models import Appointment
 
@@ -113,9 +114,24 @@ class BookForm(forms.Form):
     family_visible = forms.BooleanField(
         label="Show to the family in the portal and their calendar", required=False, initial=True
     )
+    referral = forms.ModelChoiceField(
+        label="For an accepted referral (optional)",
+        queryset=Referral.objects.none(),
+        required=False,
+        empty_label="Not for a referral",
+        help_text="Booking it marks the referral as booked.",
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, patient: Patient | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        accepted = (
+            Referral.objects.filter(patient=patient, status=Referral.Status.ACCEPTED) if patient else None
+        )
+        if accepted is None or not accepted.exists():
+            del self.fields["referral"]  # nothing to book against: keep the form short
+        else:
+            self.fields["referral"].queryset = accepted.select_related("target_team")  # type: ignore[attr-defined]
+            self.fields["referral"].label_from_instance = lambda r: f"{r.target_team}: {r.reason[:60]}"  # type: ignore[attr-defined]
         self.fields["team"].queryset = Team.objects.order_by("name")  # type: ignore[attr-defined]
         self.fields["clinician"].queryset = staff_choices()  # type: ignore[attr-defined]
         keep_override_if_posted(self)
@@ -145,6 +161,7 @@ class BookForm(forms.Form):
             "internal_notes": data["internal_notes"],
             "family_visible": data["family_visible"],
             "override_reason": override_reason(self),
+            "referral": data.get("referral"),
         }
 
 

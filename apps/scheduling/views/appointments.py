@@ -38,7 +38,7 @@ def _book_slot(patient: Patient, form: BookForm | None = None) -> FormSlot:
         key="book",
         submit="Book appointment",
         url=reverse("scheduling:book", args=[patient.pk]),
-        form=form or BookForm(prefix="book"),
+        form=form or BookForm(prefix="book", patient=patient),
     )
 
 
@@ -72,7 +72,7 @@ def appointments(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def book(request: AuthedRequest, pk: int) -> HttpResponse:
     patient = patient_get(user=request.user, pk=pk)
-    form = BookForm(request.POST, prefix="book")
+    form = BookForm(request.POST, prefix="book", patient=patient)
     if form.is_valid():
         try:
             appointment = services.appointment_book(actor=request.user, patient=patient, **form.booking())
