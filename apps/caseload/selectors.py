@@ -127,6 +127,12 @@ def caseload_rows(
             ),
             # The last clinical contact on record, by the date it happened (not when it was typed in).
             last_contact=Greatest(
+                _latest(
+                    Appointment.objects.filter(patient=patient, status=Appointment.Status.ATTENDED).annotate(
+                        day=TruncDate("starts_at")
+                    ),
+                    "day",
+                ),
                 _latest(SeverityScore.objects.filter(patient=patient), "assessed_on"),
                 _latest(Relapse.objects.filter(patient=patient), "onset_date"),
                 _latest(

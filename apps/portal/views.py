@@ -12,8 +12,6 @@ from apps.patients import selectors
 from apps.scheduling import selectors as scheduling_selectors
 from apps.scheduling import services as scheduling_services
 from apps.scheduling.models import Appointment
-from apps.scheduling.views import feed_url as calendar_feed_url
-from apps.scheduling.views import webcal_url
 
 UPCOMING_SHOWN = 20
 
@@ -45,13 +43,14 @@ def child(request: AuthedRequest, pk: int) -> HttpResponse:
     upcoming = scheduling_selectors.appointments_of(user=request.user, patient=patient).filter(
         ends_at__gte=timezone.now(), status__in=[*Appointment.ACTIVE_STATUSES, Appointment.Status.CANCELLED]
     )
-    feed_url = calendar_feed_url(request, scheduling_services.calendar_feed_for(owner=request.user))
+    feed = scheduling_services.calendar_feed_for(owner=request.user)
+    feed_url = scheduling_services.feed_url(feed=feed, base_url=request.build_absolute_uri("/"))
     context = {
         "patient": patient,
         "care_team": care_team,
         "has_several": has_several,
         "appointments": list(upcoming[:UPCOMING_SHOWN]),
         "feed_url": feed_url,
-        "webcal_url": webcal_url(feed_url),
+        "webcal_url": scheduling_services.webcal_url(feed_url),
     }
     return render(request, "portal/child.html", context)

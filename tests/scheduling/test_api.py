@@ -137,7 +137,9 @@ def test_staff_book_an_appointment(cast, api_for, neurologist):
     assert [(e["kind"], e["actor_name"]) for e in answer["events"]] == [("booked", "Nina Nurse")]
 
 
-def test_booking_for_a_referral_moves_it_to_booked_and_attending_to_seen(cast, api_for, neurologist):
+def test_booking_for_a_referral_moves_it_to_booked_and_attending_to_seen(
+    cast, api_for, neurologist, time_machine
+):
     neurology = TeamFactory(code="neurology")
     referral = referrals.referral_create(
         actor=cast.nurse_a, patient=cast.child_a, target_team=neurology, reason="Jerky eye movements"
@@ -154,6 +156,9 @@ def test_booking_for_a_referral_moves_it_to_booked_and_attending_to_seen(cast, a
     booked = client.post(appointments_url(cast.child_a), body, format="json")
     referral.refresh_from_db()
     status_after_booking = referral.status
+    time_machine.move_to(
+        Appointment.objects.get().starts_at, tick=False
+    )  # attendance is recorded from the day itself
     attended = client.post(appointment_url(Appointment.objects.get(), "attended"))
     referral.refresh_from_db()
 
@@ -235,11 +240,12 @@ def test_staff_retrieve_an_appointment_with_its_history(cast, api_for):
     assert when(body["events"][1]["previous_starts_at"]) == at(YEAR, 3, 2, 9)
 
 
-def test_staff_confirm_and_record_attendance(cast, api_for):
+def test_staff_confirm_and_record_attendance(cast, api_for, time_machine):
     appointment = book(cast.nurse_a, cast.child_a, at(YEAR, 3, 2, 9))
     client = api_for(cast.nurse_a)
 
     confirmed = client.post(appointment_url(appointment, "confirm"))
+    time_machine.move_to(appointment.starts_at, tick=False)  # attendance is recorded from the day itself
     attended = client.post(appointment_url(appointment, "attended"))
 
     assert (confirmed.status_code, confirmed.json()["status"]) == (200, "confirmed")
@@ -254,9 +260,10 @@ def test_staff_confirm_and_record_attendance(cast, api_for):
     ]
 
 
-def test_a_did_not_attend_opens_a_task_for_the_named_nurse(cast, api_for, neurologist):
+def test_a_did_not_attend_opens_a_task_for_the_named_nurse(cast, api_for, neurologist, time_machine):
     appointment = book(cast.nurse_a, cast.child_a, at(YEAR, 3, 2, 9), kind=Kind.MRI)
 
+    time_machine.move_to(appointment.starts_at, tick=False)  # attendance is recorded from the day itself
     response = api_for(neurologist).post(appointment_url(appointment, "did-not-attend"))
 
     assert (response.status_code, response.json()["status"]) == (200, "did_not_attend")
@@ -298,9 +305,10 @@ def test_staff_cancel_an_appointment_with_who_and_why(cast, api_for):
     assert (appointment.status, appointment.cancel_reason, appointment.sequence) == ("cancelled", "Poorly", 1)
 
 
-def test_an_illegal_status_change_is_a_400(cast, api_for):
+def test_an_illegal_status_change_is_a_400(cast, api_for, time_machine):
     appointment = book(cast.nurse_a, cast.child_a, at(YEAR, 3, 2, 9))
     client = api_for(cast.nurse_a)
+    time_machine.move_to(appointment.starts_at, tick=False)  # attendance is recorded from the day itself
     client.post(appointment_url(appointment, "attended"))
 
     response = client.post(appointment_url(appointment, "did-not-attend"))

@@ -161,13 +161,14 @@ def accepted_referral(cast, neurologist):
 
 
 def test_booking_for_a_referral_marks_it_booked_and_attending_marks_it_seen(
-    cast, neurologist, accepted_referral
+    cast, neurologist, accepted_referral, time_machine
 ):
     appointment = book(
         neurologist, cast.child_a, at(2026, 12, 2, 9), clinician=neurologist, referral=accepted_referral
     )
     accepted_referral.refresh_from_db()
     assert accepted_referral.status == Referral.Status.BOOKED
+    time_machine.move_to(appointment.starts_at, tick=False)  # attendance is recorded from the day itself
     services.appointment_attended(actor=neurologist, appointment=appointment)
     accepted_referral.refresh_from_db()
     appointment.refresh_from_db()
@@ -195,8 +196,9 @@ def test_a_cancelled_appointment_cannot_be_marked_attended(cast):
     assert refused.value.code == "illegal_transition"
 
 
-def test_did_not_attend_opens_one_task_for_the_named_nurse(cast):
+def test_did_not_attend_opens_one_task_for_the_named_nurse(cast, time_machine):
     appointment = book(cast.nurse_a, cast.child_a, at(2026, 12, 2, 9), kind=Kind.MRI)
+    time_machine.move_to(appointment.starts_at, tick=False)  # attendance is recorded from the day itself
     services.appointment_did_not_attend(actor=cast.admin, appointment=appointment)
     task = Task.objects.get(source=Task.Source.DID_NOT_ATTEND)
     assert task.assignee == cast.nurse_a
@@ -213,9 +215,10 @@ def test_did_not_attend_opens_one_task_for_the_named_nurse(cast):
     assert appointment.status == Appointment.Status.DID_NOT_ATTEND
 
 
-def test_did_not_attend_without_a_named_nurse_goes_to_the_nursing_queue(cast):
+def test_did_not_attend_without_a_named_nurse_goes_to_the_nursing_queue(cast, time_machine):
     orphan = PatientFactory(named_nurse=None)
     appointment = book(cast.nurse_a, orphan, at(2026, 12, 2, 9))
+    time_machine.move_to(appointment.starts_at, tick=False)  # attendance is recorded from the day itself
     services.appointment_did_not_attend(actor=cast.nurse_a, appointment=appointment)
     task = Task.objects.get(source_key=f"appointment:{appointment.pk}:dna")
     assert (task.assignee, task.team.code) == (None, "nursing")

@@ -9,17 +9,20 @@ from apps.scheduling import services
 from apps.scheduling.models import Appointment, CalendarFeed
 from apps.scheduling.services.feeds import feed_appointments
 
-from ..factories import StaffFactory
+from ..factories import CareTeamMemberFactory, StaffFactory
 from . import at, book
 
 SECRETS = ("Nil by mouth", "Safeguarding", "social worker")
 
 
 @pytest.fixture
-def neurologist(db):
-    return StaffFactory(
+def neurologist(cast):
+    """On child A's care team: a clinician's feed shows only children they look after."""
+    user = StaffFactory(
         full_name="Dr Ceri Neuro", role=StaffProfile.Role.CONSULTANT, role__teams=["neurology"]
     )
+    CareTeamMemberFactory(patient=cast.child_a, user=user, role=StaffProfile.Role.CONSULTANT)
+    return user
 
 
 @pytest.fixture
@@ -75,7 +78,7 @@ def test_a_family_feed_has_only_their_childs_family_visible_appointments(cast, b
     lp = events[uid(booked["lp"])]
     assert lp["summary"] == f"{cast.child_a.given_name}: Lumbar puncture"
     assert lp["location"] == "Day Surgery Unit, Level 2"
-    assert (lp["sequence"], lp["status"]) == (0, "CONFIRMED")
+    assert (lp["sequence"], lp["status"]) == (0, "TENTATIVE")  # booked, not yet confirmed
     assert b"Nurse review" not in raw and b"MRI" not in raw
 
 
@@ -173,3 +176,11 @@ def test_the_live_feed_is_reused_and_regenerating_revokes_the_old_one(cast):
     assert services.calendar_feed_for(owner=cast.family_a) == fresh
     assert CalendarFeed.objects.filter(owner=cast.family_a, revoked_at__isnull=True).count() == 1
     assert services.calendar_feed_for(owner=cast.family_b) != fresh  # one feed per person
+
+
+def test_a_clinician_feed_leaves_out_children_they_do_not_look_after(cast, booked, neurologist):
+    from apps.patients.models import CareTeamMember
+
+    CareTeamMember.objects.filter(user=neurologist).delete()
+    _, events = parse(services.calendar_feed_for(owner=neurologist))
+    assert events == {}

@@ -10,7 +10,14 @@ from .appointments import (
     check_clashes,
     clashes,
 )
-from .feeds import calendar_feed_for, calendar_feed_regenerate, feed_appointments, feed_ics
+from .feeds import (
+    calendar_feed_for,
+    calendar_feed_regenerate,
+    feed_appointments,
+    feed_ics,
+    feed_url,
+    webcal_url,
+)
 from .reminders import reminders_send_due
 from .reviews import next_due, review_candidates, reviews_open_due
 from .series import series_create, series_end, series_move, series_stop
@@ -28,6 +35,7 @@ __all__ = [
     "clashes",
     "feed_appointments",
     "feed_ics",
+    "feed_url",
     "next_due",
     "reminders_send_due",
     "review_candidates",
@@ -36,4 +44,5 @@ __all__ = [
     "series_end",
     "series_move",
     "series_stop",
+    "webcal_url",
 ]

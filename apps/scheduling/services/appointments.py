@@ -102,6 +102,12 @@ def appointment_create(
         raise ValidationError({"clinician": "Choose a member of staff."})
     if referral is not None and referral.patient_id != patient.pk:
         raise ValidationError({"referral": "That referral is for another child."})
+    if referral is not None and not access.can_triage(actor, referral):
+        raise ValidationError(
+            {"referral": f"Only members of {referral.target_team} can book against this referral."},
+            code="permission_denied",
+        )
+    _lock_diaries(patient.pk, clinician.pk if clinician else None)
     check_clashes(
         patient=patient,
         clinician=clinician,
@@ -162,6 +168,7 @@ def appointment_shift(
     exclude: list[int] | None = None,
 ) -> Appointment:
     """Move inside the caller's transaction: new times, SEQUENCE + 1, an event, and a notice to the family."""
+    _lock_diaries(appointment.patient_id, appointment.clinician_id)
     locked = _locked(appointment)
     if not locked.is_active:
         raise ValidationError(
@@ -245,6 +252,25 @@ def appointment_cancel(
         return appointment_end(actor=actor, appointment=appointment, cancelled_by=cancelled_by, reason=reason)
 
 
+def _lock_diaries(patient_id: int, clinician_id: int | None) -> None:
+    """Serialise bookings for the same child or clinician, so two at once cannot both pass the clash check.
+
+    Rows are locked in a fixed order (child, then clinician) so two bookings never deadlock.
+    """
+    Patient.objects.select_for_update().filter(pk=patient_id).first()
+    if clinician_id is not None:
+        User.objects.select_for_update().filter(pk=clinician_id).first()
+
+
+def _require_started(appointment: Appointment, what: str) -> None:
+    if timezone.localdate(appointment.starts_at) > timezone.localdate():
+        raise ValidationError(
+            f"This appointment is on {timezone.localtime(appointment.starts_at):%d %b %Y}; "
+            f"it can be marked {what} from that day.",
+            code="illegal_transition",
+        )
+
+
 def _record(
     actor: User, appointment: Appointment, to: str, event: str, allowed: tuple[str, ...]
 ) -> Appointment:
@@ -263,11 +289,10 @@ def _record(
 
 
 def appointment_confirm(*, actor: User, appointment: Appointment) -> Appointment:
-    """Staff, or a guardian of the child, confirm the appointment."""
-    if (
-        access.staff_role(actor) is None
-        and not access.visible_patients(actor).filter(pk=appointment.patient_id).exists()
-    ):
+    """Staff who can see the child, or a guardian of the child (family-visible appointments only), confirm it."""
+    sees_child = access.visible_patients(actor).filter(pk=appointment.patient_id).exists()
+    family_ok = access.is_family(actor) and appointment.family_visible
+    if not sees_child or not (access.staff_role(actor) is not None or family_ok):
         raise ValidationError("You cannot confirm this appointment.", code="permission_denied")
     with transaction.atomic(durable=True):
         return _record(
@@ -276,20 +301,27 @@ def appointment_confirm(*, actor: User, appointment: Appointment) -> Appointment
 
 
 def appointment_attended(*, actor: User, appointment: Appointment) -> Appointment:
-    """Record attendance; a referral the appointment was booked for moves to "seen"."""
+    """Record attendance (from the day itself); a referral booked with it moves to "seen"."""
     _require_scheduler(actor)
+    _require_started(appointment, "attended")
     with transaction.atomic(durable=True):
         locked = _record(
             actor, appointment, Status.ATTENDED, AppointmentEvent.Kind.ATTENDED, Appointment.ACTIVE_STATUSES
         )
-        if locked.referral is not None and locked.referral.status == Referral.Status.BOOKED:
-            referral_seen(actor=actor, referral=locked.referral)
+        referral = locked.referral
+        if (
+            referral is not None
+            and referral.status == Referral.Status.BOOKED
+            and access.can_triage(actor, referral)
+        ):
+            referral_seen(actor=actor, referral=referral)
         return locked
 
 
 def appointment_did_not_attend(*, actor: User, appointment: Appointment) -> Appointment:
-    """Record a did-not-attend; the child's named nurse gets a follow-up task."""
+    """Record a did-not-attend (from the day itself); the child's named nurse gets a follow-up task."""
     _require_scheduler(actor)
+    _require_started(appointment, "did not attend")
     with transaction.atomic(durable=True):
         locked = _record(
             actor,

@@ -2,6 +2,7 @@
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
@@ -24,10 +25,28 @@ def calendar_feed_for(*, owner: User) -> CalendarFeed:
 
 
 def calendar_feed_regenerate(*, owner: User) -> CalendarFeed:
-    """Revoke the old secret address and issue a new one."""
+    """Revoke the old secret address and issue a new one (two clicks at once give one live feed)."""
     with transaction.atomic(durable=True):
+        User.objects.select_for_update().filter(pk=owner.pk).first()  # one regeneration at a time per owner
         CalendarFeed.objects.filter(owner=owner, revoked_at__isnull=True).update(revoked_at=timezone.now())
         return CalendarFeed.objects.create(owner=owner)
+
+
+def feed_url(*, feed: CalendarFeed, base_url: str) -> str:
+    """The secret address, absolute (calendar apps fetch it from outside the browser)."""
+    return base_url.rstrip("/") + reverse("scheduling:feed", args=[feed.token])
+
+
+def webcal_url(url: str) -> str:
+    """The same address with the scheme phones and desktop calendars open as a subscription."""
+    return "webcal://" + url.split("://", 1)[-1]
+
+
+# Booked but not yet confirmed is tentative; cancelled is cancelled; the rest happened or will.
+_ICS_STATUS: dict[str, str] = {
+    Appointment.Status.BOOKED: "TENTATIVE",
+    Appointment.Status.CANCELLED: "CANCELLED",
+}
 
 
 def feed_appointments(feed: CalendarFeed) -> QuerySet[Appointment]:
@@ -37,17 +56,21 @@ def feed_appointments(feed: CalendarFeed) -> QuerySet[Appointment]:
         return Appointment.objects.none()
     if access.is_family(owner):
         return Appointment.objects.filter(patient__in=access.visible_patients(owner), family_visible=True)
-    return Appointment.objects.filter(clinician=owner)
+    if access.staff_role(owner) is None:
+        return Appointment.objects.none()
+    return Appointment.objects.filter(clinician=owner, patient__in=access.visible_patients(owner))
 
 
-def feed_ics(feed: CalendarFeed) -> bytes:
+def feed_ics(feed: CalendarFeed, appointments: list[Appointment] | None = None) -> bytes:
     """The calendar. Only type, time and place: no clinical detail, no notes, no names beyond the child's."""
     calendar = Calendar()
     calendar.add("prodid", "-//CareCoord//Appointments//EN")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", "CareCoord appointments")
     family = access.is_family(feed.owner)
-    for appointment in feed_appointments(feed).select_related("patient").order_by("starts_at"):
+    if appointments is None:
+        appointments = list(feed_appointments(feed).select_related("patient").order_by("starts_at"))
+    for appointment in appointments:
         event = Event()
         event.add("uid", f"{appointment.uid}@carecoord")
         summary = appointment.get_kind_display()
@@ -56,9 +79,7 @@ def feed_ics(feed: CalendarFeed) -> bytes:
         event.add("dtend", appointment.ends_at)
         event.add("dtstamp", timezone.now())
         event.add("sequence", appointment.sequence)
-        event.add(
-            "status", "CANCELLED" if appointment.status == Appointment.Status.CANCELLED else "CONFIRMED"
-        )
+        event.add("status", _ICS_STATUS.get(appointment.status, "CONFIRMED"))
         if appointment.location:
             event.add("location", appointment.location)
         calendar.add_component(event)

@@ -9,11 +9,21 @@ from apps.patients.models import Guardian
 from ..models import Appointment, Reminder
 
 _TITLES: dict[str, str] = {
-    Reminder.Kind.WEEK_BEFORE: "Reminder: appointment in one week, {when}",
-    Reminder.Kind.DAY_BEFORE: "Reminder: appointment tomorrow, {when}",
+    Reminder.Kind.WEEK_BEFORE: "Reminder: appointment {day}, {when}",
+    Reminder.Kind.DAY_BEFORE: "Reminder: appointment {day}, {when}",
     Reminder.Kind.MOVED: "An appointment has moved to {when}",
     Reminder.Kind.CANCELLED: "An appointment on {when} has been cancelled",
 }
+
+
+def _which_day(appointment: Appointment) -> str:
+    """Today, tomorrow, or in N days: from the local dates, so a reminder never says the wrong day."""
+    days = (timezone.localdate(appointment.starts_at) - timezone.localdate()).days
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    return "in one week" if days == 7 else f"in {days} days"
 
 
 def notify_guardians(*, appointment: Appointment, kind: str) -> int:
@@ -44,7 +54,7 @@ def notify_guardians(*, appointment: Appointment, kind: str) -> int:
             notification_create(
                 recipient=guardian.user,
                 kind=f"appointment_{kind}",
-                title=_TITLES[kind].format(when=when),
+                title=_TITLES[kind].format(when=when, day=_which_day(appointment)),
                 url=f"/portal/children/{appointment.patient_id}/",
                 patient_id=appointment.patient_id,
             )

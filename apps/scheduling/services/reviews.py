@@ -81,6 +81,19 @@ def review_candidates(policy: ReviewPolicy) -> list[tuple[Patient, datetime.date
     return rows
 
 
+def _review_still_open(patient: Patient, policy: ReviewPolicy) -> bool:
+    """An opened review with no assessment attended since it opened."""
+    latest = ReviewDue.objects.filter(patient=patient, policy=policy).order_by("-opened_at").first()
+    if latest is None:
+        return False
+    return not Appointment.objects.filter(
+        patient=patient,
+        kind=policy.appointment_kind,
+        status=Appointment.Status.ATTENDED,
+        starts_at__gte=latest.opened_at,
+    ).exists()
+
+
 def reviews_open_due(*, today: datetime.date | None = None) -> int:
     """Daily beat job: for each child whose review falls due within the lead time, open a referral and a task.
 
@@ -94,6 +107,8 @@ def reviews_open_due(*, today: datetime.date | None = None) -> int:
         horizon = today + datetime.timedelta(days=policy.lead_time_days)
         for patient, due in review_candidates(policy):
             if due > horizon or ReviewDue.objects.filter(patient=patient, policy=policy, due_on=due).exists():
+                continue
+            if _review_still_open(patient, policy):  # e.g. the interval changed while one was open
                 continue
             try:
                 with transaction.atomic():

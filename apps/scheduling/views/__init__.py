@@ -2,7 +2,7 @@
 
 from .appointments import appointment_act, appointments, book
 from .clinic import clinic, overdue_reviews
-from .feeds import calendar_feed, feed_url, my_calendar, my_calendar_regenerate, webcal_url
+from .feeds import calendar_feed, feed_url, my_calendar, my_calendar_regenerate
 from .series import series_detail, series_move, series_new, series_stop
 
 __all__ = [
@@ -19,5 +19,4 @@ __all__ = [
     "series_move",
     "series_new",
     "series_stop",
-    "webcal_url",
 ]

@@ -4,7 +4,6 @@ overdue re-evaluations, and the secret calendar feeds. Thin: services write, sel
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.decorators import staff_required
@@ -16,19 +15,16 @@ from ..models import CalendarFeed
 
 
 def feed_url(request: HttpRequest, feed: CalendarFeed) -> str:
-    return request.build_absolute_uri(reverse("scheduling:feed", args=[feed.token]))
-
-
-def webcal_url(url: str) -> str:
-    """The same address with the scheme phones and desktop calendars open as a subscription."""
-    return "webcal://" + url.split("://", 1)[-1]
+    return services.feed_url(feed=feed, base_url=request.build_absolute_uri("/"))
 
 
 @staff_required
 @require_GET
 def my_calendar(request: AuthedRequest) -> HttpResponse:
     url = feed_url(request, services.calendar_feed_for(owner=request.user))
-    return render(request, "scheduling/my_calendar.html", {"feed_url": url, "webcal_url": webcal_url(url)})
+    return render(
+        request, "scheduling/my_calendar.html", {"feed_url": url, "webcal_url": services.webcal_url(url)}
+    )
 
 
 @staff_required
@@ -44,9 +40,12 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The secret iCalendar address: no login, so an unknown, revoked or inactive owner's link is a 404."""
     live = CalendarFeed.objects.filter(revoked_at__isnull=True, owner__is_active=True).select_related("owner")
     feed = get_object_or_404(live, token=token)
-    children = {a.patient for a in services.feed_appointments(feed).select_related("patient")}
+    appointments = list(services.feed_appointments(feed).select_related("patient").order_by("starts_at"))
+    children = {a.patient for a in appointments}
     access_record(request=request, patients=children, what="calendar feed", channel="export", user=feed.owner)
-    response = HttpResponse(services.feed_ics(feed), content_type="text/calendar; charset=utf-8")
+    response = HttpResponse(
+        services.feed_ics(feed, appointments), content_type="text/calendar; charset=utf-8"
+    )
     response["Content-Disposition"] = 'inline; filename="carecoord.ics"'
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex"

@@ -1,0 +1,89 @@
+"""Regression tests for the scheduling review: each was a bypass or a wrong answer."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from apps.accounts.models import StaffProfile, Team
+from apps.referrals import services as referrals
+from apps.referrals.models import Referral
+from apps.scheduling import services
+from apps.scheduling.models import Appointment
+
+from ..factories import StaffFactory
+
+
+def _soon(days: int = 3) -> datetime.datetime:
+    return timezone.now() + datetime.timedelta(days=days)
+
+
+def _book(actor, patient, start, **extra):
+    return services.appointment_book(
+        actor=actor,
+        patient=patient,
+        kind="oncology_clinic",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=1),
+        **extra,
+    )
+
+
+def test_only_the_receiving_team_books_against_a_referral(cast):
+    oncologist = StaffFactory(role=StaffProfile.Role.CONSULTANT, role__teams=["oncology"])
+    oncology = Team.objects.get(code="oncology")
+    referral = referrals.referral_create(
+        actor=cast.nurse_a, patient=cast.child_a, target_team=oncology, reason="Assess"
+    )
+    referral = referrals.referral_accept(actor=oncologist, referral=referral)
+    with pytest.raises(ValidationError) as refused:
+        _book(cast.nurse_a, cast.child_a, _soon(), referral=referral)
+    assert "referral" in refused.value.message_dict
+    assert not Appointment.objects.exists()
+    assert Referral.objects.get(pk=referral.pk).status == Referral.Status.ACCEPTED
+
+
+def test_attendance_cannot_be_recorded_before_the_day(cast):
+    appointment = _book(cast.nurse_a, cast.child_a, _soon(10))
+    for record in (services.appointment_attended, services.appointment_did_not_attend):
+        with pytest.raises(ValidationError) as refused:
+            record(actor=cast.nurse_a, appointment=appointment)
+        assert refused.value.code == "illegal_transition"
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.BOOKED
+
+
+def test_a_family_cannot_confirm_a_staff_only_appointment(cast):
+    staff_only = _book(cast.nurse_a, cast.child_a, _soon(), family_visible=False)
+    with pytest.raises(ValidationError):
+        services.appointment_confirm(actor=cast.family_a, appointment=staff_only)
+    visible = _book(cast.nurse_a, cast.child_a, _soon(5))
+    assert services.appointment_confirm(actor=cast.family_a, appointment=visible).status == "confirmed"
+    with pytest.raises(ValidationError):
+        services.appointment_confirm(actor=cast.family_b, appointment=visible)
+
+
+def test_an_attended_appointment_counts_as_contact_on_the_caseload(cast, client, time_machine):
+    appointment = _book(cast.nurse_a, cast.child_a, _soon(1))
+    time_machine.move_to(appointment.starts_at, tick=False)
+    services.appointment_attended(actor=cast.nurse_a, appointment=appointment)
+    client.force_login(cast.nurse_a)
+    row = client.get("/caseload/").context["rows"][0]
+    assert row["days_since_contact"] == 0 and not row["stale_contact"]
+
+
+def test_reminders_name_the_right_day(cast, time_machine):
+    from apps.notifications.models import Notification
+
+    from . import at
+
+    time_machine.move_to(at(2026, 12, 1, 8), tick=False)
+    _book(cast.nurse_a, cast.child_a, at(2026, 12, 1, 16))  # later today
+    _book(cast.nurse_a, cast.child_a, at(2026, 12, 4, 10))  # in three days
+    services.reminders_send_due()
+    titles = sorted(Notification.objects.filter(recipient=cast.family_a).values_list("title", flat=True))
+    assert titles == [
+        "Reminder: appointment in 3 days, Friday 04 December at 10:00",
+        "Reminder: appointment today, Tuesday 01 December at 16:00",
+    ]
