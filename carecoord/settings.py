@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "apps.tasks",
     "apps.referrals",
     "apps.scheduling",
+    "apps.messaging",
     "apps.caseload",
     "apps.portal",
 ]
@@ -260,6 +261,7 @@ CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {"task": "apps.ops.tasks.beat_heartbeat", "schedule": 15.0},
     "outbox-sweep": {"task": "apps.notifications.tasks.sweep_outbox", "schedule": 60.0},
     "referral-service-levels": {"task": "apps.referrals.tasks.check_service_levels", "schedule": 60.0 * 10},
+    "message-escalation": {"task": "apps.messaging.tasks.escalate_unanswered_messages", "schedule": 60.0 * 10},
     "appointment-reminders": {
         "task": "apps.scheduling.tasks.send_appointment_reminders",
         "schedule": 60.0 * 15,
@@ -284,3 +286,5 @@ REQUIRE_SERVICES = env.bool("CARECOORD_REQUIRE_SERVICES", default=False)
 RESULT_ACKNOWLEDGE_DAYS = env.int("RESULT_ACKNOWLEDGE_DAYS", default=7)
 WORKING_DAY_START_HOUR = env.int("WORKING_DAY_START_HOUR", default=9)
 WORKING_DAY_END_HOUR = env.int("WORKING_DAY_END_HOUR", default=17)
+MESSAGE_RESPONSE_WORKING_HOURS = env.int("MESSAGE_RESPONSE_WORKING_HOURS", default=8)
+MESSAGE_EMAIL_QUIET_MINUTES = env.int("MESSAGE_EMAIL_QUIET_MINUTES", default=60)

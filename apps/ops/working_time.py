@@ -41,3 +41,37 @@ def add_working_days(
         if is_working_day(day, holidays):
             remaining -= 1
     return timezone.make_aware(datetime.datetime.combine(day, local.time().replace(tzinfo=None)))
+
+
+def _day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    start = timezone.make_aware(
+        datetime.datetime.combine(day, datetime.time(settings.WORKING_DAY_START_HOUR))
+    )
+    end = timezone.make_aware(datetime.datetime.combine(day, datetime.time(settings.WORKING_DAY_END_HOUR)))
+    return start, end
+
+
+def is_working_time(moment: datetime.datetime) -> bool:
+    """Inside working hours on a working day (Europe/London)."""
+    local = timezone.localtime(moment)
+    if not is_working_day(local.date(), holidays_between(local.date(), local.date())):
+        return False
+    start, end = _day_bounds(local.date())
+    return start <= local < end
+
+
+def working_hours_between(start: datetime.datetime, end: datetime.datetime) -> float:
+    """Working hours elapsed from ``start`` to ``end`` (weekends, bank holidays and nights don't count)."""
+    if end <= start:
+        return 0.0
+    first, last = timezone.localdate(start), timezone.localdate(end)
+    holidays = holidays_between(first, last)
+    total = 0.0
+    day = first
+    while day <= last:
+        if is_working_day(day, holidays):
+            open_at, close_at = _day_bounds(day)
+            overlap = (min(end, close_at) - max(start, open_at)).total_seconds()
+            total += max(overlap, 0.0) / 3600
+        day += datetime.timedelta(days=1)
+    return total

@@ -1,0 +1,62 @@
+"""Messaging reads. A family sees its own child's family threads; staff see threads of children they can see."""
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
+
+from apps.accounts.models import User
+from apps.accounts.types import AnyUser
+from apps.patients import access
+from apps.patients.models import Patient
+
+from .models import Message, ReadState, Thread
+
+
+def threads_visible_to(user: AnyUser) -> QuerySet[Thread]:
+    threads = Thread.objects.filter(patient__in=access.visible_patients(user))
+    if access.is_family(user):
+        threads = threads.filter(kind=Thread.Kind.FAMILY)  # staff-only threads never reach families
+    elif access.staff_role(user) is None:
+        return Thread.objects.none()
+    return threads
+
+
+def with_unread(threads: QuerySet[Thread], user: User) -> QuerySet[Thread]:
+    """Annotate ``unread`` (messages from others since the user last read the thread)."""
+    read_at = ReadState.objects.filter(thread=OuterRef("pk"), user=user).values("last_read_at")[:1]
+    unread = (
+        Message.objects.filter(thread=OuterRef("pk"))
+        .exclude(author=user)
+        .filter(
+            Q(created_at__gt=Subquery(read_at))
+            | ~Exists(ReadState.objects.filter(thread=OuterRef("thread"), user=user))
+        )
+        .values("thread")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return threads.annotate(unread=Subquery(unread))
+
+
+def inbox(*, user: User, patient: Patient | None = None, kind: str = "") -> QuerySet[Thread]:
+    """Threads, needing a reply first, then newest."""
+    threads = threads_visible_to(user)
+    if patient is not None:
+        threads = threads.filter(patient=patient)
+    if kind in Thread.Kind.values:
+        threads = threads.filter(kind=kind)
+    return with_unread(threads.select_related("patient"), user).order_by("status", "-last_message_at")
+
+
+def thread_get(*, user: AnyUser, pk: int) -> Thread:
+    return get_object_or_404(
+        threads_visible_to(user).select_related("patient", "patient__named_nurse"), pk=pk
+    )
+
+
+def messages_of(thread: Thread) -> QuerySet[Message]:
+    return thread.messages.select_related("author").prefetch_related("attachments")
+
+
+def unread_count(user: User) -> int:
+    """Threads with something new for this user (for the header)."""
+    return with_unread(threads_visible_to(user), user).filter(unread__gt=0).count()  # type: ignore[misc]

@@ -1,0 +1,240 @@
+"""Messaging writes: start a thread, post, read, mark handled, and escalate unanswered family messages."""
+
+import datetime
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.accounts.models import Team, User
+from apps.notifications.services import notification_create
+from apps.ops.working_time import working_hours_between
+from apps.patients import access
+from apps.patients.models import Guardian, Patient
+from apps.referrals.services.attachments import validate_letter
+from apps.tasks.models import Task
+from apps.tasks.services import task_open, tasks_complete_for_sources
+
+from .models import MESSAGE_MAX_LENGTH, EmailNotice, Message, MessageAttachment, ReadState, Thread
+
+ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+
+
+def can_post(user: User, thread: Thread) -> bool:
+    """Families post only in their own child's family threads; staff who can see the child post anywhere."""
+    if not access.visible_patients(user).filter(pk=thread.patient_id).exists():
+        return False
+    return access.staff_role(user) is not None or thread.kind == Thread.Kind.FAMILY
+
+
+def _clean_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": "Write your message."})
+    if len(body) > MESSAGE_MAX_LENGTH:
+        raise ValidationError(
+            {"body": f"Messages can be up to {MESSAGE_MAX_LENGTH} characters; this has {len(body)}."}
+        )
+    return body
+
+
+def _checked(attachments: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str]]:
+    if len(attachments) > 3:
+        raise ValidationError({"file": "Attach up to 3 files to one message."})
+    try:
+        return [(a, validate_letter(a, max_bytes=ATTACHMENT_MAX_BYTES)) for a in attachments]
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.message_dict.get("file", exc.messages)}) from exc
+
+
+def _thread_url(thread: Thread, for_family: bool) -> str:
+    if for_family:
+        return f"/portal/children/{thread.patient_id}/messages/{thread.pk}/"
+    return f"/messages/{thread.pk}/"
+
+
+def _notify(thread: Thread, recipients: list[User], *, for_family: bool) -> None:
+    """In-app for each message; email at most once per thread per quiet period. No content in either."""
+    now = timezone.now()
+    quiet = datetime.timedelta(minutes=settings.MESSAGE_EMAIL_QUIET_MINUTES)
+    for user in recipients:
+        notice = EmailNotice.objects.select_for_update().filter(thread=thread, user=user).first()
+        email = notice is None or notice.last_emailed_at <= now - quiet
+        notification_create(
+            recipient=user,
+            kind="message",
+            title="You have a new message" if for_family else f"New message: {thread.subject}",
+            url=_thread_url(thread, for_family),
+            patient_id=thread.patient_id,
+            email=email,
+        )
+        if email:
+            EmailNotice.objects.update_or_create(thread=thread, user=user, defaults={"last_emailed_at": now})
+
+
+def _recipients(thread: Thread, author: User) -> tuple[list[User], list[User]]:
+    """(staff, family) to tell about a new message, never the author."""
+    staff: list[User] = []
+    nurse = thread.patient.named_nurse
+    if nurse is not None and nurse.is_active:
+        staff.append(nurse)
+    family: list[User] = []
+    if thread.kind == Thread.Kind.FAMILY:
+        family = [
+            g.user
+            for g in Guardian.objects.filter(
+                patient=thread.patient, is_active=True, user__is_active=True
+            ).select_related("user")
+        ]
+    return [u for u in staff if u != author], [u for u in family if u != author]
+
+
+def _post(actor: User, thread: Thread, body: str, checked: list[tuple[UploadedFile, str]]) -> Message:
+    from_family = access.is_family(actor)
+    now = timezone.now()
+    message = Message.objects.create(
+        thread=thread, author=actor, body=body, from_family=from_family, created_at=now
+    )
+    for upload, content_type in checked:
+        MessageAttachment.objects.create(
+            message=message,
+            file=upload,
+            original_name=(upload.name or "file")[-200:],
+            content_type=content_type,
+            size=upload.size or 0,
+        )
+    locked = Thread.objects.select_for_update().get(pk=thread.pk)
+    locked.last_message_at = now
+    fields = ["last_message_at"]
+    if from_family:
+        if locked.awaiting_reply_since is None:
+            locked.awaiting_reply_since = now
+        locked.status = Thread.Status.NEEDS_REPLY
+        fields += ["awaiting_reply_since", "status"]
+    elif locked.kind == Thread.Kind.FAMILY:
+        # A staff reply answers the family and clears any escalation.
+        if locked.escalated_at is not None:
+            tasks_complete_for_sources(source_keys=[escalation_key(locked)], actor=actor)
+        locked.awaiting_reply_since = None
+        locked.escalated_at = None
+        locked.status = Thread.Status.HANDLED
+        fields += ["awaiting_reply_since", "escalated_at", "status"]
+    locked.save(update_fields=fields)
+    ReadState.objects.update_or_create(thread=locked, user=actor, defaults={"last_read_at": now})
+    staff, family = _recipients(locked, actor)
+    _notify(locked, staff, for_family=False)
+    _notify(locked, family, for_family=True)
+    return message
+
+
+def thread_start(
+    *,
+    actor: User,
+    patient: Patient,
+    subject: str,
+    body: str,
+    kind: str = Thread.Kind.FAMILY,
+    attachments: Sequence[UploadedFile] = (),
+) -> Thread:
+    """Start a conversation about a child. Families start only family threads about their own child."""
+    if not access.visible_patients(actor).filter(pk=patient.pk).exists():
+        raise ValidationError("You cannot message about this child.", code="permission_denied")
+    if access.is_family(actor) and kind != Thread.Kind.FAMILY:
+        raise ValidationError("Families write to the care team.", code="permission_denied")
+    if kind not in Thread.Kind.values:
+        raise ValidationError({"kind": "Choose who the conversation is with."})
+    subject = (subject or "").strip()
+    if not subject:
+        raise ValidationError({"subject": "Give your message a subject."})
+    body = _clean_body(body)
+    checked = _checked(attachments)
+    with transaction.atomic(durable=True):
+        thread = Thread.objects.create(patient=patient, kind=kind, subject=subject[:150], created_by=actor)
+        _post(actor, thread, body, checked)
+    thread.refresh_from_db()
+    return thread
+
+
+def message_post(
+    *, actor: User, thread: Thread, body: str, attachments: Sequence[UploadedFile] = ()
+) -> Message:
+    if not can_post(actor, thread):
+        raise ValidationError("You cannot post in this conversation.", code="permission_denied")
+    body = _clean_body(body)
+    checked = _checked(attachments)
+    with transaction.atomic(durable=True):
+        return _post(actor, thread, body, checked)
+
+
+def thread_mark(*, actor: User, thread: Thread, status: str) -> Thread:
+    """Staff mark a family thread handled (no reply needed) or needing a reply."""
+    if access.staff_role(actor) is None or not can_post(actor, thread):
+        raise ValidationError("Only staff can change this.", code="permission_denied")
+    if status not in Thread.Status.values:
+        raise ValidationError({"status": "Choose handled or needs a reply."})
+    with transaction.atomic(durable=True):
+        changes: dict = {"status": status}
+        if status == Thread.Status.HANDLED:
+            tasks_complete_for_sources(source_keys=[escalation_key(thread)], actor=actor)
+            changes["awaiting_reply_since"] = None
+            changes["escalated_at"] = None
+        Thread.objects.filter(pk=thread.pk).update(**changes)
+    thread.refresh_from_db()
+    return thread
+
+
+def thread_mark_read(*, actor: User, thread: Thread) -> None:
+    """Record that the actor has read the thread up to now (no transaction of its own needed)."""
+    try:
+        ReadState.objects.update_or_create(
+            thread=thread, user=actor, defaults={"last_read_at": timezone.now()}
+        )
+    except IntegrityError:  # two tabs at once: the other wrote it
+        ReadState.objects.filter(thread=thread, user=actor).update(last_read_at=timezone.now())
+
+
+def escalation_key(thread: Thread) -> str:
+    """One escalation per unanswered wait: the key names when the family's wait began."""
+    since = thread.awaiting_reply_since
+    return f"thread:{thread.pk}:escalation:{int(since.timestamp()) if since else 0}"
+
+
+def threads_escalate_unanswered(*, now: datetime.datetime | None = None) -> int:
+    """Beat job: a family message unanswered for N working hours gives the Nursing queue an urgent task, once.
+
+    Claimed with a conditional UPDATE on escalated_at, so a second run (or beat) does nothing.
+    """
+    now = now or timezone.now()
+    nursing = Team.objects.filter(code=Team.Code.NURSING).first()
+    waiting = Thread.objects.filter(
+        kind=Thread.Kind.FAMILY, awaiting_reply_since__isnull=False, escalated_at__isnull=True
+    ).select_related("patient")
+    escalated = 0
+    for thread in waiting:
+        if working_hours_between(thread.awaiting_reply_since, now) < settings.MESSAGE_RESPONSE_WORKING_HOURS:  # type: ignore[arg-type]
+            continue
+        with transaction.atomic():
+            claimed = Thread.objects.filter(
+                pk=thread.pk, escalated_at__isnull=True, awaiting_reply_since=thread.awaiting_reply_since
+            ).update(escalated_at=now)
+            if not claimed:
+                continue
+            if nursing is not None:
+                Task.objects.filter(
+                    source_key=escalation_key(thread)
+                ).delete()  # an old, completed escalation
+                task_open(
+                    title="A family message is waiting for a reply",
+                    source=Task.Source.MESSAGE_ESCALATION,
+                    team=nursing,
+                    patient=thread.patient,
+                    due_on=timezone.localdate(now),
+                    priority=Task.Priority.URGENT,
+                    source_key=escalation_key(thread),
+                    link_url=_thread_url(thread, for_family=False),
+                )
+            escalated += 1
+    return escalated
