@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from apps.caseload.api import CaseloadViewSet
+from apps.messaging import api as messaging
 from apps.pathways import api as pathways
 from apps.patients.api import CareTeamMemberViewSet, GuardianViewSet, PatientViewSet
 from apps.referrals.api import ReferralViewSet
@@ -130,5 +131,26 @@ urlpatterns += [
         "reviews/overdue/",
         scheduling.OverdueReviewViewSet.as_view({"get": "list"}),
         name="overdue-review-list",
+    ),
+]
+
+_thread = messaging.ThreadViewSet
+
+urlpatterns += [
+    _child(
+        "threads/",
+        messaging.PatientThreadViewSet.as_view({"get": "list", "post": "create"}),
+        "thread-list",
+    ),
+    path("threads/", _thread.as_view({"get": "list"}), name="thread-inbox"),
+    path("threads/<int:pk>/", _thread.as_view({"get": "retrieve"}), name="thread-detail"),
+    *[
+        path(f"threads/<int:pk>/{step}/", _thread.as_view({"post": step}), name=f"thread-{step}")
+        for step in ("messages", "read", "mark")
+    ],
+    path(
+        "threads/<int:pk>/attachments/<int:attachment_pk>/",
+        _thread.as_view({"get": "attachment"}),
+        name="thread-attachment",
     ),
 ]

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "apps.tasks",
     "apps.referrals",
     "apps.scheduling",
+    "apps.documents",
     "apps.messaging",
     "apps.caseload",
     "apps.portal",
@@ -93,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.notifications.context_processors.unread_notifications",
+                "apps.messaging.context_processors.unread_messages",
             ],
         },
     },
@@ -215,6 +217,8 @@ SPECTACULAR_SETTINGS = {
         "AppointmentStatusEnum": "apps.scheduling.models.Appointment.Status",
         "AppointmentEventKindEnum": "apps.scheduling.models.AppointmentEvent.Kind",
         "SeriesStatusEnum": "apps.scheduling.models.TreatmentSeries.Status",
+        "ThreadKindEnum": "apps.messaging.models.Thread.Kind",
+        "ThreadStatusEnum": "apps.messaging.models.Thread.Status",
     },
 }
 
@@ -261,7 +265,10 @@ CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {"task": "apps.ops.tasks.beat_heartbeat", "schedule": 15.0},
     "outbox-sweep": {"task": "apps.notifications.tasks.sweep_outbox", "schedule": 60.0},
     "referral-service-levels": {"task": "apps.referrals.tasks.check_service_levels", "schedule": 60.0 * 10},
-    "message-escalation": {"task": "apps.messaging.tasks.escalate_unanswered_messages", "schedule": 60.0 * 10},
+    "message-escalation": {
+        "task": "apps.messaging.tasks.escalate_unanswered_messages",
+        "schedule": 60.0 * 10,
+    },
     "appointment-reminders": {
         "task": "apps.scheduling.tasks.send_appointment_reminders",
         "schedule": 60.0 * 15,

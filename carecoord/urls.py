@@ -1,19 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from apps.accounts.decorators import staff_required
 from apps.accounts.views import root
 from apps.ops.views import healthz
-
-
-def _staff_section(name: str, blurb: str):  # type: ignore[no-untyped-def]
-    view = TemplateView.as_view(
-        template_name="staff/section_pending.html", extra_context={"section": name, "blurb": blurb}
-    )
-    return staff_required(view)
-
 
 urlpatterns = [
     path("", root, name="root"),
@@ -27,12 +17,9 @@ urlpatterns = [
     path("", include("apps.tasks.urls")),
     path("", include("apps.notifications.urls")),
     path("", include("apps.scheduling.urls")),
+    path("", include("apps.documents.urls")),
+    path("", include("apps.messaging.urls")),
     path("portal/", include("apps.portal.urls")),
-    path(
-        "messages/",
-        _staff_section("Messages", "Conversations with families and colleagues."),
-        name="messages",
-    ),
     path("api/v1/", include("carecoord.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

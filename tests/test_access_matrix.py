@@ -295,3 +295,104 @@ def test_scheduling_routes_are_scoped_audited_and_keep_staff_notes_from_families
         refused = {403, 404} if template.startswith("/api/v1/series") else {404}
         assert response.status_code in refused
         assert AccessEvent.objects.filter(user=user, patient=cast.child_a).count() == before
+
+
+# Family portal and shared documents: every new route, read and write, for the five subjects.
+PORTAL_ROUTES = [
+    # method, url, subjects who may use it (everyone else 404, nothing changes), "changed?" probe
+    ("get", "/portal/children/{a}/documents/", {"family_a"}, None),
+    ("get", "/portal/children/{a}/documents/{d}/", {"family_a"}, None),
+    ("get", "/portal/children/{a}/symptoms/", {"family_a"}, None),
+    ("get", "/portal/children/{a}/symptoms/sent/", {"family_a"}, None),
+    ("get", "/portal/children/{a}/appointments/{p}/cant-make-it/", {"family_a"}, None),
+    ("post", "/portal/children/{a}/appointments/{p}/confirm/", {"family_a"}, "confirmed"),
+    ("post", "/portal/children/{a}/appointments/{p}/cant-make-it/", {"family_a"}, "cant_make_it"),
+    ("post", "/portal/children/{a}/symptoms/", {"family_a"}, "symptoms_reported"),
+    ("get", "/patients/{a}/documents/", {"nurse_a", "nurse_glass"}, None),
+    ("get", "/patients/{a}/documents/{d}/", {"nurse_a", "nurse_glass"}, None),
+    ("get", "/patients/{a}/guardians/invite/", {"nurse_a", "nurse_glass"}, None),
+    ("post", "/patients/{a}/documents/{d}/withdraw/", {"nurse_a", "nurse_glass"}, "document_withdrawn"),
+    ("post", "/patients/{a}/guardians/invite/", {"nurse_a", "nurse_glass"}, "invited"),
+    ("post", "/patients/{a}/invitations/{i}/withdraw/", {"nurse_a", "nurse_glass"}, "invitation_withdrawn"),
+]
+PORTAL_PAYLOADS = {
+    "cant_make_it": {"reason": "School trip"},
+    "symptoms_reported": {
+        "unsteady": "a_lot",
+        "jerky_movements": "no",
+        "eye_movements": "a_little",
+        "sleep": "no",
+        "behaviour": "no",
+        "speech": "no",
+        "recent_illness": "no",
+    },
+    "invited": {"full_name": "New Person", "email": "new.person@example.org", "relationship": "father"},
+}
+
+
+@pytest.mark.parametrize("subject", SUBJECTS)
+@pytest.mark.parametrize(("method", "template", "allowed", "probe"), PORTAL_ROUTES)
+def test_portal_and_document_routes_are_scoped_and_audited(
+    cast, client, booking, settings, tmp_path, subject, method, template, allowed, probe
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from apps.documents.services import document_upload
+    from apps.pathways.models import SymptomReport
+    from apps.patients.models import GuardianInvitation
+    from apps.patients.services import invitation_send
+    from apps.scheduling.models import AppointmentEvent
+    from apps.tasks.models import Task
+
+    settings.MEDIA_ROOT = tmp_path
+    appointment, _ = booking
+    document = document_upload(
+        actor=cast.nurse_a,
+        patient=cast.child_a,
+        title="Clinic letter",
+        dated=timezone.localdate(),
+        upload=SimpleUploadedFile("letter.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"),
+    )
+    invitation = invitation_send(
+        actor=cast.nurse_a,
+        patient=cast.child_a,
+        email="waiting@example.org",
+        full_name="W",
+        relationship="mother",
+    )
+    user = getattr(cast, subject)
+    client.force_login(user)
+    before = AccessEvent.objects.filter(user=user, patient=cast.child_a).count()
+    url = template.format(a=cast.child_a.pk, d=document.pk, p=appointment.pk, i=invitation.pk)
+
+    response = getattr(client, method)(url, PORTAL_PAYLOADS.get(probe, {}))
+
+    changed = {
+        None: lambda: False,
+        "confirmed": lambda: AppointmentEvent.objects.filter(
+            appointment=appointment, kind="confirmed"
+        ).exists(),
+        "cant_make_it": lambda: Task.objects.filter(
+            source_key__startswith=f"appointment:{appointment.pk}:"
+        ).exists(),
+        "symptoms_reported": lambda: SymptomReport.objects.exists(),
+        "document_withdrawn": lambda: type(document).objects.get(pk=document.pk).is_withdrawn,
+        "invited": lambda: GuardianInvitation.objects.filter(email="new.person@example.org").exists(),
+        "invitation_withdrawn": lambda: (
+            GuardianInvitation.objects.get(pk=invitation.pk).revoked_at is not None
+        ),
+    }[probe]
+    after = AccessEvent.objects.filter(user=user, patient=cast.child_a).count()
+    if subject in allowed:
+        assert response.status_code in ((200,) if method == "get" else (302,)), url
+        if method == "get":
+            assert after == before + 1, url  # every read of the child is audited (downloads too)
+            if subject.startswith("family") and not url.endswith(f"/documents/{document.pk}/"):
+                assert b"STAFF-ONLY-NOTE" not in response.content
+        if probe:
+            assert changed(), url
+    else:
+        assert response.status_code == 404, url
+        assert after == before
+        assert not changed(), url

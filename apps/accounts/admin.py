@@ -19,7 +19,7 @@ class UserAdmin(BaseUserAdmin):
     inlines = [StaffProfileInline]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Person", {"fields": ("full_name", "kind", "phone")}),
+        ("Person", {"fields": ("full_name", "kind", "phone", "email_notifications")}),
         (
             "Access",
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},

@@ -39,6 +39,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     phone = models.CharField(max_length=30, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May log in to the admin site.")
+    email_notifications = models.BooleanField(
+        "Email me about updates",
+        default=True,
+        help_text="Send an email (with no details, just a link) when there is something new.",
+    )
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()

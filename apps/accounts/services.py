@@ -75,3 +75,19 @@ def staff_user_create(
         profile = StaffProfile.objects.create(user=user, role=role, job_title=job_title, specialty=specialty)
         profile.teams.set(list(teams))
     return user
+
+
+def user_set_email_notifications(*, actor: User, enabled: bool) -> User:
+    """Turn the actor's own update emails on or off (in-app notifications always stay)."""
+    with transaction.atomic(durable=True):
+        User.objects.filter(pk=actor.pk).update(email_notifications=enabled)
+    actor.email_notifications = enabled
+    return actor
+
+
+def user_set_password(*, actor: User, password: str) -> User:
+    """Set the actor's own password (the form has already checked the old one and the rules)."""
+    with transaction.atomic(durable=True):
+        actor.set_password(password)
+        actor.save(update_fields=["password"])
+    return actor

@@ -2,6 +2,7 @@
 
 Needs-attention score (higher sorts first; each part is shown on the row, so the order explains itself):
   +40  a relapse that has not resolved
+  +40  symptoms reported by the family (portal) and not yet reviewed: a possible relapse
   +15  per overdue task on the child (at most 3 counted)
   +10  per investigation result waiting for acknowledgement (at most 3 counted)
   +20  an urgent or emergency referral still waiting for triage
@@ -42,6 +43,7 @@ from apps.pathways.models import (
     Relapse,
     SeverityScore,
     SpecialtyTrack,
+    SymptomReport,
     TrackEvent,
     TreatmentCourse,
 )
@@ -100,6 +102,9 @@ def caseload_rows(
                 0,
             ),
             open_relapse=Exists(Relapse.objects.filter(patient=patient, resolved_on__isnull=True)),
+            open_symptom_report=Exists(
+                SymptomReport.objects.filter(patient=patient, reviewed_at__isnull=True)
+            ),
             urgent_referral=Exists(
                 Referral.objects.filter(
                     patient=patient, status="submitted", urgency__in=("urgent", "emergency")
@@ -158,6 +163,7 @@ def caseload_rows(
         .annotate(
             attention=(
                 _points(Q(open_relapse=True), 40)
+                + _points(Q(open_symptom_report=True), 40)
                 + Least(F("overdue_tasks"), Value(3)) * Value(15)
                 + Least(F("unacknowledged_results"), Value(3)) * Value(10)
                 + _points(Q(urgent_referral=True), 20)
@@ -195,6 +201,7 @@ if TYPE_CHECKING:
         overdue_tasks: int
         unacknowledged_results: int
         open_relapse: bool
+        open_symptom_report: bool
         urgent_referral: bool
         last_contact: datetime.date
         attention: int

@@ -1,6 +1,6 @@
 """Messaging reads. A family sees its own child's family threads; staff see threads of children they can see."""
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.shortcuts import get_object_or_404
 
 from apps.accounts.models import User
@@ -22,7 +22,8 @@ def threads_visible_to(user: AnyUser) -> QuerySet[Thread]:
 
 def with_unread(threads: QuerySet[Thread], user: User) -> QuerySet[Thread]:
     """Annotate ``unread`` (messages from others since the user last read the thread)."""
-    read_at = ReadState.objects.filter(thread=OuterRef("pk"), user=user).values("last_read_at")[:1]
+    # Used inside the Message subquery below, so the outer row is a message: match on its thread.
+    read_at = ReadState.objects.filter(thread=OuterRef("thread"), user=user).values("last_read_at")[:1]
     unread = (
         Message.objects.filter(thread=OuterRef("pk"))
         .exclude(author=user)
@@ -44,7 +45,10 @@ def inbox(*, user: User, patient: Patient | None = None, kind: str = "") -> Quer
         threads = threads.filter(patient=patient)
     if kind in Thread.Kind.values:
         threads = threads.filter(kind=kind)
-    return with_unread(threads.select_related("patient"), user).order_by("status", "-last_message_at")
+    needs_reply_first = Case(When(status=Thread.Status.NEEDS_REPLY, then=Value(0)), default=Value(1))
+    return with_unread(threads.select_related("patient"), user).order_by(
+        needs_reply_first, "-last_message_at"
+    )
 
 
 def thread_get(*, user: AnyUser, pk: int) -> Thread:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Team, User
 from apps.notifications.services import notification_create
-from apps.ops.working_time import working_hours_between
+from apps.ops.working_time import holidays_between, working_hours_between
 from apps.patients import access
 from apps.patients.models import Guardian, Patient
 from apps.referrals.services.attachments import validate_letter
@@ -208,13 +208,24 @@ def threads_escalate_unanswered(*, now: datetime.datetime | None = None) -> int:
     Claimed with a conditional UPDATE on escalated_at, so a second run (or beat) does nothing.
     """
     now = now or timezone.now()
+    target = settings.MESSAGE_RESPONSE_WORKING_HOURS
+    # Working hours never outrun the clock, so only waits longer than the target in plain hours qualify.
+    waiting = list(
+        Thread.objects.filter(
+            kind=Thread.Kind.FAMILY,
+            awaiting_reply_since__lte=now - datetime.timedelta(hours=target),
+            escalated_at__isnull=True,
+        ).select_related("patient")
+    )
+    if not waiting:
+        return 0
     nursing = Team.objects.filter(code=Team.Code.NURSING).first()
-    waiting = Thread.objects.filter(
-        kind=Thread.Kind.FAMILY, awaiting_reply_since__isnull=False, escalated_at__isnull=True
-    ).select_related("patient")
+    oldest = min(thread.awaiting_reply_since for thread in waiting)  # type: ignore[type-var]
+    # One query for the bank holidays of the whole batch, not one per thread.
+    holidays = holidays_between(timezone.localdate(oldest), timezone.localdate(now))
     escalated = 0
     for thread in waiting:
-        if working_hours_between(thread.awaiting_reply_since, now) < settings.MESSAGE_RESPONSE_WORKING_HOURS:  # type: ignore[arg-type]
+        if working_hours_between(thread.awaiting_reply_since, now, holidays=holidays) < target:  # type: ignore[arg-type]
             continue
         with transaction.atomic():
             claimed = Thread.objects.filter(

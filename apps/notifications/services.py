@@ -73,7 +73,7 @@ def notification_create(
     notification = Notification.objects.create(
         recipient=recipient, kind=kind, title=title[:200], url=url, patient_id=patient_id
     )
-    if email and recipient.is_active and recipient.email:
+    if email and recipient.is_active and recipient.email and recipient.email_notifications:
         link = f"{settings.SITE_URL}{url}" if url.startswith("/") else settings.SITE_URL
         email_enqueue(
             to_address=recipient.email,

@@ -60,12 +60,20 @@ def is_working_time(moment: datetime.datetime) -> bool:
     return start <= local < end
 
 
-def working_hours_between(start: datetime.datetime, end: datetime.datetime) -> float:
-    """Working hours elapsed from ``start`` to ``end`` (weekends, bank holidays and nights don't count)."""
+def working_hours_between(
+    start: datetime.datetime,
+    end: datetime.datetime,
+    *,
+    holidays: Collection[datetime.date] | None = None,
+) -> float:
+    """Working hours elapsed from ``start`` to ``end`` (weekends, bank holidays and nights don't count).
+
+    Pass ``holidays`` (say from ``holidays_between`` over a whole batch) to skip the query per call.
+    """
     if end <= start:
         return 0.0
     first, last = timezone.localdate(start), timezone.localdate(end)
-    holidays = holidays_between(first, last)
+    holidays = holidays_between(first, last) if holidays is None else set(holidays)
     total = 0.0
     day = first
     while day <= last:

@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class PathwaysConfig(AppConfig):
     name = "apps.pathways"
     label = "pathways"
+
+    def ready(self) -> None:
+        from . import symptoms  # noqa: F401  (registers the family symptom-report timeline source)

@@ -21,6 +21,7 @@ from .models import (
     SeverityScore,
     Specialty,
     SpecialtyTrack,
+    SymptomReport,
     TreatmentCourse,
     Tumour,
 )
@@ -77,6 +78,7 @@ class PathwaySummary:
     investigations: list[Investigation]
     tracks: list[TrackRow]
     open_items: list[str] = field(default_factory=list)
+    symptom_reports: list[SymptomReport] = field(default_factory=list)
 
     @property
     def criteria_met(self) -> int:
@@ -131,7 +133,14 @@ def pathway_summary(*, patient: Patient) -> PathwaySummary:
         Investigation.objects.filter(patient=patient).select_related("requested_by", "acknowledged_by")
     )
     tracks = tracks_of(patient)
+    symptom_reports = list(symptom_reports_of(patient=patient))
     open_items = []
+    unreviewed = [r for r in symptom_reports if not r.is_reviewed]
+    if unreviewed:
+        open_items.append(
+            f"Symptoms reported by the family ({len(unreviewed)} report{'s' if len(unreviewed) > 1 else ''} "
+            "not yet reviewed)"
+        )
     unacknowledged = [
         i for i in investigations if i.status == Investigation.Status.RESULTED and not i.acknowledged_at
     ]
@@ -158,4 +167,10 @@ def pathway_summary(*, patient: Patient) -> PathwaySummary:
         investigations=investigations,
         tracks=tracks,
         open_items=open_items,
+        symptom_reports=symptom_reports,
     )
+
+
+def symptom_reports_of(*, patient: Patient) -> QuerySet[SymptomReport]:
+    """A child's symptom reports from the family, newest first, with who sent and reviewed each."""
+    return SymptomReport.objects.filter(patient=patient).select_related("reported_by", "reviewed_by")

@@ -25,7 +25,7 @@ from carecoord.errors import form_add_service_errors
 from . import forms as pf
 from . import selectors, services
 from .chart import CourseBand, RelapseMarker, ScorePoint, severity_chart_svg
-from .models import Investigation, Relapse, Specialty, TreatmentCourse
+from .models import Investigation, Relapse, Specialty, SymptomReport, TreatmentCourse
 from .services.courses import OPEN_STATUSES
 from .timeline import timeline_for
 
@@ -71,7 +71,9 @@ def _score_form(data: Any, *, patient: Patient, prefix: str, initial: dict | Non
     return pf.ScoreForm(data, scale=scale, prefix=prefix, initial=initial)
 
 
-def _lookup(model: type[TreatmentCourse | Investigation | Relapse]) -> Callable[[Patient, int], Any]:
+def _lookup(
+    model: type[TreatmentCourse | Investigation | Relapse | SymptomReport],
+) -> Callable[[Patient, int], Any]:
     return lambda patient, pk: get_object_or_404(model._default_manager.filter(patient=patient), pk=pk)
 
 
@@ -145,6 +147,15 @@ ACTIONS: dict[str, Action] = {
         ),
         lookup=_lookup(Relapse),
         message="Relapse marked resolved.",
+    ),
+    "symptom-review": Action(
+        "Mark reviewed",
+        "Mark as reviewed",
+        _plain(forms.Form),
+        access.can_record_relapse,
+        lambda u, p, d, report: services.symptom_report_review(actor=u, report=report),
+        lookup=_lookup(SymptomReport),
+        message="Symptom report marked as reviewed.",
     ),
     "investigation": Action(
         "Request an investigation",
@@ -302,6 +313,10 @@ def _context(request: AuthedRequest, patient: Patient, specialty: str = "") -> d
         (r, _slot(patient, "relapse-resolve", obj_pk=r.pk) if can_relapse and not r.resolved_on else None)
         for r in summary.relapses
     ]
+    symptom_rows = [
+        (r, _slot(patient, "symptom-review", obj_pk=r.pk) if can_relapse and not r.is_reviewed else None)
+        for r in summary.symptom_reports
+    ]
     return {
         "patient": patient,
         "summary": summary,
@@ -313,6 +328,8 @@ def _context(request: AuthedRequest, patient: Patient, specialty: str = "") -> d
         "course_rows": course_rows,
         "investigation_rows": investigation_rows,
         "relapse_rows": relapse_rows,
+        "symptom_rows": symptom_rows,
+        "reviewed_symptom_count": sum(1 for r in summary.symptom_reports if r.is_reviewed),
         "via_break_glass": access.is_break_glass_access(user, patient),
     }
 

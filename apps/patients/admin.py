@@ -3,7 +3,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from apps.audit.services import access_record
 
-from .models import CareTeamMember, Guardian, Patient
+from .models import CareTeamMember, Guardian, GuardianInvitation, Patient
 
 
 class _ReadOnly:
@@ -49,3 +49,23 @@ class PatientAdmin(_ReadOnly, SimpleHistoryAdmin):
         if patient is not None:
             access_record(request=request, patients=patient, what="admin record")
         return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(GuardianInvitation)
+class GuardianInvitationAdmin(_ReadOnly, admin.ModelAdmin):
+    """Who was invited, by whom, and whether the link was used, withdrawn or left to expire."""
+
+    list_display = [
+        "email",
+        "patient",
+        "relationship",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+    ]
+    list_filter = ["relationship"]
+    search_fields = ["email", "full_name", "patient__hospital_number", "patient__family_name"]
+    list_select_related = ["patient", "created_by"]
+    exclude = ["token_hash"]

@@ -156,3 +156,39 @@ class CareTeamMember(models.Model):
     def is_current(self, day: datetime.date | None = None) -> bool:
         day = day or timezone.localdate()
         return self.start_date <= day and (self.end_date is None or self.end_date >= day)
+
+
+class GuardianInvitation(models.Model):
+    """An emailed, single-use link that lets a guardian set a password and reach a child's portal.
+
+    Only a SHA-256 of the token is stored: the link itself exists only in the email.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="guardian_invitations")
+    email = models.EmailField()
+    full_name = models.CharField(max_length=150)
+    relationship = models.CharField(max_length=20, choices=Guardian.Relationship.choices)
+    has_parental_responsibility = models.BooleanField(default=True)
+    token_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the emailed token.")
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["patient", "email"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
+                name="invitation_not_both_accepted_and_revoked",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email} to {self.patient.full_name}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()

@@ -5,7 +5,7 @@ from apps.accounts.models import User
 from apps.accounts.types import AnyUser
 
 from . import access
-from .models import CareTeamMember, Guardian, Patient
+from .models import CareTeamMember, Guardian, GuardianInvitation, Patient
 from .nhs_number import normalise_nhs_number
 
 
@@ -52,6 +52,24 @@ def patient_get_with_team(*, user: AnyUser, pk: int) -> Patient:
 
 def guardians_of(*, patient: Patient) -> QuerySet[Guardian]:
     return Guardian.objects.filter(patient=patient).select_related("user")
+
+
+def open_invitations_of(*, patient: Patient) -> QuerySet[GuardianInvitation]:
+    """Invitations neither used nor withdrawn (expired ones too, so staff can see to send a new one)."""
+    return GuardianInvitation.objects.filter(
+        patient=patient, accepted_at__isnull=True, revoked_at__isnull=True
+    ).select_related("created_by")
+
+
+def invitation_for_token(*, token: str) -> GuardianInvitation | None:
+    """The invitation a link's token belongs to (looked up by its hash), whatever its state."""
+    from .services import invitation_token_hash
+
+    return (
+        GuardianInvitation.objects.filter(token_hash=invitation_token_hash(token or ""))
+        .select_related("patient")
+        .first()
+    )
 
 
 def care_team_of(*, patient: Patient, current_only: bool = False) -> QuerySet[CareTeamMember]:

@@ -9,6 +9,12 @@ urlpatterns = [
     path("patients/<int:pk>/", views.patient_detail, name="detail"),
     path("patients/<int:pk>/edit/", views.patient_edit, name="edit"),
     path("patients/<int:pk>/guardians/add/", views.guardian_add, name="guardian_add"),
+    path("patients/<int:pk>/guardians/invite/", views.guardian_invite, name="guardian_invite"),
+    path(
+        "patients/<int:pk>/invitations/<int:invitation_pk>/withdraw/",
+        views.invitation_withdraw,
+        name="invitation_withdraw",
+    ),
     path(
         "patients/<int:pk>/guardians/<int:guardian_pk>/deactivate/",
         views.guardian_deactivate,

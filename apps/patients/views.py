@@ -23,6 +23,7 @@ def patient_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     context = {
         "patient": patient,
         "guardians": patient.guardians.all(),
+        "invitations": selectors.open_invitations_of(patient=patient),
         "care_team": [m for m in patient.care_team.all() if m.is_current()],
         "past_care_team": [m for m in patient.care_team.all() if not m.is_current()],
         "via_break_glass": access.is_break_glass_access(request.user, patient),
@@ -89,6 +90,42 @@ def guardian_add(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
+@require_http_methods(["GET", "POST"])
+def guardian_invite(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _add_to_child(
+        request,
+        pk,
+        GuardianForm,
+        services.invitation_send,
+        what="guardians",
+        title="Invite a guardian",
+        done=(
+            "The invitation has been emailed. The link works once, for "
+            f"{services.INVITATION_DAYS} days; they set a password and go straight to the portal."
+        ),
+        intro=(
+            "We email them a link to set their password. The email has no clinical details. "
+            "The link works once and stops working after a week."
+        ),
+        submit="Send invitation",
+    )
+
+
+@staff_required
+@require_POST
+def invitation_withdraw(request: AuthedRequest, pk: int, invitation_pk: int) -> HttpResponse:
+    patient = selectors.patient_get(user=request.user, pk=pk)
+    invitation = get_object_or_404(selectors.open_invitations_of(patient=patient), pk=invitation_pk)
+    try:
+        services.invitation_revoke(actor=request.user, invitation=invitation)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"The invitation to {invitation.email} has been withdrawn.")
+    return redirect("patients:detail", pk=patient.pk)
+
+
+@staff_required
 @require_POST
 def guardian_deactivate(request: AuthedRequest, pk: int, guardian_pk: int) -> HttpResponse:
     patient = selectors.patient_get(user=request.user, pk=pk)
@@ -125,6 +162,8 @@ def _add_to_child(
     what: str,
     title: str,
     done: str,
+    intro: str = "",
+    submit: str = "Save",
 ) -> HttpResponse:
     """A form that adds someone to a child (a guardian, a care-team member) through a service."""
     patient = selectors.patient_get(user=request.user, pk=pk)
@@ -139,7 +178,7 @@ def _add_to_child(
         else:
             messages.success(request, done)
             return redirect("patients:detail", pk=patient.pk)
-    context = {"form": form, "patient": patient, "title": title}
+    context = {"form": form, "patient": patient, "title": title, "intro": intro, "submit": submit}
     return render(request, "patients/member_form.html", context, status=400 if form.errors else 200)
 
 

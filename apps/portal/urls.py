@@ -7,4 +7,18 @@ app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("children/<int:pk>/", views.child, name="child"),
+    path(
+        "children/<int:pk>/appointments/<int:appointment_pk>/confirm/",
+        views.appointment_confirm,
+        name="appointment_confirm",
+    ),
+    path(
+        "children/<int:pk>/appointments/<int:appointment_pk>/cant-make-it/",
+        views.appointment_cant_make_it,
+        name="appointment_cant_make_it",
+    ),
+    path("children/<int:pk>/symptoms/", views.symptoms, name="symptoms"),
+    path("children/<int:pk>/symptoms/sent/", views.symptoms_sent, name="symptoms_sent"),
+    path("account/", views.account, name="account"),
+    path("invite/<slug:token>/", views.invite, name="invite"),
 ]

@@ -37,7 +37,8 @@ def test_a_bad_nhs_number_shows_next_to_the_field_and_saves_nothing(client, nurs
     assert response.context["form"].errors["nhs_number"] == [
         "This is not a valid NHS number: the check digit does not match. Please check it."
     ]
-    assert b'id="id_nhs_number-error"' in response.content
+    assert b'id="id_nhs_number_error"' in response.content  # matches the input's aria-describedby
+    assert b'aria-describedby="id_nhs_number_helptext id_nhs_number_error"' in response.content
     assert not Patient.objects.exists()
 
 

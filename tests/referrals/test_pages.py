@@ -95,8 +95,9 @@ def test_the_inbox_query_count_does_not_grow_with_its_rows(
     for _ in range(size):
         refer(people, patient=new_child(people))
     client.force_login(people.oncologist)
-    # Session, user, teams, the page, targets and one bank-holiday query for all rows, audit.
-    with django_assert_max_num_queries(13):
+    # Session, user, teams, the page, targets and one bank-holiday query for all rows, audit,
+    # and the header's unread notification and message counts.
+    with django_assert_max_num_queries(14):
         response = client.get("/referrals/")
     assert len(response.context["rows"]) == size
 

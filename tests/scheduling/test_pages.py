@@ -127,7 +127,7 @@ def test_a_clash_is_shown_next_to_the_start_field_and_nothing_is_written(client_
 
     assert response.status_code == 400
     html = response.content.decode()
-    assert 'id="id_book-starts_at-error"' in html
+    assert 'id="id_book-starts_at_error"' in html
     assert "The child already has an appointment (Neurology clinic) at 10:00" in html
     assert "To book anyway, give a reason." in html
     assert 'name="book-override_reason"' in html  # the "book anyway" field appears only now
@@ -211,7 +211,7 @@ def test_moving_onto_a_clash_shows_the_message_and_the_book_anyway_field(client_
     refused = _act(client, appointment, "move", data)
 
     assert refused.status_code == 400
-    assert f'id="id_{prefix}-starts_at-error"' in refused.content.decode()
+    assert f'id="id_{prefix}-starts_at_error"' in refused.content.decode()
     assert f'name="{prefix}-override_reason"' in refused.content.decode()
     appointment.refresh_from_db()
     assert appointment.starts_at == _at(8, 9)
@@ -249,7 +249,7 @@ def test_cancelling_needs_who_and_a_reason(client_for, cast):
     response = _act(client_for(cast.nurse_a), appointment, "cancel", {})
     assert response.status_code == 400
     html = response.content.decode()
-    assert f'id="id_cancel-{appointment.pk}-reason-error"' in html
+    assert f'id="id_cancel-{appointment.pk}-reason_error"' in html
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.BOOKED
 

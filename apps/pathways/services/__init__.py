@@ -15,6 +15,7 @@ from .investigations import (
 )
 from .relapses import relapse_record, relapse_update
 from .scales import ItemSpec, scale_create, scale_is_locked, scale_revise, score_record
+from .symptoms import symptom_report_review, symptom_report_submit
 from .tracks import TRACK_TRANSITIONS, track_change_stage, track_move, tracks_ensure
 from .tumours import tumour_record, tumour_update
 
@@ -41,6 +42,8 @@ __all__ = [
     "scale_is_locked",
     "scale_revise",
     "score_record",
+    "symptom_report_review",
+    "symptom_report_submit",
     "track_change_stage",
     "track_move",
     "tracks_ensure",

@@ -346,3 +346,61 @@ def appointment_did_not_attend(*, actor: User, appointment: Appointment) -> Appo
                 created_by=actor,
             )
         return locked
+
+
+CANT_MAKE_IT_REASON_MAX = 300
+
+
+def cant_make_it_source_key(appointment: Appointment) -> str:
+    """One task per appointment time: a moved appointment the family cannot make either is a new request."""
+    key = f"appointment:{appointment.pk}:cant-make-it"
+    return key if appointment.sequence == 0 else f"{key}:{appointment.sequence}"
+
+
+def appointment_family_cannot_attend(
+    *, actor: User, appointment: Appointment, reason: str = ""
+) -> Appointment:
+    """A guardian says they can't make a coming appointment. The appointment stays as it is: the event is
+    recorded and the named nurse (or the Nursing queue) gets a task to arrange another time with them."""
+    sees_child = access.visible_patients(actor).filter(pk=appointment.patient_id).exists()
+    if not (access.is_family(actor) and sees_child and appointment.family_visible):
+        raise ValidationError("You cannot change this appointment.", code="permission_denied")
+    reason = (reason or "").strip()
+    if len(reason) > CANT_MAKE_IT_REASON_MAX:
+        raise ValidationError(
+            {"reason": f"Please keep this to {CANT_MAKE_IT_REASON_MAX} characters or fewer."}
+        )
+    from apps.patients.services import named_nurse_or_nursing_queue
+
+    with transaction.atomic(durable=True):
+        locked = _locked(appointment)
+        if not locked.is_active or locked.starts_at <= timezone.now():
+            raise ValidationError(
+                "This appointment has already happened or been cancelled.", code="illegal_transition"
+            )
+        key = cant_make_it_source_key(locked)
+        if Task.objects.filter(source_key=key).exists():
+            return locked  # already told us (a second tap on the button)
+        AppointmentEvent.objects.create(
+            appointment=locked, kind=AppointmentEvent.Kind.FAMILY_CANT_MAKE_IT, actor=actor, note=reason
+        )
+        nurse, queue = named_nurse_or_nursing_queue(locked.patient)
+        when = timezone.localtime(locked.starts_at)
+        said = f"\n\nThey said: {reason}" if reason else ""
+        task_open(
+            title=f"Family can't make {locked.get_kind_display().lower()} on {when.day} {when:%b}: arrange another time",
+            source=Task.Source.MANUAL,
+            assignee=nurse,
+            team=queue,
+            patient=locked.patient,
+            due_on=min(
+                timezone.localdate() + datetime.timedelta(days=1), timezone.localdate(locked.starts_at)
+            ),
+            priority=Task.Priority.HIGH,
+            detail=f"{actor.full_name} told us through the family portal that they cannot come to the "
+            f"{locked.get_kind_display().lower()} at {when:%H:%M} on {when:%A} {when.day} {when:%B %Y}.{said}",
+            source_key=key,
+            link_url=f"/patients/{locked.patient_id}/appointments/#appointment-{locked.pk}",
+            created_by=actor,
+        )
+        return locked

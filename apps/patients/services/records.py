@@ -15,9 +15,9 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.accounts.services import family_user_get_or_create
 
-from . import access
-from .models import CareTeamMember, Guardian, Patient
-from .nhs_number import normalise_nhs_number
+from .. import access
+from ..models import CareTeamMember, Guardian, GuardianInvitation, Patient
+from ..nhs_number import normalise_nhs_number
 
 _PATIENT_FIELDS = (
     "nhs_number",
@@ -109,6 +109,49 @@ def patient_update(*, actor: User, patient: Patient, **data: Any) -> Patient:
     return patient
 
 
+def _check_relationship(relationship: str) -> None:
+    if relationship not in Guardian.Relationship.values:
+        raise ValidationError({"relationship": "Choose the guardian's relationship to the child."})
+
+
+def guardian_attach(
+    *,
+    actor: User,
+    patient: Patient,
+    email: str,
+    full_name: str,
+    relationship: str,
+    has_parental_responsibility: bool = True,
+) -> Guardian:
+    """Link a family member to a child inside the caller's transaction (the caller checks permission).
+
+    Creates their family account (without a usable password) if needed; re-linking a deactivated
+    guardian reactivates the same link. ``actor`` is recorded in the history as who made the link.
+    """
+    _check_relationship(relationship)
+    user = family_user_get_or_create(email=email, full_name=full_name)
+    guardian = Guardian.objects.filter(patient=patient, user=user).first()
+    if guardian is None:
+        guardian = Guardian(
+            patient=patient,
+            user=user,
+            relationship=relationship,
+            has_parental_responsibility=has_parental_responsibility,
+        )
+        _save_checked(guardian, actor=actor)
+        return guardian
+    guardian.relationship = relationship
+    guardian.has_parental_responsibility = has_parental_responsibility
+    guardian.is_active = True
+    guardian.deactivated_at = None
+    _save_checked(
+        guardian,
+        actor=actor,
+        update_fields=["relationship", "has_parental_responsibility", "is_active", "deactivated_at"],
+    )
+    return guardian
+
+
 def guardian_link(
     *,
     actor: User,
@@ -124,39 +167,20 @@ def guardian_link(
     """
     if not access.can_manage_guardians(actor, patient):
         raise ValidationError("Your role cannot manage this child's guardians.")
-    if relationship not in Guardian.Relationship.values:
-        raise ValidationError({"relationship": "Choose the guardian's relationship to the child."})
+    _check_relationship(relationship)
     with transaction.atomic(durable=True):
-        user = family_user_get_or_create(email=email, full_name=full_name)
-        guardian = Guardian.objects.filter(patient=patient, user=user).first()
-        if guardian is None:
-            guardian = Guardian(
-                patient=patient,
-                user=user,
-                relationship=relationship,
-                has_parental_responsibility=has_parental_responsibility,
-            )
-            _save_checked(guardian, actor=actor)
-        else:
-            guardian.relationship = relationship
-            guardian.has_parental_responsibility = has_parental_responsibility
-            guardian.is_active = True
-            guardian.deactivated_at = None
-            _save_checked(
-                guardian,
-                actor=actor,
-                update_fields=[
-                    "relationship",
-                    "has_parental_responsibility",
-                    "is_active",
-                    "deactivated_at",
-                ],
-            )
-    return guardian
+        return guardian_attach(
+            actor=actor,
+            patient=patient,
+            email=email,
+            full_name=full_name,
+            relationship=relationship,
+            has_parental_responsibility=has_parental_responsibility,
+        )
 
 
 def guardian_deactivate(*, actor: User, guardian: Guardian) -> Guardian:
-    """End a guardian's access to the child at once."""
+    """End a guardian's access to the child at once (and any invitation still waiting for them)."""
     if not access.can_manage_guardians(actor, guardian.patient):
         raise ValidationError("Your role cannot manage this child's guardians.")
     if not guardian.is_active:
@@ -165,6 +189,7 @@ def guardian_deactivate(*, actor: User, guardian: Guardian) -> Guardian:
         guardian.is_active = False
         guardian.deactivated_at = timezone.now()
         _save_checked(guardian, actor=actor, update_fields=["is_active", "deactivated_at"])
+        revoke_pending_invitations(patient=guardian.patient, email=guardian.user.email)
     return guardian
 
 
@@ -210,3 +235,10 @@ def care_team_member_end(
         member.end_date = end_date
         _save_checked(member, actor=actor, update_fields=["end_date"])
     return member
+
+
+def revoke_pending_invitations(*, patient: Patient, email: str) -> int:
+    """Withdraw invitations still waiting for this email and child (inside the caller's transaction)."""
+    return GuardianInvitation.objects.filter(
+        patient=patient, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())

@@ -1,0 +1,89 @@
+"""Sharing letters with a family: upload (checked by content and size) and withdraw."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.notifications.services import notification_create
+from apps.patients import access
+from apps.patients.models import Guardian, Patient
+from apps.referrals.services.attachments import validate_letter
+
+from .models import FamilyDocument
+
+
+def _require_staff_who_sees(actor: User, patient_id: int) -> None:
+    sees_child = access.visible_patients(actor).filter(pk=patient_id).exists()
+    if access.staff_role(actor) is None or not sees_child:
+        raise ValidationError(
+            "Only staff looking after this child can share letters with the family.",
+            code="permission_denied",
+        )
+
+
+def document_upload(
+    *, actor: User, patient: Patient, title: str, dated: datetime.date | None, upload: UploadedFile | None
+) -> FamilyDocument:
+    """Share a PDF or image with the child's family. Every active guardian is told (the email says only
+    that there is something new)."""
+    _require_staff_who_sees(actor, patient.pk)
+    errors: dict[str, list[str]] = {}
+    title = (title or "").strip()
+    if not title:
+        errors["title"] = ["Give the document a title the family will understand, e.g. 'Clinic letter'."]
+    elif len(title) > 150:
+        errors["title"] = ["Keep the title to 150 characters or fewer."]
+    if dated is None:
+        errors["dated"] = ["Enter the date on the letter."]
+    elif dated > timezone.localdate():
+        errors["dated"] = ["The date cannot be in the future."]
+    content_type = ""
+    if upload is None:
+        errors["file"] = ["Choose a file to upload."]
+    else:
+        try:
+            content_type = validate_letter(upload)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors or upload is None or dated is None:
+        raise ValidationError(errors)
+    with transaction.atomic(durable=True):
+        document = FamilyDocument(
+            patient=patient,
+            title=title,
+            dated=dated,
+            file=upload,
+            content_type=content_type,
+            size=upload.size or 0,
+            uploaded_by=actor,
+        )
+        document._history_user = actor  # type: ignore[attr-defined]
+        document.save()
+        guardians = Guardian.objects.filter(patient=patient, is_active=True).select_related("user")
+        for guardian in guardians:
+            notification_create(
+                recipient=guardian.user,
+                kind="document_shared",
+                title=f"New document for {patient.given_name}: {title}",
+                url=f"/portal/children/{patient.pk}/documents/",
+                patient_id=patient.pk,
+            )
+    return document
+
+
+def document_withdraw(*, actor: User, document: FamilyDocument) -> FamilyDocument:
+    """Stop showing a document to the family (it was shared by mistake, or replaced). It is kept for the record."""
+    _require_staff_who_sees(actor, document.patient_id)
+    with transaction.atomic(durable=True):
+        locked = FamilyDocument.objects.select_for_update().get(pk=document.pk)
+        if locked.is_withdrawn:
+            raise ValidationError("This document has already been withdrawn.", code="stale")
+        locked.is_withdrawn = True
+        locked.withdrawn_at = timezone.now()
+        locked._history_user = actor  # type: ignore[attr-defined]
+        locked.save(update_fields=["is_withdrawn", "withdrawn_at"])
+    return locked

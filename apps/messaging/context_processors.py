@@ -1,0 +1,18 @@
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from apps.accounts.models import User
+from apps.patients import access
+
+from .selectors import unread_count
+
+
+def unread_messages(request: HttpRequest) -> dict[str, object]:
+    """Conversations with something new, for the header's "Messages" link (staff and families only).
+
+    Lazy: counted only when a page's header shows it, so htmx partials cost no query.
+    """
+    user = getattr(request, "user", None)
+    if not isinstance(user, User) or not (access.is_family(user) or access.staff_role(user)):
+        return {}
+    return {"unread_messages": SimpleLazyObject(lambda: unread_count(user))}

@@ -1,0 +1,193 @@
+"""Guardian invitations: an emailed, single-use link; the guardian sets a password and lands in the portal.
+
+Only a SHA-256 of the token is stored. The link expires after INVITATION_DAYS and works once.
+"""
+
+import datetime
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.accounts.models import Team, User
+from apps.notifications.services import email_enqueue
+
+from .. import access
+from ..models import Guardian, GuardianInvitation, Patient
+from .records import guardian_attach, revoke_pending_invitations
+
+INVITATION_DAYS = 7
+
+
+def invitation_token_hash(token: str) -> str:
+    """What is stored for a token: its SHA-256. The token itself is only ever in the email."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _invitation_email(*, full_name: str, token: str, expires_at: datetime.datetime) -> tuple[str, str]:
+    """The subject and body. No clinical detail and not even the child's name: just the link."""
+    link = settings.SITE_URL + reverse("portal:invite", args=[token])
+    until = timezone.localtime(expires_at)
+    body = (
+        f"Hello {full_name},\n\n"
+        "Your child's care team has invited you to CareCoord. There you can see appointments and "
+        "letters, and keep in touch with the team.\n\n"
+        f"To set your password, open this link:\n{link}\n\n"
+        f"The link works once, until {until:%H:%M} on {until.day} {until:%B %Y}. "
+        "If it has stopped working, ask the care team to send you a new one.\n\n"
+        "If you were not expecting this email, you can ignore it."
+    )
+    return "You are invited to CareCoord", body
+
+
+def invitation_send(
+    *,
+    actor: User,
+    patient: Patient,
+    email: str,
+    full_name: str,
+    relationship: str,
+    has_parental_responsibility: bool = True,
+) -> GuardianInvitation:
+    """Invite a guardian by email. A new invitation replaces one still waiting for the same person."""
+    if not access.can_manage_guardians(actor, patient):
+        raise ValidationError("Your role cannot manage this child's guardians.", code="permission_denied")
+    errors: dict[str, str] = {}
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = "Enter a valid email address."
+    full_name = (full_name or "").strip()
+    if not full_name:
+        errors["full_name"] = "Enter the guardian's full name."
+    if relationship not in Guardian.Relationship.values:
+        errors["relationship"] = "Choose the guardian's relationship to the child."
+    if "email" not in errors:
+        existing = User.objects.filter(email=email).first()
+        if existing is not None and existing.kind != User.Kind.FAMILY:
+            errors["email"] = "This email belongs to a staff account; use a personal email."
+        elif Guardian.objects.filter(patient=patient, user__email=email, is_active=True).exists():
+            errors["email"] = "This person already has access to this child's record."
+    if errors:
+        raise ValidationError(errors)
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic(durable=True):
+        revoke_pending_invitations(patient=patient, email=email)
+        invitation = GuardianInvitation.objects.create(
+            patient=patient,
+            email=email,
+            full_name=full_name[:150],
+            relationship=relationship,
+            has_parental_responsibility=has_parental_responsibility,
+            token_hash=invitation_token_hash(token),
+            expires_at=now + datetime.timedelta(days=INVITATION_DAYS),
+            created_by=actor,
+            created_at=now,
+        )
+        subject, body = _invitation_email(full_name=full_name, token=token, expires_at=invitation.expires_at)
+        email_enqueue(to_address=email, subject=subject, body=body)
+    return invitation
+
+
+def invitation_revoke(*, actor: User, invitation: GuardianInvitation) -> GuardianInvitation:
+    """Withdraw an invitation that has not been used yet: its link stops working at once."""
+    if not access.can_manage_guardians(actor, invitation.patient):
+        raise ValidationError("Your role cannot manage this child's guardians.", code="permission_denied")
+    with transaction.atomic(durable=True):
+        revoked = GuardianInvitation.objects.filter(
+            pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        if not revoked:
+            raise ValidationError("This invitation has already been used or withdrawn.", code="stale")
+    invitation.refresh_from_db()
+    return invitation
+
+
+INVITATION_PROBLEMS = {
+    "unknown": (
+        "This invitation link does not work. Check that you used the whole link from the email, "
+        "or ask the care team to send you a new one."
+    ),
+    "revoked": "This invitation has been withdrawn. Ask the care team to send you a new one.",
+    "used": "This invitation has already been used. Log in with your email address and password instead.",
+    "expired": "This invitation has expired. Ask the care team to send you a new one.",
+}
+
+
+def invitation_problem(invitation: GuardianInvitation | None) -> str:
+    """Why an invitation cannot be used now ("unknown", "revoked", "used", "expired"), or ""."""
+    if invitation is None:
+        return "unknown"
+    if invitation.revoked_at is not None:
+        return "revoked"
+    if invitation.accepted_at is not None:
+        return "used"
+    if invitation.expires_at <= timezone.now():
+        return "expired"
+    return ""
+
+
+def invitation_accept(*, token: str, password: str) -> User:
+    """Use an invitation once: set the password, create or link the family account, mark it accepted.
+
+    The link is recorded in the guardian history as made by the member of staff who sent it.
+    """
+    with transaction.atomic(durable=True):
+        invitation = (
+            GuardianInvitation.objects.select_for_update()
+            .select_related("patient", "created_by")
+            .filter(token_hash=invitation_token_hash(token or ""))
+            .first()
+        )
+        problem = invitation_problem(invitation)
+        if problem or invitation is None:
+            raise ValidationError(INVITATION_PROBLEMS[problem or "unknown"], code=problem or "unknown")
+        user = User.objects.filter(email__iexact=invitation.email).first()
+        if user is not None and not user.is_active:
+            raise ValidationError(
+                "This account has been closed. Please contact the care team.", code="inactive"
+            )
+        try:
+            validate_password(
+                password, User(email=invitation.email, full_name=invitation.full_name, kind=User.Kind.FAMILY)
+            )
+        except ValidationError as exc:
+            raise ValidationError({"new_password1": exc.messages}) from exc
+        # Claim it first: of two uses at once, exactly one gets the row.
+        claimed = GuardianInvitation.objects.filter(
+            pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
+        ).update(accepted_at=timezone.now())
+        if not claimed:
+            raise ValidationError(INVITATION_PROBLEMS["used"], code="used")
+        guardian = guardian_attach(
+            actor=invitation.created_by,
+            patient=invitation.patient,
+            email=invitation.email,
+            full_name=invitation.full_name,
+            relationship=invitation.relationship,
+            has_parental_responsibility=invitation.has_parental_responsibility,
+        )
+        guardian.user.set_password(password)
+        guardian.user.save(update_fields=["password"])
+    return guardian.user
+
+
+def named_nurse_or_nursing_queue(patient: Patient) -> tuple[User | None, Team | None]:
+    """Who hears first about something a family raised: the child's named nurse, else the Nursing queue.
+
+    Inside the caller's transaction. The Nursing team is made if it is missing, so a family's
+    report always reaches someone.
+    """
+    nurse = patient.named_nurse
+    if nurse is not None and access.staff_role(nurse) is not None:
+        return nurse, None
+    team, _ = Team.objects.get_or_create(code=Team.Code.NURSING, defaults={"name": Team.Code.NURSING.label})
+    return None, team
