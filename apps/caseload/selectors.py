@@ -8,6 +8,7 @@ Needs-attention score (higher sorts first; each part is shown on the row, so the
   +20  an urgent or emergency referral still waiting for triage
   +10  an active child with no recorded contact in 60 days
   +10  a re-evaluation past its due date and not yet seen
+  +15  a family message waiting for a reply (+25 instead once past the response target)
 Later capabilities (family messages, symptom reports) add their parts here.
 
 Everything is computed in the database: one annotated query for the rows and two prefetches
@@ -36,7 +37,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest, Least, TruncDate
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.accounts.types import AnyUser
+from apps.messaging.models import Message, ReadState, Thread
 from apps.pathways.models import (
     CourseEvent,
     Investigation,
@@ -82,6 +85,7 @@ def caseload_rows(
     *, user: AnyUser, query: str = "", status: str = "", attention_only: bool = False
 ) -> QuerySet[Patient]:
     today = timezone.localdate()
+    reader_pk = user.pk if isinstance(user, User) else 0
     patient = OuterRef("pk")
     rows = (
         access.caseload_patients(user)
@@ -102,6 +106,37 @@ def caseload_rows(
                 0,
             ),
             open_relapse=Exists(Relapse.objects.filter(patient=patient, resolved_on__isnull=True)),
+            # Family messages this user has not read yet, and whether the family is waiting (or overdue).
+            unread_family_messages=Coalesce(
+                Subquery(
+                    Message.objects.filter(
+                        thread__patient=patient, thread__kind=Thread.Kind.FAMILY, from_family=True
+                    )
+                    .exclude(
+                        Exists(
+                            ReadState.objects.filter(
+                                thread=OuterRef("thread"),
+                                user_id=reader_pk,
+                                last_read_at__gte=OuterRef("created_at"),
+                            )
+                        )
+                    )
+                    .order_by()
+                    .values("thread__patient")
+                    .annotate(n=Count("pk"))
+                    .values("n")[:1],
+                    output_field=IntegerField(),
+                ),
+                0,
+            ),
+            family_waiting=Exists(
+                Thread.objects.filter(
+                    patient=patient, kind=Thread.Kind.FAMILY, awaiting_reply_since__isnull=False
+                )
+            ),
+            family_reply_overdue=Exists(
+                Thread.objects.filter(patient=patient, kind=Thread.Kind.FAMILY, escalated_at__isnull=False)
+            ),
             open_symptom_report=Exists(
                 SymptomReport.objects.filter(patient=patient, reviewed_at__isnull=True)
             ),
@@ -164,6 +199,8 @@ def caseload_rows(
             attention=(
                 _points(Q(open_relapse=True), 40)
                 + _points(Q(open_symptom_report=True), 40)
+                + _points(Q(family_reply_overdue=True), 25)
+                + _points(Q(family_waiting=True, family_reply_overdue=False), 15)
                 + Least(F("overdue_tasks"), Value(3)) * Value(15)
                 + Least(F("unacknowledged_results"), Value(3)) * Value(10)
                 + _points(Q(urgent_referral=True), 20)
@@ -209,6 +246,9 @@ if TYPE_CHECKING:
         next_appointment_at: datetime.datetime | None
         next_appointment_kind: str | None
         review_due_on: datetime.date | None
+        unread_family_messages: int
+        family_waiting: bool
+        family_reply_overdue: bool
 
         class Meta:
             abstract = True

@@ -177,6 +177,8 @@ def thread_mark(*, actor: User, thread: Thread, status: str) -> Thread:
         raise ValidationError({"status": "Choose handled or needs a reply."})
     with transaction.atomic(durable=True):
         changes: dict = {"status": status}
+        if status == Thread.Status.NEEDS_REPLY and thread.awaiting_reply_since is None:
+            changes["awaiting_reply_since"] = timezone.now()  # the response target runs from now
         if status == Thread.Status.HANDLED:
             tasks_complete_for_sources(source_keys=[escalation_key(thread)], actor=actor)
             changes["awaiting_reply_since"] = None

@@ -148,3 +148,23 @@ def test_the_next_appointment_and_an_overdue_re_evaluation_show_on_the_row(clien
     assert row["patient"].next_appointment_kind == "infusion" and row["review_overdue"]
     assert row["patient"].attention == 10  # the overdue re-evaluation
     assert b"Re-evaluation overdue" in response.content and b"Infusion day case" in response.content
+
+
+def test_family_messages_show_on_the_row_and_need_attention(cast, client):
+    from apps.messaging import services as messaging
+
+    messaging.thread_start(
+        actor=cast.family_a, patient=cast.child_a, subject="Wobbly again", body="He is unsteady today."
+    )
+    client.force_login(cast.nurse_a)
+    response = client.get("/caseload/")
+    row = next(r for r in response.context["rows"] if r["patient"].pk == cast.child_a.pk)
+    assert row["patient"].unread_family_messages == 1 and row["patient"].family_waiting
+    assert (
+        b"Family waiting for a reply" in response.content and b"1 unread family message" in response.content
+    )
+    thread = cast.child_a.threads.get()
+    messaging.thread_mark_read(actor=cast.nurse_a, thread=thread)
+    messaging.message_post(actor=cast.nurse_a, thread=thread, body="I will call you this afternoon.")
+    row = next(r for r in client.get("/caseload/").context["rows"] if r["patient"].pk == cast.child_a.pk)
+    assert row["patient"].unread_family_messages == 0 and not row["patient"].family_waiting

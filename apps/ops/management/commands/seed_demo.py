@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from apps.accounts import demo as accounts_demo
+from apps.messaging import demo as messaging_demo
 from apps.ops import demo as ops_demo
 from apps.pathways import demo as pathways_demo
 from apps.patients import demo as patients_demo
@@ -19,6 +20,7 @@ class Command(BaseCommand):
         pathways_demo.seed(staff, patients)
         referrals_demo.seed(staff, patients)
         scheduling_demo.seed(staff, patients)
+        messaging_demo.seed(staff, patients)
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready: {len(staff)} staff, {len(patients)} children.")
         )
