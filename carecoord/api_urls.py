@@ -2,9 +2,17 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from apps.caseload.api import CaseloadViewSet
+from apps.documents import api as documents
 from apps.messaging import api as messaging
 from apps.pathways import api as pathways
-from apps.patients.api import CareTeamMemberViewSet, GuardianViewSet, PatientViewSet
+from apps.pathways.api import symptoms
+from apps.patients.api import (
+    CareTeamMemberViewSet,
+    GuardianViewSet,
+    InvitationViewSet,
+    PatientInvitationViewSet,
+    PatientViewSet,
+)
 from apps.referrals.api import ReferralViewSet
 from apps.scheduling import api as scheduling
 from apps.tasks.api import TaskViewSet
@@ -152,5 +160,38 @@ urlpatterns += [
         "threads/<int:pk>/attachments/<int:attachment_pk>/",
         _thread.as_view({"get": "attachment"}),
         name="thread-attachment",
+    ),
+]
+
+_document = documents.DocumentViewSet
+
+urlpatterns += [
+    _child(
+        "documents/",
+        documents.PatientDocumentViewSet.as_view({"get": "list", "post": "create"}),
+        "document-list",
+    ),
+    path("documents/<int:pk>/", _document.as_view({"get": "retrieve"}), name="document-detail"),
+    path("documents/<int:pk>/download/", _document.as_view({"get": "download"}), name="document-download"),
+    path("documents/<int:pk>/withdraw/", _document.as_view({"post": "withdraw"}), name="document-withdraw"),
+    _child(
+        "symptom-reports/",
+        symptoms.PatientSymptomReportViewSet.as_view({"get": "list", "post": "create"}),
+        "symptom-report-list",
+    ),
+    path(
+        "symptom-reports/<int:pk>/review/",
+        symptoms.SymptomReportViewSet.as_view({"post": "review"}),
+        name="symptom-report-review",
+    ),
+    _child(
+        "invitations/",
+        PatientInvitationViewSet.as_view({"get": "list", "post": "create"}),
+        "invitation-list",
+    ),
+    path(
+        "invitations/<int:pk>/withdraw/",
+        InvitationViewSet.as_view({"post": "withdraw"}),
+        name="invitation-withdraw",
     ),
 ]

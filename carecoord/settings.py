@@ -219,6 +219,7 @@ SPECTACULAR_SETTINGS = {
         "SeriesStatusEnum": "apps.scheduling.models.TreatmentSeries.Status",
         "ThreadKindEnum": "apps.messaging.models.Thread.Kind",
         "ThreadStatusEnum": "apps.messaging.models.Thread.Status",
+        "SymptomAmountEnum": "apps.pathways.models.SymptomReport.Amount",
     },
 }
 

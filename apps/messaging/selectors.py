@@ -61,6 +61,9 @@ def messages_of(thread: Thread) -> QuerySet[Message]:
     return thread.messages.select_related("author").prefetch_related("attachments")
 
 
-def unread_count(user: User) -> int:
-    """Threads with something new for this user (for the header)."""
-    return with_unread(threads_visible_to(user), user).filter(unread__gt=0).count()  # type: ignore[misc]
+def unread_count(user: User, patient: Patient | None = None) -> int:
+    """Conversations with something new for this user (for the header, or one child's page)."""
+    threads = threads_visible_to(user)
+    if patient is not None:
+        threads = threads.filter(patient=patient)
+    return with_unread(threads, user).filter(unread__gt=0).count()  # type: ignore[misc]

@@ -1,6 +1,9 @@
 """Patient, guardian and care-team endpoints. Thin: scoping via access.py, writes via services."""
 
+from typing import Any
+
 import django_filters
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -11,9 +14,10 @@ from rest_framework.response import Response
 from apps.accounts.models import StaffProfile, User
 from apps.accounts.types import request_user
 from apps.audit.services import access_record
+from carecoord.errors import as_refusal, require_role
 
 from . import access, selectors, services
-from .models import CareTeamMember, Guardian, Patient
+from .models import CareTeamMember, Guardian, GuardianInvitation, Patient
 
 
 class PatientOutput(serializers.ModelSerializer):
@@ -264,3 +268,114 @@ class CareTeamMemberViewSet(_PatientChildViewSet):
             actor=request_user(request), member=member, **data.validated_data
         )
         return Response(CareTeamMemberOutput(member).data)
+
+
+# --- Guardian invitations -------------------------------------------------------------------------
+# As in apps/messaging/api.py: the child is resolved through ``patient_get`` (404 out of scope), then a
+# caller who may not manage the child's guardians (a family, or a role without it) gets a 403, and a
+# service's refusal keeps its code (withdrawing twice is a 409 ``stale``). The emailed token and its
+# hash never leave the service. Reads are audited once per request.
+
+INVITATION_ROLE_MESSAGE = "Your role cannot manage this child's guardians."
+
+
+class InvitationOutput(serializers.ModelSerializer):
+    created_by_name = serializers.CharField(source="created_by.full_name", read_only=True)
+    is_pending = serializers.BooleanField(
+        read_only=True, help_text="Neither used nor withdrawn, and the link has not expired."
+    )
+
+    class Meta:
+        model = GuardianInvitation
+        fields = [
+            "id",
+            "patient",
+            "full_name",
+            "email",
+            "relationship",
+            "has_parental_responsibility",
+            "expires_at",
+            "is_pending",
+            "accepted_at",
+            "revoked_at",
+            "created_by",
+            "created_by_name",
+            "created_at",
+        ]
+
+
+class InvitationInput(serializers.Serializer):
+    full_name = serializers.CharField(max_length=150)
+    email = serializers.EmailField()
+    relationship = serializers.ChoiceField(choices=Guardian.Relationship.choices)
+    has_parental_responsibility = serializers.BooleanField(default=True)
+
+
+def invitation_get(*, user: User, pk: int) -> GuardianInvitation:
+    """An invitation to a child in the caller's scope, whatever its state; 404 otherwise.
+
+    Only the child's id is read before the child is resolved through ``patient_get``, so an invitation
+    to a child out of scope and a missing one look the same.
+    """
+    patient_id = GuardianInvitation.objects.filter(pk=pk).values_list("patient_id", flat=True).first()
+    if patient_id is None:
+        raise Http404
+    patient = selectors.patient_get(user=user, pk=patient_id)
+    invitations = GuardianInvitation.objects.filter(patient=patient).select_related("created_by")
+    invitation = get_object_or_404(invitations, pk=pk)
+    invitation.patient = patient
+    return invitation
+
+
+class InvitationsViewSet(viewsets.GenericViewSet):
+    filter_backends: list = []
+
+    def handle_exception(self, exc: Exception) -> Response:
+        return super().handle_exception(as_refusal(exc))
+
+
+class PatientInvitationViewSet(InvitationsViewSet):
+    """/patients/{patient_pk}/invitations/: a child's open guardian invitations, and sending one."""
+
+    serializer_class = InvitationOutput
+
+    def patient_to_manage(self, request: Request) -> tuple[User, Patient]:
+        user = request_user(request)
+        patient = selectors.patient_get(user=user, pk=self.kwargs["patient_pk"])
+        require_role(access.can_manage_guardians(user, patient), INVITATION_ROLE_MESSAGE)
+        return user, patient
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Invitations neither used nor withdrawn, newest first; expired ones too (``is_pending`` is
+        false), so staff can see to send a new one."""
+        _, patient = self.patient_to_manage(request)
+        page = self.paginate_queryset(selectors.open_invitations_of(patient=patient)) or []
+        access_record(request=request, patients=patient, what="guardian invitations")
+        return self.get_paginated_response(InvitationOutput(page, many=True).data)
+
+    @extend_schema(request=InvitationInput, responses={201: InvitationOutput})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Invite a guardian by email. The link works once, for a limited time; a new invitation
+        replaces one still waiting for the same person."""
+        user, patient = self.patient_to_manage(request)
+        data = InvitationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        invitation = services.invitation_send(actor=user, patient=patient, **data.validated_data)
+        return Response(InvitationOutput(invitation).data, status=status.HTTP_201_CREATED)
+
+
+class InvitationViewSet(InvitationsViewSet):
+    """/invitations/{id}/: withdrawing an invitation."""
+
+    serializer_class = InvitationOutput
+
+    @extend_schema(request=None, responses={200: InvitationOutput})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Withdraw an invitation not yet used: its link stops working at once. An invitation already
+        used or withdrawn is a 409."""
+        user = request_user(request)
+        invitation = invitation_get(user=user, pk=self.kwargs["pk"])
+        require_role(access.can_manage_guardians(user, invitation.patient), INVITATION_ROLE_MESSAGE)
+        invitation = services.invitation_revoke(actor=user, invitation=invitation)
+        return Response(InvitationOutput(invitation).data)

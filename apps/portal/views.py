@@ -21,6 +21,7 @@ from apps.accounts.decorators import family_required
 from apps.accounts.types import AuthedRequest
 from apps.audit.services import access_record
 from apps.documents import selectors as document_selectors
+from apps.messaging import selectors as messaging_selectors
 from apps.pathways import services as pathway_services
 from apps.patients import selectors
 from apps.patients import services as patient_services
@@ -134,6 +135,7 @@ def child(request: AuthedRequest, pk: int) -> HttpResponse:
         "more_documents": documents.count() > DOCUMENTS_SHOWN,
         "feed_url": feed_url,
         "webcal_url": scheduling_services.webcal_url(feed_url),
+        "unread_messages": messaging_selectors.unread_count(request.user, patient),
     }
     return render(request, "portal/child.html", context)
 
