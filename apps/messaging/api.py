@@ -159,6 +159,10 @@ class ThreadInput(MessageInput):
 
 class ThreadMarkInput(serializers.Serializer):
     status = serializers.ChoiceField(choices=Thread.Status.choices)
+    seen_last_message_id = serializers.IntegerField(
+        required=False,
+        help_text="The newest message you read; 'handled' is refused (409) if the family wrote since.",
+    )
 
 
 # --- Views ----------------------------------------------------------------------------------------
@@ -312,7 +316,12 @@ class ThreadViewSet(MessagingViewSet):
         require_role(_is_staff(user), "Only staff can mark a conversation handled or needing a reply.")
         data = ThreadMarkInput(data=request.data)
         data.is_valid(raise_exception=True)
-        thread = services.thread_mark(actor=user, thread=thread, status=data.validated_data["status"])
+        thread = services.thread_mark(
+            actor=user,
+            thread=thread,
+            status=data.validated_data["status"],
+            seen_last_message_id=data.validated_data.get("seen_last_message_id"),
+        )
         return Response(self.detail_data(user, self.thread_with_messages(user, thread.pk)))
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})

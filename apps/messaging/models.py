@@ -1,5 +1,7 @@
 """Conversations about one child: with the family, or between staff only."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -63,7 +65,9 @@ class Message(models.Model):
 
 
 def _attachment_path(instance: "MessageAttachment", filename: str) -> str:
-    return f"messages/{instance.message.thread_id}/{timezone.now():%Y%m%d%H%M%S}-{filename[-80:]}"
+    """A random stored name: nothing about the child or the family's file name on disk."""
+    suffix = filename.rsplit(".", 1)[-1].lower()[:5] if "." in filename else "bin"
+    return f"messages/{uuid.uuid4().hex}.{suffix}"
 
 
 class MessageAttachment(models.Model):

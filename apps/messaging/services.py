@@ -1,10 +1,12 @@
 """Messaging writes: start a thread, post, read, mark handled, and escalate unanswered family messages."""
 
+import contextlib
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -14,6 +16,7 @@ from apps.notifications.services import notification_create
 from apps.ops.working_time import holidays_between, working_hours_between
 from apps.patients import access
 from apps.patients.models import Guardian, Patient
+from apps.patients.services import named_nurse_or_nursing_queue
 from apps.referrals.services.attachments import validate_letter
 from apps.tasks.models import Task
 from apps.tasks.services import task_open, tasks_complete_for_sources
@@ -50,6 +53,17 @@ def _checked(attachments: Sequence[UploadedFile]) -> list[tuple[UploadedFile, st
         raise ValidationError({"file": exc.message_dict.get("file", exc.messages)}) from exc
 
 
+@contextlib.contextmanager
+def _removing_files_on_failure(stored: list[str]) -> Iterator[None]:
+    """If the transaction fails, delete the attachment files it wrote: no orphaned files about a child."""
+    try:
+        yield
+    except Exception:
+        for name in stored:
+            default_storage.delete(name)
+        raise
+
+
 def _thread_url(thread: Thread, for_family: bool) -> str:
     if for_family:
         return f"/portal/children/{thread.patient_id}/messages/{thread.pk}/"
@@ -62,7 +76,15 @@ def _notify(thread: Thread, recipients: list[User], *, for_family: bool) -> None
     quiet = datetime.timedelta(minutes=settings.MESSAGE_EMAIL_QUIET_MINUTES)
     for user in recipients:
         notice = EmailNotice.objects.select_for_update().filter(thread=thread, user=user).first()
-        email = notice is None or notice.last_emailed_at <= now - quiet
+        read = (
+            ReadState.objects.filter(thread=thread, user=user).values_list("last_read_at", flat=True).first()
+        )
+        # Email unless we emailed within the quiet period and they have not caught up since.
+        email = (
+            notice is None
+            or notice.last_emailed_at <= now - quiet
+            or (read is not None and read >= notice.last_emailed_at)
+        )
         notification_create(
             recipient=user,
             kind="message",
@@ -77,10 +99,11 @@ def _notify(thread: Thread, recipients: list[User], *, for_family: bool) -> None
 
 def _recipients(thread: Thread, author: User) -> tuple[list[User], list[User]]:
     """(staff, family) to tell about a new message, never the author."""
-    staff: list[User] = []
-    nurse = thread.patient.named_nurse
-    if nurse is not None and nurse.is_active:
-        staff.append(nurse)
+    nurse, team = named_nurse_or_nursing_queue(thread.patient)
+    if nurse is not None:
+        staff = [nurse]
+    else:  # no named nurse: every active member of the Nursing team is told
+        staff = list(User.objects.filter(is_active=True, staff_profile__teams=team).distinct())
     family: list[User] = []
     if thread.kind == Thread.Kind.FAMILY:
         family = [
@@ -92,20 +115,23 @@ def _recipients(thread: Thread, author: User) -> tuple[list[User], list[User]]:
     return [u for u in staff if u != author], [u for u in family if u != author]
 
 
-def _post(actor: User, thread: Thread, body: str, checked: list[tuple[UploadedFile, str]]) -> Message:
+def _post(
+    actor: User, thread: Thread, body: str, checked: list[tuple[UploadedFile, str]], stored: list[str]
+) -> Message:
     from_family = access.is_family(actor)
     now = timezone.now()
     message = Message.objects.create(
         thread=thread, author=actor, body=body, from_family=from_family, created_at=now
     )
     for upload, content_type in checked:
-        MessageAttachment.objects.create(
+        attachment = MessageAttachment.objects.create(
             message=message,
             file=upload,
             original_name=(upload.name or "file")[-200:],
             content_type=content_type,
             size=upload.size or 0,
         )
+        stored.append(attachment.file.name or "")
     locked = Thread.objects.select_for_update().get(pk=thread.pk)
     locked.last_message_at = now
     fields = ["last_message_at"]
@@ -151,9 +177,10 @@ def thread_start(
         raise ValidationError({"subject": "Give your message a subject."})
     body = _clean_body(body)
     checked = _checked(attachments)
-    with transaction.atomic(durable=True):
+    stored: list[str] = []
+    with _removing_files_on_failure(stored), transaction.atomic(durable=True):
         thread = Thread.objects.create(patient=patient, kind=kind, subject=subject[:150], created_by=actor)
-        _post(actor, thread, body, checked)
+        _post(actor, thread, body, checked, stored)
     thread.refresh_from_db()
     return thread
 
@@ -165,17 +192,34 @@ def message_post(
         raise ValidationError("You cannot post in this conversation.", code="permission_denied")
     body = _clean_body(body)
     checked = _checked(attachments)
-    with transaction.atomic(durable=True):
-        return _post(actor, thread, body, checked)
+    stored: list[str] = []
+    with _removing_files_on_failure(stored), transaction.atomic(durable=True):
+        return _post(actor, thread, body, checked, stored)
 
 
-def thread_mark(*, actor: User, thread: Thread, status: str) -> Thread:
-    """Staff mark a family thread handled (no reply needed) or needing a reply."""
+def thread_mark(
+    *, actor: User, thread: Thread, status: str, seen_last_message_id: int | None = None
+) -> Thread:
+    """Staff mark a family thread handled (no reply needed) or needing a reply.
+
+    ``seen_last_message_id`` is the newest message the person was looking at: if the family has
+    written since, "handled" is refused, so an unread message is never cleared by a stale click.
+    """
     if access.staff_role(actor) is None or not can_post(actor, thread):
         raise ValidationError("Only staff can change this.", code="permission_denied")
+    if thread.kind != Thread.Kind.FAMILY:
+        raise ValidationError("Only conversations with the family need a reply.", code="illegal_transition")
     if status not in Thread.Status.values:
         raise ValidationError({"status": "Choose handled or needs a reply."})
     with transaction.atomic(durable=True):
+        thread = Thread.objects.select_for_update().get(pk=thread.pk)
+        newer = Message.objects.filter(thread=thread, from_family=True)
+        if seen_last_message_id is not None:
+            newer = newer.filter(pk__gt=seen_last_message_id)
+        if status == Thread.Status.HANDLED and seen_last_message_id is not None and newer.exists():
+            raise ValidationError(
+                "The family has written again since you opened this. Read it first.", code="stale"
+            )
         changes: dict = {"status": status}
         if status == Thread.Status.NEEDS_REPLY and thread.awaiting_reply_since is None:
             changes["awaiting_reply_since"] = timezone.now()  # the response target runs from now
@@ -221,7 +265,9 @@ def threads_escalate_unanswered(*, now: datetime.datetime | None = None) -> int:
     )
     if not waiting:
         return 0
-    nursing = Team.objects.filter(code=Team.Code.NURSING).first()
+    nursing, _ = Team.objects.get_or_create(
+        code=Team.Code.NURSING, defaults={"name": Team.Code.NURSING.label}
+    )
     oldest = min(thread.awaiting_reply_since for thread in waiting)  # type: ignore[type-var]
     # One query for the bank holidays of the whole batch, not one per thread.
     holidays = holidays_between(timezone.localdate(oldest), timezone.localdate(now))

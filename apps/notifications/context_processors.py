@@ -1,10 +1,10 @@
 from django.http import HttpRequest
 
-from .models import Notification
+from .selectors import notifications_for
 
 
 def unread_notifications(request: HttpRequest) -> dict[str, int]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"unread_notifications": Notification.objects.filter(recipient=user, read_at__isnull=True).count()}
+    return {"unread_notifications": notifications_for(user=user).filter(read_at__isnull=True).count()}

@@ -135,7 +135,7 @@ def child(request: AuthedRequest, pk: int) -> HttpResponse:
         "more_documents": documents.count() > DOCUMENTS_SHOWN,
         "feed_url": feed_url,
         "webcal_url": scheduling_services.webcal_url(feed_url),
-        "unread_messages": messaging_selectors.unread_count(request.user, patient),
+        "child_unread_messages": messaging_selectors.unread_count(request.user, patient),
     }
     return render(request, "portal/child.html", context)
 

@@ -17,6 +17,7 @@ from apps.patients import services
 from apps.patients.models import Guardian, GuardianInvitation
 from apps.scheduling import services as scheduling
 
+from ..factories import PASSWORD
 from . import book_in
 
 INVITE = {
@@ -179,7 +180,11 @@ def test_an_existing_family_account_gains_a_second_child(client, client_for, cas
     link = _link_in_email(cast.family_a.email)
     client.logout()
 
-    assert _accept(client, link).status_code == 302
+    # Not a password reset: a wrong password is refused and the account's password stays as it was.
+    assert _accept(client, link).status_code == 400
+    cast.family_a.refresh_from_db()
+    assert cast.family_a.check_password(PASSWORD)
+    assert _accept(client, link, password=PASSWORD).status_code == 302
     assert set(
         Guardian.objects.filter(user=cast.family_a, is_active=True).values_list("patient", flat=True)
     ) == {

@@ -59,9 +59,12 @@ def _thread_page(
     request: AuthedRequest, thread: Thread, form: ReplyForm, *, status: int = 200
 ) -> HttpResponse:
     thread_read(request, thread, url=reverse("messaging:thread", args=[thread.pk]))
+    shown = thread_messages(thread)
     context = {
         "thread": thread,
-        "thread_messages": thread_messages(thread),
+        "thread_messages": shown,
+        # "Mark as handled" says which message the person had in front of them.
+        "last_message_id": max((m.pk for m in shown), default=None),
         "form": form,
         "via_break_glass": access.is_break_glass_access(request.user, thread.patient),
     }
@@ -93,9 +96,13 @@ def thread_mark(request: AuthedRequest, pk: int) -> HttpResponse:
     if conversation.kind != Thread.Kind.FAMILY or not form.is_valid():
         return HttpResponseBadRequest("Only a conversation with a family can be marked.")
     error = ""
+    seen = request.POST.get("seen", "")
     try:
         conversation = services.thread_mark(
-            actor=request.user, thread=conversation, status=form.cleaned_data["status"]
+            actor=request.user,
+            thread=conversation,
+            status=form.cleaned_data["status"],
+            seen_last_message_id=int(seen) if seen.isdigit() else None,
         )
     except ValidationError as exc:
         error = " ".join(exc.messages)
@@ -103,7 +110,12 @@ def thread_mark(request: AuthedRequest, pk: int) -> HttpResponse:
         "Marked as handled." if conversation.status == Thread.Status.HANDLED else "Marked as needing a reply."
     )
     if request.htmx:
-        context = {"thread": conversation, "status_message": "" if error else done, "status_error": error}
+        context = {
+            "thread": conversation,
+            "status_message": "" if error else done,
+            "status_error": error,
+            "last_message_id": seen,  # still what the person has seen: a refused click stays refused
+        }
         return render(request, "messaging/_thread_status.html", context, status=400 if error else 200)
     if error:
         messages.error(request, error)

@@ -150,17 +150,36 @@ def invitation_accept(*, token: str, password: str) -> User:
         problem = invitation_problem(invitation)
         if problem or invitation is None:
             raise ValidationError(INVITATION_PROBLEMS[problem or "unknown"], code=problem or "unknown")
+        sender = invitation.created_by
+        if not (
+            access.can_manage_guardians(sender, invitation.patient)
+            and access.visible_patients(sender).filter(pk=invitation.patient_id).exists()
+        ):  # the person who sent it has left, or no longer looks after the child
+            raise ValidationError(
+                "This invitation can no longer be used. Please ask the care team for a new one.",
+                code="withdrawn",
+            )
         user = User.objects.filter(email__iexact=invitation.email).first()
         if user is not None and not user.is_active:
             raise ValidationError(
                 "This account has been closed. Please contact the care team.", code="inactive"
             )
-        try:
-            validate_password(
-                password, User(email=invitation.email, full_name=invitation.full_name, kind=User.Kind.FAMILY)
+        # An existing account keeps its password: the invitation links the child, it is not a password reset.
+        existing = user is not None and user.has_usable_password()
+        if existing and not user.check_password(password):  # type: ignore[union-attr]
+            raise ValidationError(
+                {
+                    "new_password1": "You already have a CareCoord account. Enter your current password to add this child."
+                }
             )
-        except ValidationError as exc:
-            raise ValidationError({"new_password1": exc.messages}) from exc
+        if not existing:
+            try:
+                validate_password(
+                    password,
+                    User(email=invitation.email, full_name=invitation.full_name, kind=User.Kind.FAMILY),
+                )
+            except ValidationError as exc:
+                raise ValidationError({"new_password1": exc.messages}) from exc
         # Claim it first: of two uses at once, exactly one gets the row.
         claimed = GuardianInvitation.objects.filter(
             pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
@@ -175,8 +194,9 @@ def invitation_accept(*, token: str, password: str) -> User:
             relationship=invitation.relationship,
             has_parental_responsibility=invitation.has_parental_responsibility,
         )
-        guardian.user.set_password(password)
-        guardian.user.save(update_fields=["password"])
+        if not existing:
+            guardian.user.set_password(password)
+            guardian.user.save(update_fields=["password"])
     return guardian.user
 
 
