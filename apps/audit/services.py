@@ -4,7 +4,7 @@ import datetime
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -72,7 +72,7 @@ def access_record(
 def break_glass_open(*, actor: User, patient: Patient, reason: str) -> BreakGlassGrant:
     """Grant ``actor`` time-limited access to a child outside their care team, with a reason."""
     if not access.can_break_glass(actor):
-        raise ValidationError("Only clinical staff can open a record with break-glass access.")
+        raise PermissionDenied("Only clinical staff can open a record with break-glass access.")
     reason = (reason or "").strip()
     if len(reason) < 10:
         raise ValidationError({"reason": "Say why you need this record (at least 10 characters)."})
@@ -93,9 +93,9 @@ def break_glass_open(*, actor: User, patient: Patient, reason: str) -> BreakGlas
 def break_glass_review(*, actor: User, grant: BreakGlassGrant, note: str) -> BreakGlassGrant:
     """A clinic administrator records that a grant was reviewed."""
     if not access.can_review_break_glass(actor):
-        raise ValidationError("Only a clinic administrator can review break-glass access.")
+        raise PermissionDenied("Only a clinic administrator can review break-glass access.")
     if grant.user_id == actor.pk:
-        raise ValidationError("You cannot review your own break-glass access.")
+        raise PermissionDenied("You cannot review your own break-glass access.")
     with transaction.atomic(durable=True):
         updated = BreakGlassGrant.objects.filter(pk=grant.pk, reviewed_at__isnull=True).update(
             reviewed_by=actor, reviewed_at=timezone.now(), review_note=(note or "").strip()

@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,7 +9,7 @@ from apps.accounts.decorators import staff_required
 from apps.accounts.types import AuthedRequest
 from apps.patients import access
 from apps.patients.selectors import patient_find_for_break_glass, patient_get
-from carecoord.errors import form_add_service_errors
+from carecoord.errors import SERVICE_REFUSALS, form_add_service_errors, refusal_messages
 
 from . import selectors, services
 from .forms import AccessLogFilterForm, BreakGlassForm, BreakGlassReviewForm
@@ -47,7 +46,7 @@ def break_glass(request: AuthedRequest) -> HttpResponse:
                 services.break_glass_open(
                     actor=request.user, patient=patient, reason=form.cleaned_data["reason"]
                 )
-            except ValidationError as exc:
+            except SERVICE_REFUSALS as exc:
                 form_add_service_errors(form, exc)
             else:
                 messages.warning(
@@ -79,8 +78,8 @@ def break_glass_review(request: AuthedRequest, grant_pk: int) -> HttpResponse:
     form.is_valid()
     try:
         services.break_glass_review(actor=request.user, grant=grant, note=form.cleaned_data.get("note", ""))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    except SERVICE_REFUSALS as exc:
+        messages.error(request, " ".join(refusal_messages(exc)))
     else:
         messages.success(request, "Marked as reviewed.")
     return redirect("audit:break_glass_review_list")

@@ -20,7 +20,7 @@ from apps.audit.services import access_record
 from apps.pathways.models import Specialty, SpecialtyTrack, TreatmentCourse
 from apps.patients import access
 from apps.patients.models import Patient
-from carecoord.errors import as_refusal, require_role
+from carecoord.errors import refuse_unless
 
 from .selectors import STALE_CONTACT_DAYS, caseload_rows, days_since
 
@@ -132,14 +132,11 @@ class CaseloadViewSet(viewsets.GenericViewSet):
     def get_queryset(self) -> Any:
         return Patient.objects.none()  # rows come from caseload_rows(), which needs the query
 
-    def handle_exception(self, exc: Exception) -> Response:
-        return super().handle_exception(as_refusal(exc))
-
     @extend_schema(parameters=[CaseloadQuery])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """My caseload, most in need of attention first, then by name."""
         user = request_user(request)
-        require_role(access.staff_role(user) is not None, "The caseload is for staff.")
+        refuse_unless(access.staff_role(user) is not None, "The caseload is for staff.")
         query = CaseloadQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         filters = query.validated_data

@@ -27,7 +27,7 @@ from apps.audit.services import access_record
 from apps.patients import access
 from apps.patients.selectors import patient_get
 from apps.referrals.services.attachments import ATTACHMENT_MAX_BYTES
-from carecoord.errors import as_refusal, require_role
+from carecoord.errors import refuse_unless
 
 from . import selectors, services
 from .models import FamilyDocument
@@ -122,9 +122,6 @@ def document_get(*, user: User, pk: int) -> FamilyDocument:
 class DocumentsViewSet(viewsets.GenericViewSet):
     filter_backends: list = []
 
-    def handle_exception(self, exc: Exception) -> Response:
-        return super().handle_exception(as_refusal(exc))
-
 
 class PatientDocumentViewSet(DocumentsViewSet):
     """/patients/{patient_pk}/documents/: a child's letters, and sharing one with the family."""
@@ -152,7 +149,7 @@ class PatientDocumentViewSet(DocumentsViewSet):
         email that says only that there is something new."""
         user = request_user(request)
         patient = patient_get(user=user, pk=self.kwargs["patient_pk"])
-        require_role(_is_staff(user), "Only staff can share letters with the family.")
+        refuse_unless(_is_staff(user), "Only staff can share letters with the family.")
         data = DocumentInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
@@ -197,7 +194,7 @@ class DocumentViewSet(DocumentsViewSet):
         again is a 409."""
         user = request_user(request)
         document = document_get(user=user, pk=self.kwargs["pk"])
-        require_role(_is_staff(user), "Only staff can withdraw a letter.")
+        refuse_unless(_is_staff(user), "Only staff can withdraw a letter.")
         services.document_withdraw(actor=user, document=document)
         withdrawn = selectors.document_get_for_staff(patient=document.patient, pk=document.pk)
         return Response(DocumentOutput(withdrawn).data)

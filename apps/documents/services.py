@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +12,7 @@ from apps.notifications.services import notification_create
 from apps.patients import access
 from apps.patients.models import Guardian, Patient
 from apps.referrals.services.attachments import validate_letter
+from carecoord.errors import ApplicationError
 
 from .models import FamilyDocument
 
@@ -19,10 +20,7 @@ from .models import FamilyDocument
 def _require_staff_who_sees(actor: User, patient_id: int) -> None:
     sees_child = access.visible_patients(actor).filter(pk=patient_id).exists()
     if access.staff_role(actor) is None or not sees_child:
-        raise ValidationError(
-            "Only staff looking after this child can share letters with the family.",
-            code="permission_denied",
-        )
+        raise PermissionDenied("Only staff looking after this child can share letters with the family.")
 
 
 def document_upload(
@@ -81,7 +79,7 @@ def document_withdraw(*, actor: User, document: FamilyDocument) -> FamilyDocumen
     with transaction.atomic(durable=True):
         locked = FamilyDocument.objects.select_for_update().get(pk=document.pk)
         if locked.is_withdrawn:
-            raise ValidationError("This document has already been withdrawn.", code="stale")
+            raise ApplicationError.stale("This document has already been withdrawn.")
         locked.is_withdrawn = True
         locked.withdrawn_at = timezone.now()
         locked._history_user = actor  # type: ignore[attr-defined]

@@ -2,7 +2,6 @@
 in the portal. Every download is audited."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -12,7 +11,7 @@ from apps.accounts.types import AuthedRequest
 from apps.audit.services import access_record
 from apps.patients import access
 from apps.patients.selectors import patient_get
-from carecoord.errors import form_add_service_errors
+from carecoord.errors import SERVICE_REFUSALS, form_add_service_errors, refusal_messages
 
 from . import selectors, services
 from .forms import DocumentForm
@@ -43,7 +42,7 @@ def staff_documents(request: AuthedRequest, pk: int) -> HttpResponse:
                 dated=data["dated"],
                 upload=data["file"],
             )
-        except ValidationError as exc:
+        except SERVICE_REFUSALS as exc:
             form_add_service_errors(form, exc)
         else:
             messages.success(
@@ -76,8 +75,8 @@ def staff_withdraw(request: AuthedRequest, pk: int, document_pk: int) -> HttpRes
     document = selectors.document_get_for_staff(patient=patient, pk=document_pk)
     try:
         services.document_withdraw(actor=request.user, document=document)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    except SERVICE_REFUSALS as exc:
+        messages.error(request, " ".join(refusal_messages(exc)))
     else:
         messages.success(request, f"“{document.title}” has been withdrawn from the family's portal.")
     return redirect("documents:staff_list", pk=patient.pk)

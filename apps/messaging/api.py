@@ -31,7 +31,7 @@ from apps.audit.services import access_record
 from apps.patients import access
 from apps.patients.models import Patient
 from apps.patients.selectors import patient_get
-from carecoord.errors import as_refusal, require_role
+from carecoord.errors import refuse_unless
 
 from . import selectors, services
 from .models import MESSAGE_MAX_LENGTH, Message, MessageAttachment, Thread
@@ -182,9 +182,6 @@ class MessagingViewSet(viewsets.GenericViewSet):
     filter_backends: list = []
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    def handle_exception(self, exc: Exception) -> Response:
-        return super().handle_exception(as_refusal(exc))
-
     def thread_with_messages(self, user: User, pk: int) -> Thread:
         """A thread in the caller's scope with its unread count and messages; 404 otherwise."""
         threads = selectors.with_unread(selectors.threads_visible_to(user), user)
@@ -313,7 +310,7 @@ class ThreadViewSet(MessagingViewSet):
         """Staff mark a thread handled (no reply needed; clears any escalation) or needing a reply."""
         user = request_user(request)
         thread = selectors.thread_get(user=user, pk=self.kwargs["pk"])
-        require_role(_is_staff(user), "Only staff can mark a conversation handled or needing a reply.")
+        refuse_unless(_is_staff(user), "Only staff can mark a conversation handled or needing a reply.")
         data = ThreadMarkInput(data=request.data)
         data.is_valid(raise_exception=True)
         thread = services.thread_mark(

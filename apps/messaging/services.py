@@ -5,7 +5,7 @@ import datetime
 from collections.abc import Iterator, Sequence
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -20,6 +20,7 @@ from apps.patients.services import named_nurse_or_nursing_queue
 from apps.referrals.services.attachments import validate_letter
 from apps.tasks.models import Task
 from apps.tasks.services import task_open, tasks_complete_for_sources
+from carecoord.errors import ApplicationError
 
 from .models import MESSAGE_MAX_LENGTH, EmailNotice, Message, MessageAttachment, ReadState, Thread
 
@@ -167,9 +168,9 @@ def thread_start(
 ) -> Thread:
     """Start a conversation about a child. Families start only family threads about their own child."""
     if not access.visible_patients(actor).filter(pk=patient.pk).exists():
-        raise ValidationError("You cannot message about this child.", code="permission_denied")
+        raise PermissionDenied("You cannot message about this child.")
     if access.is_family(actor) and kind != Thread.Kind.FAMILY:
-        raise ValidationError("Families write to the care team.", code="permission_denied")
+        raise PermissionDenied("Families write to the care team.")
     if kind not in Thread.Kind.values:
         raise ValidationError({"kind": "Choose who the conversation is with."})
     subject = (subject or "").strip()
@@ -189,7 +190,7 @@ def message_post(
     *, actor: User, thread: Thread, body: str, attachments: Sequence[UploadedFile] = ()
 ) -> Message:
     if not can_post(actor, thread):
-        raise ValidationError("You cannot post in this conversation.", code="permission_denied")
+        raise PermissionDenied("You cannot post in this conversation.")
     body = _clean_body(body)
     checked = _checked(attachments)
     stored: list[str] = []
@@ -206,9 +207,9 @@ def thread_mark(
     written since, "handled" is refused, so an unread message is never cleared by a stale click.
     """
     if access.staff_role(actor) is None or not can_post(actor, thread):
-        raise ValidationError("Only staff can change this.", code="permission_denied")
+        raise PermissionDenied("Only staff can change this.")
     if thread.kind != Thread.Kind.FAMILY:
-        raise ValidationError("Only conversations with the family need a reply.", code="illegal_transition")
+        raise ApplicationError.illegal_transition("Only conversations with the family need a reply.")
     if status not in Thread.Status.values:
         raise ValidationError({"status": "Choose handled or needs a reply."})
     with transaction.atomic(durable=True):
@@ -217,9 +218,7 @@ def thread_mark(
         if seen_last_message_id is not None:
             newer = newer.filter(pk__gt=seen_last_message_id)
         if status == Thread.Status.HANDLED and seen_last_message_id is not None and newer.exists():
-            raise ValidationError(
-                "The family has written again since you opened this. Read it first.", code="stale"
-            )
+            raise ApplicationError.stale("The family has written again since you opened this. Read it first.")
         changes: dict = {"status": status}
         if status == Thread.Status.NEEDS_REPLY and thread.awaiting_reply_since is None:
             changes["awaiting_reply_since"] = timezone.now()  # the response target runs from now

@@ -1,7 +1,8 @@
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+
+from carecoord.errors import SERVICE_REFUSALS, refusal_messages
 
 from . import services
 from .models import ScaleItem, SeverityScale
@@ -55,7 +56,7 @@ class SeverityScaleAdmin(admin.ModelAdmin):
                     description=scale.description,
                     is_demo=scale.is_demo,
                 )
-            except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
+            except SERVICE_REFUSALS as exc:
+                messages.error(request, " ".join(refusal_messages(exc)))
                 return
             messages.success(request, f"Created {new}. Edit its items, then mark the old version inactive.")

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,7 +19,7 @@ from apps.accounts.types import AuthedRequest
 from apps.audit.services import access_record
 from apps.patients import access
 from apps.patients.models import Patient
-from carecoord.errors import form_add_service_errors
+from carecoord.errors import SERVICE_REFUSALS, form_add_service_errors
 
 from . import forms as pf
 from . import selectors, services
@@ -393,7 +392,7 @@ def pathway_action(request: AuthedRequest, pk: int, action: str, obj_pk: int | N
         )
         try:
             spec.run(request.user, patient, data, obj)
-        except ValidationError as exc:
+        except SERVICE_REFUSALS as exc:
             form_add_service_errors(slot.form, exc)
         else:
             if request.htmx:

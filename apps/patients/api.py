@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from apps.accounts.models import StaffProfile, User
 from apps.accounts.types import request_user
 from apps.audit.services import access_record
-from carecoord.errors import as_refusal, require_role
+from carecoord.errors import refuse_unless
 
 from . import access, selectors, services
 from .models import CareTeamMember, Guardian, GuardianInvitation, Patient
@@ -71,11 +71,6 @@ class PatientFilter(django_filters.FilterSet):
         return selectors.search_patients(queryset, value)
 
 
-def _forbidden_write(message: str) -> Response:
-    body = {"error": {"status": 403, "code": "permission_denied", "message": message, "fields": {}}}
-    return Response(body, status=status.HTTP_403_FORBIDDEN)
-
-
 class PatientViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -106,8 +101,9 @@ class PatientViewSet(
 
     @extend_schema(request=PatientInput, responses={201: PatientOutput})
     def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
-        if not access.can_register_patient(request_user(request)):
-            return _forbidden_write("Your role cannot register children.")
+        refuse_unless(
+            access.can_register_patient(request_user(request)), "Your role cannot register children."
+        )
         data = PatientInput(data=request.data)
         data.is_valid(raise_exception=True)
         patient = services.patient_register(actor=request_user(request), **data.validated_data)
@@ -116,8 +112,10 @@ class PatientViewSet(
     @extend_schema(request=PatientInput, responses={200: PatientOutput})
     def partial_update(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
         patient = self.get_object()
-        if not access.can_edit_patient(request_user(request), patient):
-            return _forbidden_write("Your role cannot change this child's details.")
+        refuse_unless(
+            access.can_edit_patient(request_user(request), patient),
+            "Your role cannot change this child's details.",
+        )
         data = PatientInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         patient = services.patient_update(actor=request_user(request), patient=patient, **data.validated_data)
@@ -217,8 +215,10 @@ class GuardianViewSet(_PatientChildViewSet):
     @extend_schema(request=GuardianInput, responses={201: GuardianOutput})
     def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
         patient = self.get_patient()
-        if not access.can_manage_guardians(request_user(request), patient):
-            return _forbidden_write("Your role cannot manage this child's guardians.")
+        refuse_unless(
+            access.can_manage_guardians(request_user(request), patient),
+            "Your role cannot manage this child's guardians.",
+        )
         data = GuardianInput(data=request.data)
         data.is_valid(raise_exception=True)
         guardian = services.guardian_link(actor=request_user(request), patient=patient, **data.validated_data)
@@ -228,8 +228,10 @@ class GuardianViewSet(_PatientChildViewSet):
     @action(detail=True, methods=["post"])
     def deactivate(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
         guardian = self.get_object()
-        if not access.can_manage_guardians(request_user(request), guardian.patient):
-            return _forbidden_write("Your role cannot manage this child's guardians.")
+        refuse_unless(
+            access.can_manage_guardians(request_user(request), guardian.patient),
+            "Your role cannot manage this child's guardians.",
+        )
         guardian = services.guardian_deactivate(actor=request_user(request), guardian=guardian)
         return Response(GuardianOutput(guardian).data)
 
@@ -247,8 +249,10 @@ class CareTeamMemberViewSet(_PatientChildViewSet):
     @extend_schema(request=CareTeamMemberInput, responses={201: CareTeamMemberOutput})
     def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
         patient = self.get_patient()
-        if not access.can_manage_care_team(request_user(request), patient):
-            return _forbidden_write("Your role cannot change this child's care team.")
+        refuse_unless(
+            access.can_manage_care_team(request_user(request), patient),
+            "Your role cannot change this child's care team.",
+        )
         data = CareTeamMemberInput(data=request.data)
         data.is_valid(raise_exception=True)
         member = services.care_team_member_add(
@@ -260,8 +264,10 @@ class CareTeamMemberViewSet(_PatientChildViewSet):
     @action(detail=True, methods=["post"])
     def end(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
         member = self.get_object()
-        if not access.can_manage_care_team(request_user(request), member.patient):
-            return _forbidden_write("Your role cannot change this child's care team.")
+        refuse_unless(
+            access.can_manage_care_team(request_user(request), member.patient),
+            "Your role cannot change this child's care team.",
+        )
         data = CareTeamEndInput(data=request.data)
         data.is_valid(raise_exception=True)
         member = services.care_team_member_end(
@@ -330,9 +336,6 @@ def invitation_get(*, user: User, pk: int) -> GuardianInvitation:
 class InvitationsViewSet(viewsets.GenericViewSet):
     filter_backends: list = []
 
-    def handle_exception(self, exc: Exception) -> Response:
-        return super().handle_exception(as_refusal(exc))
-
 
 class PatientInvitationViewSet(InvitationsViewSet):
     """/patients/{patient_pk}/invitations/: a child's open guardian invitations, and sending one."""
@@ -342,7 +345,7 @@ class PatientInvitationViewSet(InvitationsViewSet):
     def patient_to_manage(self, request: Request) -> tuple[User, Patient]:
         user = request_user(request)
         patient = selectors.patient_get(user=user, pk=self.kwargs["patient_pk"])
-        require_role(access.can_manage_guardians(user, patient), INVITATION_ROLE_MESSAGE)
+        refuse_unless(access.can_manage_guardians(user, patient), INVITATION_ROLE_MESSAGE)
         return user, patient
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -376,6 +379,6 @@ class InvitationViewSet(InvitationsViewSet):
         used or withdrawn is a 409."""
         user = request_user(request)
         invitation = invitation_get(user=user, pk=self.kwargs["pk"])
-        require_role(access.can_manage_guardians(user, invitation.patient), INVITATION_ROLE_MESSAGE)
+        refuse_unless(access.can_manage_guardians(user, invitation.patient), INVITATION_ROLE_MESSAGE)
         invitation = services.invitation_revoke(actor=user, invitation=invitation)
         return Response(InvitationOutput(invitation).data)

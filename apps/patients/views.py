@@ -2,7 +2,6 @@ from collections.abc import Callable
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -10,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from apps.accounts.decorators import staff_required
 from apps.accounts.types import AuthedRequest
 from apps.audit.services import access_record
-from carecoord.errors import form_add_service_errors
+from carecoord.errors import SERVICE_REFUSALS, form_add_service_errors, refusal_messages
 
 from . import access, selectors, services
 from .forms import CareTeamMemberForm, GuardianForm, PatientForm
@@ -42,7 +41,7 @@ def patient_register(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             patient = services.patient_register(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
+        except SERVICE_REFUSALS as exc:
             form_add_service_errors(form, exc)
         else:
             messages.success(request, f"{patient.full_name} has been registered.")
@@ -66,7 +65,7 @@ def patient_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         changed = {name: form.cleaned_data[name] for name in form.changed_data}
         try:
             services.patient_update(actor=request.user, patient=patient, **changed)
-        except ValidationError as exc:
+        except SERVICE_REFUSALS as exc:
             form_add_service_errors(form, exc)
         else:
             messages.success(request, "The child's details have been saved.")
@@ -118,8 +117,8 @@ def invitation_withdraw(request: AuthedRequest, pk: int, invitation_pk: int) -> 
     invitation = get_object_or_404(selectors.open_invitations_of(patient=patient), pk=invitation_pk)
     try:
         services.invitation_revoke(actor=request.user, invitation=invitation)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    except SERVICE_REFUSALS as exc:
+        messages.error(request, " ".join(refusal_messages(exc)))
     else:
         messages.success(request, f"The invitation to {invitation.email} has been withdrawn.")
     return redirect("patients:detail", pk=patient.pk)
@@ -132,8 +131,8 @@ def guardian_deactivate(request: AuthedRequest, pk: int, guardian_pk: int) -> Ht
     guardian = get_object_or_404(selectors.guardians_of(patient=patient), pk=guardian_pk)
     try:
         services.guardian_deactivate(actor=request.user, guardian=guardian)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    except SERVICE_REFUSALS as exc:
+        messages.error(request, " ".join(refusal_messages(exc)))
     else:
         messages.success(request, f"{guardian.user.full_name} no longer has access to this child's record.")
     return redirect("patients:detail", pk=patient.pk)
@@ -173,7 +172,7 @@ def _add_to_child(
     if request.method == "POST" and form.is_valid():
         try:
             service(actor=request.user, patient=patient, **form.cleaned_data)
-        except ValidationError as exc:
+        except SERVICE_REFUSALS as exc:
             form_add_service_errors(form, exc)
         else:
             messages.success(request, done)
@@ -189,8 +188,8 @@ def care_team_end(request: AuthedRequest, pk: int, member_pk: int) -> HttpRespon
     member = get_object_or_404(selectors.care_team_of(patient=patient), pk=member_pk)
     try:
         services.care_team_member_end(actor=request.user, member=member)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    except SERVICE_REFUSALS as exc:
+        messages.error(request, " ".join(refusal_messages(exc)))
     else:
         messages.success(request, f"{member.user.full_name} has left the care team.")
     return redirect("patients:detail", pk=patient.pk)

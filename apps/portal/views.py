@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,7 +28,7 @@ from apps.patients.models import Patient
 from apps.scheduling import selectors as scheduling_selectors
 from apps.scheduling import services as scheduling_services
 from apps.scheduling.models import Appointment, AppointmentEvent, TreatmentSeries
-from carecoord.errors import form_add_service_errors
+from carecoord.errors import SERVICE_REFUSALS, form_add_service_errors, refusal_messages
 
 from .forms import (
     CantMakeItForm,
@@ -159,8 +158,8 @@ def appointment_confirm(request: AuthedRequest, pk: int, appointment_pk: int) ->
     appointment = _family_appointment(request, patient, appointment_pk)
     try:
         scheduling_services.appointment_confirm(actor=request.user, appointment=appointment)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    except SERVICE_REFUSALS as exc:
+        messages.error(request, " ".join(refusal_messages(exc)))
     else:
         messages.success(request, "Thank you. We have noted that you will be there.")
     return _to_appointment(patient, appointment)
@@ -180,7 +179,7 @@ def appointment_cant_make_it(request: AuthedRequest, pk: int, appointment_pk: in
             scheduling_services.appointment_family_cannot_attend(
                 actor=request.user, appointment=appointment, reason=form.cleaned_data["reason"]
             )
-        except ValidationError as exc:
+        except SERVICE_REFUSALS as exc:
             form_add_service_errors(form, exc)
         else:
             messages.success(
@@ -211,7 +210,7 @@ def symptoms(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             pathway_services.symptom_report_submit(actor=request.user, patient=patient, **form.cleaned_data)
-        except ValidationError as exc:
+        except SERVICE_REFUSALS as exc:
             form_add_service_errors(form, exc)
         else:
             return redirect("portal:symptoms_sent", pk=patient.pk)
@@ -291,7 +290,7 @@ def invite(request: AuthedRequest, token: str) -> HttpResponse:
             user = patient_services.invitation_accept(
                 token=token, password=form.cleaned_data["new_password1"]
             )
-        except ValidationError as exc:
+        except SERVICE_REFUSALS as exc:
             code = getattr(exc, "code", None)
             if code in patient_services.INVITATION_PROBLEMS:
                 return _invitation_problem(request, code)

@@ -27,7 +27,7 @@ from apps.audit.services import access_record
 from apps.patients import access
 from apps.patients.models import Patient
 from apps.patients.selectors import patient_get, staff_members
-from carecoord.errors import ApplicationError, as_refusal, require_role
+from carecoord.errors import ApplicationError, refuse_unless
 
 from . import selectors, services
 from .models import Referral, ReferralAttachment, ReferralEvent
@@ -220,9 +220,6 @@ class ReferralViewSet(viewsets.GenericViewSet):
         referrals = selectors.referrals_visible_to(self.request.user)
         return with_history(referrals) if self.action == "retrieve" else referrals
 
-    def handle_exception(self, exc: Exception) -> Response:
-        return super().handle_exception(as_refusal(exc))
-
     def _detail(self, referral: Referral) -> dict:
         referral = with_history(selectors.referrals_visible_to(self.request.user)).get(pk=referral.pk)
         return ReferralDetailOutput(selectors.referral_rows([referral])[0]).data
@@ -231,7 +228,7 @@ class ReferralViewSet(viewsets.GenericViewSet):
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """My teams' referrals, awaiting triage first then by urgency and age; or those I sent."""
         user = request_user(request)
-        require_role(access.staff_role(user) is not None, "Referrals are for staff.")
+        refuse_unless(access.staff_role(user) is not None, "Referrals are for staff.")
         query = ReferralListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         filters = query.validated_data
@@ -258,7 +255,7 @@ class ReferralViewSet(viewsets.GenericViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Refer a child the caller can see to a team; it is submitted at once."""
         user = request_user(request)
-        require_role(access.staff_role(user) is not None, "Only staff can make referrals.")
+        refuse_unless(access.staff_role(user) is not None, "Only staff can make referrals.")
         data = ReferralInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
@@ -272,7 +269,7 @@ class ReferralViewSet(viewsets.GenericViewSet):
         """Record a referral from a GP or another hospital. A known child is matched, never duplicated;
         an unknown one is registered as referred. The referral lands in the team's inbox."""
         user = request_user(request)
-        require_role(access.can_register_patient(user), "Your role cannot record inbound referrals.")
+        refuse_unless(access.can_register_patient(user), "Your role cannot record inbound referrals.")
         data = ExternalReferralInput(data=request.data)
         data.is_valid(raise_exception=True)
         referral = services.referral_receive_external(actor=user, **data.validated_data)
@@ -286,12 +283,12 @@ class ReferralViewSet(viewsets.GenericViewSet):
         referral = self.get_object()
         user = request_user(request)
         if triage:
-            require_role(
+            refuse_unless(
                 access.can_triage(user, referral),
                 f"Only members of {referral.target_team} can act on this referral.",
             )
         else:
-            require_role(
+            refuse_unless(
                 access.can_cancel_referral(user, referral),
                 "Only the referrer or the receiving team can cancel.",
             )
@@ -373,7 +370,7 @@ class ReferralViewSet(viewsets.GenericViewSet):
             page = self.paginate_queryset(letters) or []
             access_record(request=request, patients=referral.patient, what="referral letters")
             return self.get_paginated_response(ReferralLetterOutput(page, many=True).data)
-        require_role(
+        refuse_unless(
             access.can_cancel_referral(user, referral),
             "Only the referrer or the receiving team can attach letters.",
         )

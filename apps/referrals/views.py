@@ -5,7 +5,6 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +16,7 @@ from apps.accounts.types import AuthedRequest
 from apps.audit.services import access_record
 from apps.patients import access
 from apps.patients.selectors import patient_get
-from carecoord.errors import form_add_service_errors
+from carecoord.errors import SERVICE_REFUSALS, form_add_service_errors, refusal_messages
 
 from . import selectors, services
 from .forms import ExternalReferralForm, NoteForm, ReasonForm, ReferralForm
@@ -170,8 +169,8 @@ def act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     elif form.is_valid():
         try:
             referral = spec.run(request.user, referral, form.cleaned_data)
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
+        except SERVICE_REFUSALS as exc:
+            error = " ".join(refusal_messages(exc))
         else:
             messages.success(request, f"Referral {Status(referral.status).label.lower()}.")
     else:
@@ -208,7 +207,7 @@ def create(request: AuthedRequest, patient_pk: int) -> HttpResponse:
                 urgency=data["urgency"],
                 letters=[data["letter"]] if data.get("letter") else [],
             )
-        except ValidationError as exc:
+        except SERVICE_REFUSALS as exc:
             form_add_service_errors(form, exc)
         else:
             messages.success(request, f"Referral sent to {referral.target_team}.")
@@ -226,7 +225,7 @@ def external(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             referral = services.referral_receive_external(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
+        except SERVICE_REFUSALS as exc:
             form_add_service_errors(form, exc)
         else:
             messages.success(

@@ -25,7 +25,7 @@ from apps.accounts.types import request_user
 from apps.audit.services import access_record
 from apps.patients import access
 from apps.patients.selectors import patient_get, staff_members
-from carecoord.errors import as_refusal, require_role
+from carecoord.errors import refuse_unless
 
 from . import selectors, services
 from .models import Task, TaskComment
@@ -159,14 +159,11 @@ class TaskViewSet(viewsets.GenericViewSet):
             tasks = tasks.prefetch_related(Prefetch("comments", queryset=comments))
         return tasks
 
-    def handle_exception(self, exc: Exception) -> Response:
-        return super().handle_exception(as_refusal(exc))
-
     def _worker(self, request: Request) -> tuple[User, Task]:
         """The task in scope (404) and the caller, who must be able to work it (403)."""
         task = self.get_object()
         user = request_user(request)
-        require_role(
+        refuse_unless(
             access.can_work_task(user, task), "Only the assignee or a member of the task's team can do this."
         )
         return user, task
@@ -182,7 +179,7 @@ class TaskViewSet(viewsets.GenericViewSet):
         """A worklist: mine (open, assigned to me), team (my teams' unclaimed queues), overdue, or
         done (in the last 14 days), with filters."""
         user = request_user(request)
-        require_role(access.staff_role(user) is not None, "Worklists are for staff.")
+        refuse_unless(access.staff_role(user) is not None, "Worklists are for staff.")
         query = WorklistQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         filters = query.validated_data
@@ -210,7 +207,7 @@ class TaskViewSet(viewsets.GenericViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Write a task by hand for a person or a team queue, optionally about a child."""
         user = request_user(request)
-        require_role(access.staff_role(user) is not None, "Only staff can create tasks.")
+        refuse_unless(access.staff_role(user) is not None, "Only staff can create tasks.")
         data = TaskInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
@@ -267,7 +264,7 @@ class TaskViewSet(viewsets.GenericViewSet):
     def bulk_complete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Mark several tasks done; those already closed are left as they are."""
         user = request_user(request)
-        require_role(access.staff_role(user) is not None, "Only staff can complete tasks.")
+        refuse_unless(access.staff_role(user) is not None, "Only staff can complete tasks.")
         data = TaskBulkInput(data=request.data)
         data.is_valid(raise_exception=True)
         tasks = self._in_scope(user, data.validated_data["ids"])
@@ -278,7 +275,7 @@ class TaskViewSet(viewsets.GenericViewSet):
     def bulk_reassign(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Give several open tasks to a person, or back to a team queue."""
         user = request_user(request)
-        require_role(access.staff_role(user) is not None, "Only staff can reassign tasks.")
+        refuse_unless(access.staff_role(user) is not None, "Only staff can reassign tasks.")
         data = TaskBulkReassignInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)

@@ -3,7 +3,7 @@
 import datetime
 from collections.abc import Iterable
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -12,6 +12,7 @@ from apps.accounts.models import Team, User
 from apps.notifications.services import notification_create
 from apps.patients import access
 from apps.patients.models import Patient
+from carecoord.errors import ApplicationError
 
 from .models import Task, TaskComment
 
@@ -78,7 +79,7 @@ def task_create(
 ) -> Task:
     """A member of staff writes a task by hand."""
     if access.staff_role(actor) is None:
-        raise ValidationError("Only staff can create tasks.", code="permission_denied")
+        raise PermissionDenied("Only staff can create tasks.")
     errors = {}
     if not (title or "").strip():
         errors["title"] = "Enter what needs doing."
@@ -121,9 +122,7 @@ def _require_workers(actor: User, tasks: list[Task]) -> None:
     teams = set(access.team_ids(actor))
     for task in tasks:
         if not (task.assignee_id == actor.pk or task.team_id in teams):
-            raise ValidationError(
-                "Only the assignee or a member of the task's team can do this.", code="permission_denied"
-            )
+            raise PermissionDenied("Only the assignee or a member of the task's team can do this.")
 
 
 def task_claim(*, actor: User, task: Task) -> Task:
@@ -136,7 +135,7 @@ def task_claim(*, actor: User, task: Task) -> Task:
     task.refresh_from_db()
     if not claimed:
         holder = f" by {task.assignee}" if task.assignee_id else ""
-        raise ValidationError(f"This task has already been taken{holder}.", code="stale")
+        raise ApplicationError.stale(f"This task has already been taken{holder}.")
     return task
 
 
@@ -148,7 +147,7 @@ def task_start(*, actor: User, task: Task) -> Task:
         )
     task.refresh_from_db()
     if not updated and task.status != Task.Status.IN_PROGRESS:
-        raise ValidationError(f"This task is {task.get_status_display().lower()}.", code="stale")
+        raise ApplicationError.stale(f"This task is {task.get_status_display().lower()}.")
     return task
 
 
@@ -159,7 +158,7 @@ def task_complete(*, actor: User, task: Task, note: str = "") -> Task:
         _complete(actor=actor, task_ids=[task.pk], note=note)
         task.refresh_from_db()
         if task.status == Task.Status.CANCELLED:  # raised inside, so the note is not kept either
-            raise ValidationError("This task was cancelled.", code="stale")
+            raise ApplicationError.stale("This task was cancelled.")
     return task
 
 
@@ -196,7 +195,7 @@ def task_cancel(*, actor: User, task: Task, reason: str) -> Task:
     with transaction.atomic(durable=True):
         updated = Task.objects.filter(pk=task.pk, status__in=OPEN).update(status=Task.Status.CANCELLED)
         if not updated:
-            raise ValidationError("Only an open task can be cancelled.", code="stale")
+            raise ApplicationError.stale("Only an open task can be cancelled.")
         TaskComment.objects.create(task=task, author=actor, body=f"Cancelled: {reason.strip()}")
     task.refresh_from_db()
     return task

@@ -12,7 +12,7 @@ from apps.accounts.types import AuthedRequest
 from apps.audit.services import access_record
 from apps.patients import access
 from apps.patients.selectors import patient_get
-from carecoord.errors import form_add_service_errors
+from carecoord.errors import SERVICE_REFUSALS, form_add_service_errors, refusal_messages
 
 from . import selectors, services
 from .forms import CancelForm, CommentForm, ReassignForm, TaskFilterForm, TaskForm
@@ -76,8 +76,8 @@ def bulk(request: AuthedRequest) -> HttpResponse:
             messages.success(request, f"{moved} task{'s' if moved != 1 else ''} passed on.")
         else:
             raise Http404
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    except SERVICE_REFUSALS as exc:
+        messages.error(request, " ".join(refusal_messages(exc)))
     return redirect(back)
 
 
@@ -92,7 +92,7 @@ def create(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.task_create(actor=request.user, patient=patient, **form.cleaned_data)
-        except ValidationError as exc:
+        except SERVICE_REFUSALS as exc:
             form_add_service_errors(form, exc)
         else:
             messages.success(request, "Task created.")
@@ -139,8 +139,8 @@ def act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
             services.task_comment(actor=request.user, task=task, body=request.POST.get("body", ""))
         else:
             raise Http404
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    except SERVICE_REFUSALS as exc:
+        messages.error(request, " ".join(refusal_messages(exc)))
     if request.htmx and action in ("claim", "complete", "start"):
         task.refresh_from_db()
         if task.patient:

@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from apps.accounts.models import StaffProfile
@@ -66,7 +66,7 @@ def test_families_cannot_break_glass(client, db):
 
     client.force_login(FamilyFactory())
     assert client.get("/break-glass/").status_code == 404
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         services.break_glass_open(
             actor=FamilyFactory(), patient=PatientFactory(), reason="I want to look please"
         )
@@ -85,7 +85,7 @@ def test_admin_reviews_grants_but_not_their_own(client, outsider):
     client.post(f"/break-glass/review/{grant.pk}/", {"note": "Appropriate"})
     grant.refresh_from_db()
     assert grant.reviewed_by == admin and grant.review_note == "Appropriate"
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         services.break_glass_review(actor=admin, grant=own, note="")
     with pytest.raises(ValidationError):
         services.break_glass_review(actor=admin, grant=grant, note="twice")

@@ -12,6 +12,7 @@ from apps.messaging.models import Thread
 from apps.notifications.models import Delivery, Notification
 from apps.notifications.selectors import notifications_for
 from apps.patients import services as patients
+from carecoord.errors import ApplicationError
 
 from ..factories import PatientFactory, StaffFactory
 
@@ -22,7 +23,7 @@ def test_a_stale_mark_as_handled_cannot_clear_an_unread_family_message(cast):
     )
     seen = thread.messages.last().pk
     services.message_post(actor=cast.family_a, thread=thread, body="She fell and hit her head")
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(ApplicationError) as refused:
         services.thread_mark(actor=cast.nurse_a, thread=thread, status="handled", seen_last_message_id=seen)
     assert refused.value.code == "stale"
     thread.refresh_from_db()
@@ -33,7 +34,7 @@ def test_staff_only_threads_cannot_be_marked(cast):
     thread = services.thread_start(
         actor=cast.nurse_a, patient=cast.child_a, subject="MDT", body="Plan", kind="staff_only"
     )
-    with pytest.raises(ValidationError):
+    with pytest.raises(ApplicationError):
         services.thread_mark(actor=cast.nurse_a, thread=thread, status="needs_reply")
 
 

@@ -5,7 +5,7 @@ handled / needs-reply marks, and one email per thread per quiet period."""
 import datetime
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
 
@@ -61,6 +61,8 @@ def written():
 
 
 def code_of(exc: pytest.ExceptionInfo) -> str | None:
+    if isinstance(exc.value, PermissionDenied):
+        return "permission_denied"
     return getattr(exc.value, "code", None)
 
 
@@ -91,7 +93,7 @@ def test_a_family_starts_a_family_thread_about_their_own_child(cast):
 
 def test_a_family_cannot_start_a_thread_about_another_child(cast):
     before = written()
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(PermissionDenied) as exc:
         start(cast.family_a, cast.child_b)
     assert code_of(exc) == "permission_denied"
     assert written() == before
@@ -99,7 +101,7 @@ def test_a_family_cannot_start_a_thread_about_another_child(cast):
 
 def test_a_family_cannot_start_a_staff_only_thread(cast):
     before = written()
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(PermissionDenied) as exc:
         start(cast.family_a, cast.child_a, kind=Thread.Kind.STAFF_ONLY)
     assert code_of(exc) == "permission_denied"
     assert written() == before
@@ -108,7 +110,7 @@ def test_a_family_cannot_start_a_staff_only_thread(cast):
 @pytest.mark.parametrize("outsider", ["nurse_other", "admin", "family_b"])
 def test_someone_outside_the_childs_care_cannot_start_a_thread(cast, outsider):
     before = written()
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(PermissionDenied) as exc:
         start(getattr(cast, outsider), cast.child_a, kind=Thread.Kind.FAMILY)
     assert code_of(exc) == "permission_denied"
     assert written() == before
@@ -116,7 +118,7 @@ def test_someone_outside_the_childs_care_cannot_start_a_thread(cast, outsider):
 
 def test_a_deactivated_guardian_can_no_longer_start_a_thread(cast):
     Guardian.objects.filter(pk=cast.guardian_a.pk).update(is_active=False)
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(PermissionDenied) as exc:
         start(cast.family_a, cast.child_a)
     assert code_of(exc) == "permission_denied"
 
@@ -175,7 +177,7 @@ def test_a_staff_only_thread_never_notifies_or_emails_a_family(cast, consultant,
 def test_a_family_cannot_post_in_a_staff_only_thread(cast):
     mdt = start(cast.nurse_a, cast.child_a, kind=Thread.Kind.STAFF_ONLY, subject="MDT discussion")
     before = written()
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(PermissionDenied) as exc:
         services.message_post(actor=cast.family_a, thread=mdt, body="Hello?")
     assert code_of(exc) == "permission_denied"
     assert written() == before
@@ -210,7 +212,7 @@ def test_a_deactivated_guardian_or_account_cannot_post(cast, co_parent):
 
     assert services.can_post(cast.family_a, thread) is False
     assert services.can_post(co_parent, thread) is False
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         reply(cast.family_a, thread)
 
 
@@ -397,7 +399,7 @@ def test_staff_mark_a_family_thread_handled_or_needing_a_reply(cast):
 @pytest.mark.parametrize("who", ["family_a", "family_b", "nurse_other", "admin"])
 def test_only_staff_who_see_the_child_can_mark_a_thread(cast, who):
     thread = start(cast.family_a, cast.child_a)
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(PermissionDenied) as exc:
         services.thread_mark(actor=getattr(cast, who), thread=thread, status=Thread.Status.HANDLED)
     assert code_of(exc) == "permission_denied"
     thread.refresh_from_db()

@@ -4,12 +4,13 @@ import datetime
 import itertools
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from apps.accounts.models import StaffProfile
 from apps.pathways import services
 from apps.pathways.models import CourseEvent, Relapse, TreatmentCourse
+from carecoord.errors import ApplicationError
 
 from ..factories import PatientFactory, StaffFactory
 
@@ -108,7 +109,7 @@ def test_every_allowed_course_change_succeeds_and_writes_one_event(consultant, c
 def test_every_illegal_course_change_is_refused_and_writes_nothing(consultant, child, from_status, to_status):
     course = _course_at(consultant, child, from_status)
     before = TreatmentCourse.objects.filter(pk=course.pk).values().get()
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(ApplicationError) as exc:
         services.course_transition(
             actor=consultant,
             course=course,
@@ -272,12 +273,12 @@ def test_a_bad_course_is_a_field_error_and_no_row(consultant, child, kwargs, fie
 def test_only_a_consultant_manages_courses(consultant, child, role):
     course = _course(consultant, child)
     actor = StaffFactory(role=role)
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(PermissionDenied) as exc:
         _course(actor, child)
-    assert exc.value.code == "permission_denied"
-    with pytest.raises(ValidationError) as exc:
+    assert isinstance(exc.value, PermissionDenied)
+    with pytest.raises(PermissionDenied) as exc:
         services.course_transition(actor=actor, course=course, to_status=Status.COMPLETED)
-    assert exc.value.code == "permission_denied"
+    assert isinstance(exc.value, PermissionDenied)
     assert TreatmentCourse.objects.get().status == Status.ACTIVE
 
 
@@ -307,9 +308,9 @@ def test_a_nurse_or_consultant_records_a_relapse(child, role):
 
 @pytest.mark.parametrize("role", [Role.SURGEON, Role.THERAPIST, Role.CLINIC_ADMIN])
 def test_other_roles_may_not_record_a_relapse(child, role):
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(PermissionDenied) as exc:
         _relapse(StaffFactory(role=role), child)
-    assert exc.value.code == "permission_denied"
+    assert isinstance(exc.value, PermissionDenied)
     assert not Relapse.objects.exists()
 
 
@@ -380,10 +381,10 @@ def test_a_relapse_resolves_on_or_after_its_onset(nurse, child, days_after_onset
 
 def test_other_roles_may_not_update_a_relapse(nurse, child):
     relapse = _relapse(nurse, child)
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(PermissionDenied) as exc:
         services.relapse_update(
             actor=StaffFactory(role=Role.THERAPIST), relapse=relapse, resolved_on=_days_ago(1)
         )
-    assert exc.value.code == "permission_denied"
+    assert isinstance(exc.value, PermissionDenied)
     relapse.refresh_from_db()
     assert relapse.resolved_on is None

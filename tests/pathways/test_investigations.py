@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from apps.accounts.models import StaffProfile
@@ -14,6 +14,7 @@ from apps.notifications.models import Delivery, Notification
 from apps.pathways import services
 from apps.pathways.models import Investigation
 from apps.tasks.models import Task
+from carecoord.errors import ApplicationError
 
 from ..factories import PatientFactory, StaffFactory
 
@@ -146,7 +147,7 @@ def test_every_allowed_step_succeeds(nurse, child, from_status, to_status):
 def test_every_illegal_step_is_refused_and_changes_nothing(nurse, child, from_status, to_status):
     investigation = _at(nurse, child, from_status)
     before = _state(investigation)
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(ApplicationError) as exc:
         _move(nurse, investigation, to_status)
     assert exc.value.code == "illegal_transition"
     assert f"from {from_status} to {to_status}" in exc.value.messages[0]
@@ -183,7 +184,7 @@ def test_a_two_step_result_is_one_transaction(nurse, child, monkeypatch):
     investigation = _request(nurse, child)
     before = _state(investigation)
     monkeypatch.setitem(services.INVESTIGATION_TRANSITIONS, Status.DONE, frozenset())
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(ApplicationError) as exc:
         _result(nurse, investigation, done_on=_days_ago(1))
     assert exc.value.code == "illegal_transition"
     assert _state(investigation) == before
@@ -195,7 +196,7 @@ def test_a_two_step_result_is_one_transaction(nurse, child, monkeypatch):
 def test_a_cancelled_or_resulted_investigation_cannot_be_resulted(nurse, child, from_status):
     investigation = _at(nurse, child, from_status)
     before = _state(investigation)
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(ApplicationError) as exc:
         _result(nurse, investigation, result_summary="Another result")
     assert exc.value.code == "illegal_transition"
     assert _state(investigation) == before
@@ -294,9 +295,9 @@ def test_other_roles_may_not_manage_investigations(nurse, child, role):
         lambda: services.investigation_acknowledge(actor=actor, investigation=resulted),
     ]
     for attempt in attempts:
-        with pytest.raises(ValidationError) as exc:
+        with pytest.raises(PermissionDenied) as exc:
             attempt()
-        assert exc.value.code == "permission_denied"
+        assert isinstance(exc.value, PermissionDenied)
     assert Investigation.objects.get(pk=requested.pk).status == Status.REQUESTED
     assert Investigation.objects.get(pk=resulted.pk).acknowledged_at is None
     assert Investigation.objects.count() == 2

@@ -3,7 +3,7 @@
 import datetime
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from apps.accounts.models import StaffProfile
@@ -229,12 +229,12 @@ def test_a_bad_item_list_is_refused(admin, items, words):
 )
 def test_only_a_clinic_admin_manages_scales(scale, role):
     actor = StaffFactory(role=role)
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(PermissionDenied) as exc:
         services.scale_create(actor=actor, name="Mine", items=ITEMS)
-    assert exc.value.code == "permission_denied"
-    with pytest.raises(ValidationError) as exc:
+    assert isinstance(exc.value, PermissionDenied)
+    with pytest.raises(PermissionDenied) as exc:
         services.scale_revise(actor=actor, scale=scale, items=ITEMS[:1])
-    assert exc.value.code == "permission_denied"
+    assert isinstance(exc.value, PermissionDenied)
     assert list(SeverityScale.objects.all()) == [scale]
     assert scale.items.count() == 3
 
@@ -252,7 +252,7 @@ def test_a_nurse_or_consultant_may_record_a_score(child, scale, role):
 
 @pytest.mark.parametrize("role", [Role.THERAPIST, Role.SURGEON, Role.PSYCHOLOGIST, Role.CLINIC_ADMIN])
 def test_other_roles_may_not_record_a_score(child, scale, role):
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(PermissionDenied) as exc:
         _score(StaffFactory(role=role), child, scale, GOOD)
-    assert exc.value.code == "permission_denied"
+    assert isinstance(exc.value, PermissionDenied)
     assert not SeverityScore.objects.exists()

@@ -1,7 +1,7 @@
 import datetime
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from apps.accounts.models import StaffProfile
@@ -72,7 +72,7 @@ def test_duplicate_identifiers_are_refused(nurse):
 
 def test_only_coordinating_roles_register_children(db):
     therapist = StaffFactory(role=StaffProfile.Role.THERAPIST)
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         _register(therapist)
     assert not Patient.objects.exists()
 

@@ -5,7 +5,7 @@ import struct
 import zlib
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.accounts.models import StaffProfile
@@ -144,9 +144,9 @@ def test_a_second_open_referral_to_the_same_team_is_refused(people, clerk):
 
 def test_roles_that_do_not_register_children_cannot_record_external_referrals(people):
     therapist = StaffFactory(role=StaffProfile.Role.THERAPIST, role__teams=["therapies"])
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(PermissionDenied) as refused:
         receive(people, therapist)
-    assert refused.value.code == "permission_denied"
+    assert isinstance(refused.value, PermissionDenied)
     assert not Referral.objects.exists()
 
 
@@ -265,9 +265,9 @@ def test_a_bad_letter_on_a_new_referral_saves_no_referral(people):
 def test_only_the_referrer_or_the_receiving_team_may_attach(people):
     referral = refer(people)
     upload = SimpleUploadedFile("letter.pdf", small_pdf())
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(PermissionDenied) as refused:
         services.referral_attach(actor=people.outsider, referral=referral, upload=upload)
-    assert refused.value.code == "permission_denied"
+    assert isinstance(refused.value, PermissionDenied)
     services.referral_attach(actor=people.oncologist, referral=referral, upload=upload)
     assert ReferralAttachment.objects.count() == 1
 

@@ -1,5 +1,6 @@
 """The referral state machine: every move allowed and refused, reasons, stale moves, roles and races.
 
+from django.core.exceptions import PermissionDenied
 Role rule. Only members of the receiving (target) team triage, book, see and complete a referral.
 Someone who can see the referral but is not in that team (for example the referring nurse) is
 refused with ``ValidationError(code="permission_denied")``: the API answers 403 and the page shows
@@ -12,7 +13,7 @@ import itertools
 import threading
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
 from apps.notifications.models import Notification
@@ -22,6 +23,7 @@ from apps.referrals import services
 from apps.referrals.models import Referral, ReferralEvent
 from apps.referrals.services import REFERRAL_TRANSITIONS
 from apps.tasks.models import Task
+from carecoord.errors import ApplicationError
 
 from . import Status, drive_to, make_people, move, refer
 
@@ -81,7 +83,7 @@ def test_every_transition_is_allowed_or_refused_as_the_table_says(people, start,
         new = ReferralEvent.objects.filter(referral=referral).exclude(pk__in=before["events"])
         assert [(e.from_status, e.to_status, e.actor_id) for e in new] == [(start, to, actor.pk)]
     else:
-        with pytest.raises(ValidationError) as refused:
+        with pytest.raises(ApplicationError) as refused:
             move(people, referral, to)
         assert refused.value.code in {"illegal_transition", "stale"}
         # The message says where the referral stands now.
@@ -91,13 +93,13 @@ def test_every_transition_is_allowed_or_refused_as_the_table_says(people, start,
 
 def test_accepting_a_declined_referral_says_it_was_declined(people):
     referral = drive_to(people, Status.DECLINED)
-    with pytest.raises(ValidationError, match="now declined"):
+    with pytest.raises(ApplicationError, match="now declined"):
         services.referral_accept(actor=people.oncologist, referral=referral)
 
 
 def test_completing_a_submitted_referral_says_it_cannot_be_completed(people):
     referral = drive_to(people, Status.SUBMITTED)
-    with pytest.raises(ValidationError, match="A referral that is awaiting triage cannot be completed"):
+    with pytest.raises(ApplicationError, match="A referral that is awaiting triage cannot be completed"):
         services.referral_complete(actor=people.oncologist, referral=referral)
 
 
@@ -136,7 +138,7 @@ def test_a_move_from_a_stale_state_is_refused_with_a_clear_message(people):
     seen_by_second = Referral.objects.get(pk=referral.pk)
     services.referral_accept(actor=people.oncologist, referral=seen_by_first)
     before = snapshot(referral)
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(ApplicationError) as refused:
         services.referral_decline(actor=people.oncologist_2, referral=seen_by_second, reason="Not ours.")
     assert refused.value.code == "stale"
     assert refused.value.messages == ["This referral is now accepted; someone changed it a moment ago."]
@@ -159,18 +161,18 @@ def test_a_non_member_of_the_target_team_cannot_triage(people, start, to, who):
     actor = getattr(people, who)
     assert not access.can_triage(actor, referral)
     before = snapshot(referral)
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(PermissionDenied) as refused:
         move(people, referral, to, actor=actor)
-    assert refused.value.code == "permission_denied"
-    assert refused.value.messages == ["Only members of Oncology can act on this referral."]
+    assert isinstance(refused.value, PermissionDenied)
+    assert [str(refused.value)] == ["Only members of Oncology can act on this referral."]
     assert snapshot(referral) == before
 
 
 def test_the_referrer_may_cancel_but_an_outsider_may_not(people):
     referral = drive_to(people, Status.SUBMITTED)
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(PermissionDenied) as refused:
         services.referral_cancel(actor=people.outsider, referral=referral, reason="Not mine")
-    assert refused.value.code == "permission_denied"
+    assert isinstance(refused.value, PermissionDenied)
     cancelled = services.referral_cancel(actor=people.referrer, referral=referral, reason="Seen locally")
     assert cancelled.status == Status.CANCELLED
     assert cancelled.events.last().actor == people.referrer
@@ -178,9 +180,9 @@ def test_the_referrer_may_cancel_but_an_outsider_may_not(people):
 
 def test_only_the_author_submits_a_draft(people):
     draft = drive_to(people, Status.DRAFT)
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(PermissionDenied) as refused:
         services.referral_submit(actor=people.oncologist, referral=draft)
-    assert refused.value.code == "permission_denied"
+    assert isinstance(refused.value, PermissionDenied)
     assert Referral.objects.get(pk=draft.pk).status == Status.DRAFT
 
 
@@ -280,7 +282,7 @@ def test_two_people_accepting_at_once_exactly_one_wins(transactional_db, require
         lambda user: services.referral_accept(actor=user, referral=copies[user.pk]),
     )
     winners = [pk for pk, result in outcomes.items() if isinstance(result, Referral)]
-    losers = [result for result in outcomes.values() if isinstance(result, ValidationError)]
+    losers = [result for result in outcomes.values() if isinstance(result, ApplicationError)]
     assert len(winners) == 1 and len(losers) == 1, outcomes
     assert losers[0].messages == ["This referral is now accepted; someone changed it a moment ago."]
     referral.refresh_from_db()

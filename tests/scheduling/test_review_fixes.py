@@ -3,7 +3,7 @@
 import datetime
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from apps.accounts.models import StaffProfile, Team
@@ -11,6 +11,7 @@ from apps.referrals import services as referrals
 from apps.referrals.models import Referral
 from apps.scheduling import services
 from apps.scheduling.models import Appointment
+from carecoord.errors import ApplicationError
 
 from ..factories import StaffFactory
 
@@ -37,9 +38,9 @@ def test_only_the_receiving_team_books_against_a_referral(cast):
         actor=cast.nurse_a, patient=cast.child_a, target_team=oncology, reason="Assess"
     )
     referral = referrals.referral_accept(actor=oncologist, referral=referral)
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(PermissionDenied) as refused:
         _book(cast.nurse_a, cast.child_a, _soon(), referral=referral)
-    assert "referral" in refused.value.message_dict
+    assert str(refused.value) == "Only members of Oncology can book against this referral."
     assert not Appointment.objects.exists()
     assert Referral.objects.get(pk=referral.pk).status == Referral.Status.ACCEPTED
 
@@ -47,7 +48,7 @@ def test_only_the_receiving_team_books_against_a_referral(cast):
 def test_attendance_cannot_be_recorded_before_the_day(cast):
     appointment = _book(cast.nurse_a, cast.child_a, _soon(10))
     for record in (services.appointment_attended, services.appointment_did_not_attend):
-        with pytest.raises(ValidationError) as refused:
+        with pytest.raises(ApplicationError) as refused:
             record(actor=cast.nurse_a, appointment=appointment)
         assert refused.value.code == "illegal_transition"
     appointment.refresh_from_db()
@@ -56,11 +57,11 @@ def test_attendance_cannot_be_recorded_before_the_day(cast):
 
 def test_a_family_cannot_confirm_a_staff_only_appointment(cast):
     staff_only = _book(cast.nurse_a, cast.child_a, _soon(), family_visible=False)
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         services.appointment_confirm(actor=cast.family_a, appointment=staff_only)
     visible = _book(cast.nurse_a, cast.child_a, _soon(5))
     assert services.appointment_confirm(actor=cast.family_a, appointment=visible).status == "confirmed"
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         services.appointment_confirm(actor=cast.family_b, appointment=visible)
 
 

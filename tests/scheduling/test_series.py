@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from apps.accounts.models import StaffProfile
@@ -13,6 +13,7 @@ from apps.pathways import services as pathways
 from apps.pathways.models import TreatmentCourse
 from apps.scheduling import services
 from apps.scheduling.models import Appointment, AppointmentEvent, Reminder, TreatmentSeries
+from carecoord.errors import ApplicationError
 
 from ..factories import StaffFactory
 from . import LONDON, at, book
@@ -74,9 +75,9 @@ def test_a_series_keeps_the_same_local_clock_time_across_the_october_and_march_c
 
 def test_a_clash_anywhere_refuses_the_whole_series(cast):
     clinic = book(cast.nurse_a, cast.child_a, at(2027, 1, 26, 11), kind=Appointment.Kind.MRI)
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(ApplicationError) as refused:
         ivig(cast, at(2026, 12, 1, 10), count=6)  # the 3rd falls on 26 Jan 10:00-14:00
-    problems = refused.value.message_dict["first_starts_at"]
+    problems = refused.value.fields["first_starts_at"]
     assert len(problems) == 1
     assert problems[0].startswith(
         "Appointment 3: The child already has an appointment (MRI scan) at 11:00 on 26 Jan 2027"
@@ -175,7 +176,7 @@ def test_moving_all_following_onto_another_appointment_moves_none(cast):
     series = ivig(cast, at(2026, 12, 1, 10), count=4)
     book(cast.nurse_a, cast.child_a, at(2027, 2, 24, 11), kind=Appointment.Kind.MRI)
     second = occurrences(series)[1]
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(ApplicationError) as refused:
         services.series_move(
             actor=cast.nurse_a, appointment=second, starts_at=at(2026, 12, 30, 10), and_following=True
         )
@@ -246,5 +247,5 @@ def test_stopping_a_series_by_hand(cast):
     series = ivig(cast, timezone.now() + datetime.timedelta(days=2), count=3)
     assert services.series_stop(actor=cast.nurse_a, series=series, reason="Plan changed") == 3
     assert {a.status for a in occurrences(series)} == {Status.CANCELLED}
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         services.series_stop(actor=cast.family_a, series=series, reason="Not allowed")

@@ -5,7 +5,7 @@ import datetime
 import threading
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
 
@@ -13,6 +13,7 @@ from apps.accounts.models import StaffProfile, Team
 from apps.notifications.models import Notification
 from apps.tasks import selectors, services
 from apps.tasks.models import Task, TaskComment
+from carecoord.errors import ApplicationError
 
 from ..factories import GuardianFactory, PatientFactory, StaffFactory
 
@@ -84,9 +85,9 @@ def test_task_create_checks_its_fields(nurse, nursing):
     with pytest.raises(ValidationError) as refused:
         services.task_create(actor=nurse, title="For a parent", assignee=family)
     assert refused.value.message_dict == {"assignee": ["Tasks can only be given to active staff."]}
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(PermissionDenied) as refused:
         services.task_create(actor=family, title="From a parent", team=nursing)
-    assert refused.value.code == "permission_denied"
+    assert isinstance(refused.value, PermissionDenied)
     assert not Task.objects.exists()
 
 
@@ -104,7 +105,7 @@ def test_a_member_claims_a_queue_task_and_a_second_claim_is_refused(nurse, teamm
     stale = Task.objects.get(pk=task.pk)
     claimed = services.task_claim(actor=nurse, task=task)
     assert (claimed.assignee, claimed.status) == (nurse, Task.Status.IN_PROGRESS)
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(ApplicationError) as refused:
         services.task_claim(actor=teammate, task=stale)
     assert refused.value.code == "stale"
     assert refused.value.messages == ["This task has already been taken by Nina Nurse."]
@@ -113,9 +114,9 @@ def test_a_member_claims_a_queue_task_and_a_second_claim_is_refused(nurse, teamm
 
 def test_only_team_members_may_claim(oncologist, nursing):
     task = queue_task(nursing)
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(PermissionDenied) as refused:
         services.task_claim(actor=oncologist, task=task)
-    assert refused.value.code == "permission_denied"
+    assert isinstance(refused.value, PermissionDenied)
     assert Task.objects.get(pk=task.pk).assignee is None
 
 
@@ -144,7 +145,7 @@ def test_two_members_claiming_at_once_exactly_one_wins(transactional_db, require
         thread.join(timeout=30)
     assert not any(t.is_alive() for t in threads)
     winners = [pk for pk, result in outcomes.items() if isinstance(result, Task)]
-    losers = [result for result in outcomes.values() if isinstance(result, ValidationError)]
+    losers = [result for result in outcomes.values() if isinstance(result, ApplicationError)]
     assert len(winners) == 1 and len(losers) == 1, outcomes
     assert losers[0].code == "stale"
     task.refresh_from_db()
@@ -179,7 +180,7 @@ def test_a_cancelled_task_cannot_be_completed(nurse, nursing):
     cancelled = services.task_cancel(actor=nurse, task=task, reason="Family declined the test")
     assert cancelled.status == Task.Status.CANCELLED
     comments = TaskComment.objects.count()
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(ApplicationError) as refused:
         services.task_complete(actor=nurse, task=cancelled, note="Done anyway")
     assert refused.value.messages == ["This task was cancelled."]
     task.refresh_from_db()
@@ -195,7 +196,7 @@ def test_cancelling_needs_a_reason_and_an_open_task(nurse, nursing):
         services.task_cancel(actor=nurse, task=task, reason=" ")
     assert refused.value.message_dict == {"reason": ["Give a reason for cancelling."]}
     services.task_complete(actor=nurse, task=task)
-    with pytest.raises(ValidationError, match="Only an open task can be cancelled"):
+    with pytest.raises(ApplicationError, match="Only an open task can be cancelled"):
         services.task_cancel(actor=nurse, task=task, reason="Too late")
     assert Task.objects.get(pk=task.pk).status == Task.Status.DONE
     assert not TaskComment.objects.exists()
@@ -210,9 +211,9 @@ def test_bulk_complete(nurse, nursing):
 
 def test_bulk_complete_with_a_task_of_another_team_changes_nothing(nurse, nursing, oncology):
     mine, theirs = queue_task(nursing), queue_task(oncology)
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(PermissionDenied) as refused:
         services.tasks_bulk_complete(actor=nurse, tasks=[mine, theirs])
-    assert refused.value.code == "permission_denied"
+    assert isinstance(refused.value, PermissionDenied)
     assert set(Task.objects.values_list("status", flat=True)) == {Task.Status.OPEN}
 
 

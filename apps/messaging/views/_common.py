@@ -4,7 +4,6 @@ import datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
@@ -15,7 +14,7 @@ from apps.audit.services import access_record
 from apps.notifications.models import Notification
 from apps.notifications.services import notifications_mark_read
 from apps.ops.working_time import is_working_time
-from carecoord.errors import form_add_service_errors
+from carecoord.errors import SERVICE_REFUSALS, form_add_service_errors
 
 from .. import selectors, services
 from ..forms import ReplyForm
@@ -62,7 +61,7 @@ def reply_post(request: AuthedRequest, thread: Thread, form: ReplyForm) -> Messa
             body=form.cleaned_data["body"],
             attachments=form.cleaned_data["attachments"],
         )
-    except ValidationError as exc:
+    except SERVICE_REFUSALS as exc:
         form_add_service_errors(form, exc)
         return None
 

@@ -5,7 +5,6 @@ which never returns a staff-only thread to a family.
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,7 +16,7 @@ from apps.accounts.types import AuthedRequest
 from apps.audit.services import access_record
 from apps.patients.models import Patient
 from apps.patients.selectors import patient_get, patient_list
-from carecoord.errors import form_add_service_errors
+from carecoord.errors import SERVICE_REFUSALS, form_add_service_errors
 
 from .. import selectors, services
 from ..forms import FamilyThreadForm, ReplyForm
@@ -78,7 +77,7 @@ def thread_new(request: AuthedRequest, pk: int) -> HttpResponse:
                 kind=Thread.Kind.FAMILY,
                 attachments=data["attachments"],
             )
-        except ValidationError as exc:
+        except SERVICE_REFUSALS as exc:
             form_add_service_errors(form, exc)
         else:
             messages.success(request, SENT)

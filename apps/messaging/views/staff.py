@@ -1,7 +1,6 @@
 """Staff message pages: the inbox, a child's conversations, one conversation, and starting one."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -13,7 +12,7 @@ from apps.accounts.types import AuthedRequest
 from apps.audit.services import access_record
 from apps.patients import access
 from apps.patients.selectors import guardians_of, patient_get
-from carecoord.errors import form_add_service_errors
+from carecoord.errors import SERVICE_REFUSALS, form_add_service_errors, refusal_messages
 
 from .. import selectors, services
 from ..forms import InboxFilterForm, MarkForm, ReplyForm, StaffThreadForm
@@ -104,8 +103,8 @@ def thread_mark(request: AuthedRequest, pk: int) -> HttpResponse:
             status=form.cleaned_data["status"],
             seen_last_message_id=int(seen) if seen.isdigit() else None,
         )
-    except ValidationError as exc:
-        error = " ".join(exc.messages)
+    except SERVICE_REFUSALS as exc:
+        error = " ".join(refusal_messages(exc))
     done = (
         "Marked as handled." if conversation.status == Thread.Status.HANDLED else "Marked as needing a reply."
     )
@@ -162,7 +161,7 @@ def thread_new(request: AuthedRequest, pk: int) -> HttpResponse:
                 kind=data["kind"],
                 attachments=data["attachments"],
             )
-        except ValidationError as exc:
+        except SERVICE_REFUSALS as exc:
             form_add_service_errors(form, exc)
         else:
             told = " The family can read it." if started.kind == Thread.Kind.FAMILY else ""

@@ -15,7 +15,6 @@ from rest_framework.response import Response
 from apps.audit.services import access_record
 from apps.patients import access
 from apps.patients.models import Patient
-from carecoord.errors import as_refusal
 
 from .. import selectors
 
@@ -41,9 +40,6 @@ class PathwayPatientViewSet(viewsets.GenericViewSet):
 
     def audit(self, request: Request) -> None:
         access_record(request=request, patients=self.get_patient(), what=self.audit_what)
-
-    def handle_exception(self, exc: Exception) -> Response:
-        return super().handle_exception(as_refusal(exc))
 
 
 class PathwayChildViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PathwayPatientViewSet):

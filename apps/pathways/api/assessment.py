@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from apps.accounts.types import request_user
 from apps.patients import access
-from carecoord.errors import require_role
+from carecoord.errors import refuse_unless
 
 from .. import services
 from ..models import DiagnosticAssessment, DiagnosticCriterion
@@ -83,7 +83,7 @@ class CriterionViewSet(mixins.CreateModelMixin, PathwayChildViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Record (or re-record) one criterion as present or absent."""
         patient = self.get_patient()
-        require_role(
+        refuse_unless(
             access.can_record_diagnosis(request_user(request)),
             "Only a consultant can record diagnostic criteria.",
         )
@@ -106,7 +106,7 @@ class AssessmentViewSet(PathwayPatientViewSet):
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Set the OMS status, aetiology, onset and diagnosis dates. Confirming needs 3 of 4 criteria."""
         patient = self.get_patient()
-        require_role(
+        refuse_unless(
             access.can_record_diagnosis(request_user(request)), "Only a consultant can change the diagnosis."
         )
         data = AssessmentInput(data=request.data)

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from apps.accounts.types import request_user
 from apps.patients import access
-from carecoord.errors import require_role
+from carecoord.errors import refuse_unless
 
 from .. import services
 from ..models import CourseEvent, TreatmentCourse
@@ -101,7 +101,7 @@ class CourseViewSet(mixins.CreateModelMixin, PathwayChildViewSet):
     @extend_schema(request=CourseInput, responses={201: CourseDetailOutput})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         patient = self.get_patient()
-        require_role(
+        refuse_unless(
             access.can_manage_treatment(request_user(request)),
             "Only a consultant can record treatment courses.",
         )
@@ -115,7 +115,7 @@ class CourseViewSet(mixins.CreateModelMixin, PathwayChildViewSet):
     def transition(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Start, wean, complete or stop the course. An illegal move is a 400 with code illegal_transition."""
         course = self.get_object()
-        require_role(
+        refuse_unless(
             access.can_manage_treatment(request_user(request)),
             "Only a consultant can change treatment courses.",
         )

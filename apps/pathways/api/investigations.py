@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from apps.accounts.types import request_user
 from apps.patients import access
-from carecoord.errors import require_role
+from carecoord.errors import refuse_unless
 
 from .. import services
 from ..models import Investigation
@@ -94,7 +94,7 @@ class InvestigationViewSet(mixins.CreateModelMixin, PathwayChildViewSet):
     @extend_schema(request=InvestigationInput, responses={201: InvestigationOutput})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         patient = self.get_patient()
-        require_role(
+        refuse_unless(
             access.can_manage_investigations(request_user(request)),
             "Your role cannot request investigations.",
         )
@@ -108,7 +108,7 @@ class InvestigationViewSet(mixins.CreateModelMixin, PathwayChildViewSet):
     def _step(self, request: Request, service: Step, body: type[serializers.Serializer] | None) -> Response:
         """Move one investigation on: resolve it in scope, check the role, validate, call the service."""
         investigation = self.get_object()
-        require_role(
+        refuse_unless(
             access.can_manage_investigations(request_user(request)),
             "Your role cannot update investigations.",
         )

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from apps.accounts.types import request_user
 from apps.patients import access
-from carecoord.errors import require_role
+from carecoord.errors import refuse_unless
 
 from .. import selectors, services
 from ..models import ScaleItem, SeverityScale, SeverityScore, SeverityScoreValue
@@ -115,7 +115,7 @@ class ScoreViewSet(mixins.CreateModelMixin, PathwayChildViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Record a score: every item of the scale version, each within its range. All or nothing."""
         patient = self.get_patient()
-        require_role(
+        refuse_unless(
             access.can_record_score(request_user(request)), "Your role cannot record severity scores."
         )
         data = ScoreInput(data=request.data)

@@ -28,7 +28,7 @@ from apps.audit.services import access_record
 from apps.patients import access
 from apps.patients.models import Patient
 from apps.patients.selectors import patient_get
-from carecoord.errors import as_refusal, require_role
+from carecoord.errors import refuse_unless
 
 from .. import selectors, services
 from ..models import SymptomReport
@@ -165,9 +165,6 @@ def symptom_report_get(*, user: User, pk: int) -> SymptomReport:
 class SymptomReportsViewSet(viewsets.GenericViewSet):
     filter_backends: list = []
 
-    def handle_exception(self, exc: Exception) -> Response:
-        return super().handle_exception(as_refusal(exc))
-
 
 class PatientSymptomReportViewSet(SymptomReportsViewSet):
     """/patients/{patient_pk}/symptom-reports/: a child's reports, and a guardian sending one."""
@@ -200,7 +197,7 @@ class PatientSymptomReportViewSet(SymptomReportsViewSet):
         return the first report. Not for emergencies: the answer carries the safety advice."""
         user = request_user(request)
         patient = patient_get(user=user, pk=self.kwargs["patient_pk"])
-        require_role(access.is_family(user), "Only the child's family can send a symptom report.")
+        refuse_unless(access.is_family(user), "Only the child's family can send a symptom report.")
         data = SymptomReportInput(data=request.data)
         data.is_valid(raise_exception=True)
         report = services.symptom_report_submit(actor=user, patient=patient, **data.validated_data)
@@ -220,7 +217,7 @@ class SymptomReportViewSet(SymptomReportsViewSet):
         flag clears and the urgent task closes."""
         user = request_user(request)
         report = symptom_report_get(user=user, pk=self.kwargs["pk"])
-        require_role(access.can_record_relapse(user), "Your role cannot review symptom reports.")
+        refuse_unless(access.can_record_relapse(user), "Your role cannot review symptom reports.")
         services.symptom_report_review(actor=user, report=report)
         reviewed = selectors.symptom_reports_of(patient=report.patient).get(pk=report.pk)
         return Response(SymptomReportOutput(reviewed).data)

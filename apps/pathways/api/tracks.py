@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from apps.accounts.types import request_user
 from apps.patients import access
-from carecoord.errors import require_role
+from carecoord.errors import refuse_unless
 
 from .. import services
 from ..models import Specialty, SpecialtyTrack
@@ -70,7 +70,7 @@ class TrackViewSet(PathwayPatientViewSet):
         patient = self.get_patient()
         if kwargs["specialty"] not in Specialty.values:
             raise Http404
-        require_role(
+        refuse_unless(
             access.can_change_track(request_user(request)), "Your role cannot change specialty tracks."
         )
         data = TrackMoveInput(data=request.data)

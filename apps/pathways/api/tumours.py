@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from apps.accounts.types import request_user
 from apps.patients import access
-from carecoord.errors import require_role
+from carecoord.errors import refuse_unless
 
 from .. import services
 from ..models import Tumour
@@ -53,7 +53,7 @@ class TumourViewSet(mixins.CreateModelMixin, PathwayChildViewSet):
     @extend_schema(request=TumourInput, responses={201: TumourOutput})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         patient = self.get_patient()
-        require_role(
+        refuse_unless(
             access.can_manage_tumour(request_user(request)),
             "Only a consultant or surgeon can record a tumour.",
         )
@@ -65,7 +65,7 @@ class TumourViewSet(mixins.CreateModelMixin, PathwayChildViewSet):
     @extend_schema(request=TumourInput, responses={200: TumourOutput})
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         tumour = self.get_object()
-        require_role(
+        refuse_unless(
             access.can_manage_tumour(request_user(request)),
             "Only a consultant or surgeon can update a tumour record.",
         )

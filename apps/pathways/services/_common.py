@@ -3,11 +3,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-
-def require(allowed: bool, message: str) -> None:
-    """Refuse an actor whose role does not allow the write."""
-    if not allowed:
-        raise ValidationError(message, code="permission_denied")
+from carecoord.errors import ApplicationError
 
 
 def not_in_future(value: datetime.date | None, field: str, label: str) -> None:
@@ -19,8 +15,7 @@ def check_transition(table: dict[str, frozenset[str]], current: str, target: str
     """Raise a clear error for a move the table does not allow (including from a stale state)."""
     if target not in table.get(current, frozenset()):
         allowed = ", ".join(sorted(table.get(current, ()))) or "none"
-        raise ValidationError(
+        raise ApplicationError.illegal_transition(
             f"{what} cannot move from {current.replace('_', ' ')} to {target.replace('_', ' ')}. "
-            f"Allowed from {current.replace('_', ' ')}: {allowed.replace('_', ' ')}.",
-            code="illegal_transition",
+            f"Allowed from {current.replace('_', ' ')}: {allowed.replace('_', ' ')}."
         )

@@ -9,9 +9,10 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.patients import access
 from apps.patients.models import Patient
+from carecoord.errors import refuse_unless
 
 from ..models import DiagnosticAssessment, DiagnosticCriterion
-from ._common import not_in_future, require
+from ._common import not_in_future
 
 CRITERIA_NEEDED = 3
 
@@ -40,7 +41,7 @@ def assessment_record_criterion(
     note: str = "",
 ) -> DiagnosticCriterion:
     """Record (or re-record) one criterion as present or absent, with the date and who observed it."""
-    require(access.can_record_diagnosis(actor), "Only a consultant can record diagnostic criteria.")
+    refuse_unless(access.can_record_diagnosis(actor), "Only a consultant can record diagnostic criteria.")
     if criterion not in DiagnosticCriterion.Criterion.values:
         raise ValidationError({"criterion": "Choose one of the four criteria."})
     not_in_future(observed_on, "observed_on", "date observed")
@@ -78,7 +79,7 @@ def assessment_update(
     diagnosis_date: datetime.date | None = None,
 ) -> DiagnosticAssessment:
     """Set the OMS status, aetiology, onset and diagnosis dates. Confirmation needs 3 of 4 criteria."""
-    require(access.can_record_diagnosis(actor), "Only a consultant can change the diagnosis.")
+    refuse_unless(access.can_record_diagnosis(actor), "Only a consultant can change the diagnosis.")
     errors: dict[str, str] = {}
     if oms_status is not None and oms_status not in DiagnosticAssessment.OmsStatus.values:
         errors["oms_status"] = "Choose suspected, confirmed or excluded."

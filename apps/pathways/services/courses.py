@@ -9,10 +9,11 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.patients import access
 from apps.patients.models import Patient
+from carecoord.errors import refuse_unless
 
 from ..models import CourseEvent, TreatmentCourse
 from ..signals import course_ended
-from ._common import check_transition, require
+from ._common import check_transition
 
 Status = TreatmentCourse.Status
 
@@ -38,7 +39,7 @@ def course_create(
     status: str = Status.ACTIVE,
 ) -> TreatmentCourse:
     """Record a course as planned, or as started (active) on ``start_date``."""
-    require(access.can_manage_treatment(actor), "Only a consultant can record treatment courses.")
+    refuse_unless(access.can_manage_treatment(actor), "Only a consultant can record treatment courses.")
     errors = {}
     if agent not in TreatmentCourse.Agent.values:
         errors["agent"] = "Choose the treatment."
@@ -83,7 +84,7 @@ def course_transition(
     note: str = "",
 ) -> TreatmentCourse:
     """Start, wean, complete or stop a course. Stopping needs a reason."""
-    require(access.can_manage_treatment(actor), "Only a consultant can change treatment courses.")
+    refuse_unless(access.can_manage_treatment(actor), "Only a consultant can change treatment courses.")
     on_date = on_date or timezone.localdate()
     if to_status == Status.STOPPED and not reason.strip():
         raise ValidationError({"reason": "Give a reason for stopping the course."})

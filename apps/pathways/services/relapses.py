@@ -6,9 +6,10 @@ from django.db import transaction
 from apps.accounts.models import User
 from apps.patients import access
 from apps.patients.models import Patient
+from carecoord.errors import refuse_unless
 
 from ..models import Relapse, TreatmentCourse
-from ._common import not_in_future, require
+from ._common import not_in_future
 
 
 def relapse_record(
@@ -22,7 +23,7 @@ def relapse_record(
     response: str = "",
     response_course: TreatmentCourse | None = None,
 ) -> Relapse:
-    require(access.can_record_relapse(actor), "Your role cannot record relapses.")
+    refuse_unless(access.can_record_relapse(actor), "Your role cannot record relapses.")
     errors = {}
     if onset_date is None:
         errors["onset_date"] = "Enter the date the symptoms came back."
@@ -60,7 +61,7 @@ def relapse_update(
     resolved_on: datetime.date | None = None,
 ) -> Relapse:
     """Record the response to a relapse and, later, when it resolved."""
-    require(access.can_record_relapse(actor), "Your role cannot update relapses.")
+    refuse_unless(access.can_record_relapse(actor), "Your role cannot update relapses.")
     not_in_future(resolved_on, "resolved_on", "resolved date")
     if resolved_on is not None and resolved_on < relapse.onset_date:
         raise ValidationError({"resolved_on": "The relapse cannot resolve before it began."})

@@ -12,9 +12,9 @@ from apps.patients.models import Patient
 from apps.patients.services import named_nurse_or_nursing_queue
 from apps.tasks.models import Task
 from apps.tasks.services import task_open, tasks_complete_for_sources
+from carecoord.errors import ApplicationError, refuse_unless
 
 from ..models import SymptomReport
-from ._common import require
 
 FREE_TEXT_MAX = 2000
 # The same answers sent again this soon (a double tap on "Send") return the first report.
@@ -56,7 +56,7 @@ def symptom_report_submit(
     """A guardian's report. In one transaction: the report, and an urgent task for the named nurse
     (or the Nursing queue), whose notification (in-app and email) tells them at once."""
     sees_child = access.visible_patients(actor).filter(pk=patient.pk).exists()
-    require(access.is_family(actor) and sees_child, "Only the child's family can send this report.")
+    refuse_unless(access.is_family(actor) and sees_child, "Only the child's family can send this report.")
     fields = _clean(
         {
             "unsteady": unsteady,
@@ -100,13 +100,13 @@ def symptom_report_submit(
 
 def symptom_report_review(*, actor: User, report: SymptomReport) -> SymptomReport:
     """A clinician has looked at the report (and spoken to the family): the flag clears and the task closes."""
-    require(access.can_record_relapse(actor), "Your role cannot review symptom reports.")
+    refuse_unless(access.can_record_relapse(actor), "Your role cannot review symptom reports.")
     with transaction.atomic(durable=True):
         updated = SymptomReport.objects.filter(pk=report.pk, reviewed_at__isnull=True).update(
             reviewed_by=actor, reviewed_at=timezone.now()
         )
         if not updated:
-            raise ValidationError("This report has already been reviewed.", code="stale")
+            raise ApplicationError.stale("This report has already been reviewed.")
         tasks_complete_for_sources(source_keys=[symptom_report_source_key(report)], actor=actor)
     report.refresh_from_db()
     return report

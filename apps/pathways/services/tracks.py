@@ -9,9 +9,10 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.patients import access
 from apps.patients.models import Patient
+from carecoord.errors import ApplicationError, refuse_unless
 
 from ..models import Specialty, SpecialtyTrack, TrackEvent
-from ._common import check_transition, require
+from ._common import check_transition
 
 Stage = SpecialtyTrack.Stage
 
@@ -56,10 +57,9 @@ def track_move(
     tracks_ensure(patient=patient)
     track = SpecialtyTrack.objects.select_for_update().get(patient=patient, specialty=specialty)
     if expected_stage is not None and track.stage != expected_stage:
-        raise ValidationError(
+        raise ApplicationError.stale(
             f"The {track.get_specialty_display()} track is now {track.get_stage_display().lower()}; "
-            "someone changed it a moment ago. Please check and try again.",
-            code="stale",
+            "someone changed it a moment ago. Please check and try again."
         )
     check_transition(TRACK_TRANSITIONS, track.stage, to_stage, f"The {track.get_specialty_display()} track")
     now = timezone.now()
@@ -92,7 +92,7 @@ def track_change_stage(
     effective_at: datetime.datetime | None = None,
 ) -> SpecialtyTrack:
     """A clinician moves a track by hand."""
-    require(access.can_change_track(actor), "Your role cannot change specialty tracks.")
+    refuse_unless(access.can_change_track(actor), "Your role cannot change specialty tracks.")
     with transaction.atomic(durable=True):
         return track_move(
             actor=actor,

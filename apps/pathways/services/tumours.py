@@ -6,9 +6,10 @@ from django.db import transaction
 from apps.accounts.models import User
 from apps.patients import access
 from apps.patients.models import Patient
+from carecoord.errors import refuse_unless
 
 from ..models import Tumour
-from ._common import not_in_future, require
+from ._common import not_in_future
 
 _FIELDS = ("site", "inrg_stage", "detected_on", "resected_on", "surgical_outcome", "oncology_status")
 
@@ -40,7 +41,7 @@ def tumour_record(
     surgical_outcome: str = "",
     oncology_status: str = Tumour.OncologyStatus.STAGING,
 ) -> Tumour:
-    require(access.can_manage_tumour(actor), "Only a consultant or surgeon can record a tumour.")
+    refuse_unless(access.can_manage_tumour(actor), "Only a consultant or surgeon can record a tumour.")
     tumour = Tumour(
         patient=patient,
         site=site.strip(),
@@ -59,7 +60,7 @@ def tumour_record(
 
 
 def tumour_update(*, actor: User, tumour: Tumour, **changes: object) -> Tumour:
-    require(access.can_manage_tumour(actor), "Only a consultant or surgeon can update a tumour record.")
+    refuse_unless(access.can_manage_tumour(actor), "Only a consultant or surgeon can update a tumour record.")
     unknown = set(changes) - set(_FIELDS)
     if unknown:
         raise ValueError(f"Unknown tumour fields: {sorted(unknown)}")

@@ -9,7 +9,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Team, User
 from apps.notifications.services import email_enqueue
+from carecoord.errors import ApplicationError
 
 from .. import access
 from ..models import Guardian, GuardianInvitation, Patient
@@ -57,7 +58,7 @@ def invitation_send(
 ) -> GuardianInvitation:
     """Invite a guardian by email. A new invitation replaces one still waiting for the same person."""
     if not access.can_manage_guardians(actor, patient):
-        raise ValidationError("Your role cannot manage this child's guardians.", code="permission_denied")
+        raise PermissionDenied("Your role cannot manage this child's guardians.")
     errors: dict[str, str] = {}
     email = (email or "").strip().lower()
     try:
@@ -100,13 +101,13 @@ def invitation_send(
 def invitation_revoke(*, actor: User, invitation: GuardianInvitation) -> GuardianInvitation:
     """Withdraw an invitation that has not been used yet: its link stops working at once."""
     if not access.can_manage_guardians(actor, invitation.patient):
-        raise ValidationError("Your role cannot manage this child's guardians.", code="permission_denied")
+        raise PermissionDenied("Your role cannot manage this child's guardians.")
     with transaction.atomic(durable=True):
         revoked = GuardianInvitation.objects.filter(
             pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
         ).update(revoked_at=timezone.now())
         if not revoked:
-            raise ValidationError("This invitation has already been used or withdrawn.", code="stale")
+            raise ApplicationError.stale("This invitation has already been used or withdrawn.")
     invitation.refresh_from_db()
     return invitation
 

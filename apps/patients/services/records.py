@@ -8,7 +8,7 @@ with the actor recorded.
 import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -79,7 +79,7 @@ def _save_checked(instance: Any, *, actor: User, update_fields: list[str] | None
 def patient_create(*, actor: User, **data: Any) -> Patient:
     """Create a child inside the caller's transaction (inbound referrals use this)."""
     if not access.can_register_patient(actor):
-        raise ValidationError("Your role cannot register children.")
+        raise PermissionDenied("Your role cannot register children.")
     unknown = set(data) - set(_PATIENT_FIELDS)
     if unknown:
         raise ValueError(f"Unknown patient fields: {sorted(unknown)}")
@@ -97,7 +97,7 @@ def patient_register(*, actor: User, **data: Any) -> Patient:
 
 def patient_update(*, actor: User, patient: Patient, **data: Any) -> Patient:
     if not access.can_edit_patient(actor, patient):
-        raise ValidationError("Your role cannot change this child's details.")
+        raise PermissionDenied("Your role cannot change this child's details.")
     unknown = set(data) - set(_PATIENT_FIELDS)
     if unknown:
         raise ValueError(f"Unknown patient fields: {sorted(unknown)}")
@@ -166,7 +166,7 @@ def guardian_link(
     Re-linking a deactivated guardian reactivates the same link.
     """
     if not access.can_manage_guardians(actor, patient):
-        raise ValidationError("Your role cannot manage this child's guardians.")
+        raise PermissionDenied("Your role cannot manage this child's guardians.")
     _check_relationship(relationship)
     with transaction.atomic(durable=True):
         return guardian_attach(
@@ -182,7 +182,7 @@ def guardian_link(
 def guardian_deactivate(*, actor: User, guardian: Guardian) -> Guardian:
     """End a guardian's access to the child at once (and any invitation still waiting for them)."""
     if not access.can_manage_guardians(actor, guardian.patient):
-        raise ValidationError("Your role cannot manage this child's guardians.")
+        raise PermissionDenied("Your role cannot manage this child's guardians.")
     if not guardian.is_active:
         raise ValidationError("This guardian's access has already ended.")
     with transaction.atomic(durable=True):
@@ -203,7 +203,7 @@ def care_team_member_add(
     start_date: datetime.date | None = None,
 ) -> CareTeamMember:
     if not access.can_manage_care_team(actor, patient):
-        raise ValidationError("Your role cannot change this child's care team.")
+        raise PermissionDenied("Your role cannot change this child's care team.")
     member_role = access.staff_role(user)
     if member_role is None:
         raise ValidationError({"user": "Only active clinical staff can join a care team."})
@@ -225,7 +225,7 @@ def care_team_member_end(
     *, actor: User, member: CareTeamMember, end_date: datetime.date | None = None
 ) -> CareTeamMember:
     if not access.can_manage_care_team(actor, member.patient):
-        raise ValidationError("Your role cannot change this child's care team.")
+        raise PermissionDenied("Your role cannot change this child's care team.")
     end_date = end_date or timezone.localdate()
     if member.end_date is not None:
         raise ValidationError("This person has already left the care team.")

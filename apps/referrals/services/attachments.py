@@ -1,6 +1,6 @@
 """Letters attached to a referral: PDF or image only, size-limited, type checked by content."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
@@ -58,9 +58,7 @@ def attachment_save(
 
 def referral_attach(*, actor: User, referral: Referral, upload: UploadedFile) -> ReferralAttachment:
     if not access.can_cancel_referral(actor, referral):
-        raise ValidationError(
-            "Only the referrer or the receiving team can attach letters.", code="permission_denied"
-        )
+        raise PermissionDenied("Only the referrer or the receiving team can attach letters.")
     content_type = validate_letter(upload)
     with transaction.atomic(durable=True):
         return attachment_save(actor=actor, referral=referral, upload=upload, content_type=content_type)

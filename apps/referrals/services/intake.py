@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from apps.accounts.models import Team, User
@@ -54,7 +54,7 @@ def referral_receive_external(
 ) -> Referral:
     """Record an external referral: reuse the child if known, otherwise register them as referred."""
     if not access.can_register_patient(actor):
-        raise ValidationError("Your role cannot record inbound referrals.", code="permission_denied")
+        raise PermissionDenied("Your role cannot record inbound referrals.")
     errors = {}
     if external_source not in Referral.ExternalSource.values:
         errors["external_source"] = "Choose where the referral came from."

@@ -9,7 +9,7 @@ and keeps the specialty track and the team's task queue in step.
 import datetime
 from collections.abc import Sequence
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -23,6 +23,7 @@ from apps.patients import access
 from apps.patients.models import Patient
 from apps.tasks import services as tasks
 from apps.tasks.models import Task
+from carecoord.errors import ApplicationError
 
 from ..models import Referral, ReferralEvent
 
@@ -66,14 +67,12 @@ def _move(
     """Apply one transition to the locked row inside the caller's transaction."""
     locked = Referral.objects.select_for_update().select_related("target_team", "patient").get(pk=referral.pk)
     if expected is not None and locked.status != expected:
-        raise ValidationError(
-            f"This referral is now {locked.get_status_display().lower()}; someone changed it a moment ago.",
-            code="stale",
+        raise ApplicationError.stale(
+            f"This referral is now {locked.get_status_display().lower()}; someone changed it a moment ago."
         )
     if to not in REFERRAL_TRANSITIONS[locked.status]:
-        raise ValidationError(
-            f"A referral that is {locked.get_status_display().lower()} cannot be {Status(to).label.lower()}.",
-            code="illegal_transition",
+        raise ApplicationError.illegal_transition(
+            f"A referral that is {locked.get_status_display().lower()} cannot be {Status(to).label.lower()}."
         )
     ReferralEvent.objects.create(
         referral=locked, from_status=locked.status, to_status=to, actor=actor, note=note[:300]
@@ -95,9 +94,7 @@ def _track_to(actor: User, patient: Patient, team: Team, stage: str, note: str) 
 
 def _require_triager(actor: User, referral: Referral) -> None:
     if not access.can_triage(actor, referral):
-        raise ValidationError(
-            f"Only members of {referral.target_team} can act on this referral.", code="permission_denied"
-        )
+        raise PermissionDenied(f"Only members of {referral.target_team} can act on this referral.")
 
 
 def _submit(actor: User, referral: Referral) -> Referral:
@@ -138,7 +135,7 @@ def referral_create(
     from .attachments import attachment_save, validate_letter
 
     if access.staff_role(actor) is None:
-        raise ValidationError("Only staff can make referrals.", code="permission_denied")
+        raise PermissionDenied("Only staff can make referrals.")
     errors = {}
     if not (reason or "").strip():
         errors["reason"] = "Say why you are referring."
@@ -185,9 +182,7 @@ def referral_create(
 
 def referral_submit(*, actor: User, referral: Referral) -> Referral:
     if referral.source_user_id != actor.pk:
-        raise ValidationError(
-            "Only the person who wrote the referral can submit it.", code="permission_denied"
-        )
+        raise PermissionDenied("Only the person who wrote the referral can submit it.")
     with transaction.atomic(durable=True):
         return _submit(actor, referral)
 
@@ -319,7 +314,7 @@ def referral_complete(*, actor: User, referral: Referral, note: str = "") -> Ref
 def referral_cancel(*, actor: User, referral: Referral, reason: str) -> Referral:
     """The referrer or the receiving team can cancel an open referral, with a reason."""
     if not access.can_cancel_referral(actor, referral):
-        raise ValidationError("Only the referrer or the receiving team can cancel.", code="permission_denied")
+        raise PermissionDenied("Only the referrer or the receiving team can cancel.")
     if not (reason or "").strip():
         raise ValidationError({"reason": "Give a reason for cancelling."})
     with transaction.atomic(durable=True):

@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -14,6 +14,7 @@ from apps.referrals.models import Referral
 from apps.referrals.services import referral_mark_booked, referral_seen
 from apps.tasks.models import Task
 from apps.tasks.services import task_open
+from carecoord.errors import ApplicationError
 
 from ..models import Appointment, AppointmentEvent, Reminder
 from .notices import notify_guardians
@@ -23,7 +24,7 @@ Status = Appointment.Status
 
 def _require_scheduler(actor: User) -> None:
     if access.staff_role(actor) is None:
-        raise ValidationError("Only staff can book or change appointments.", code="permission_denied")
+        raise PermissionDenied("Only staff can book or change appointments.")
 
 
 def _overlapping(starts_at: datetime.datetime, ends_at: datetime.datetime) -> Q:
@@ -71,8 +72,7 @@ def check_clashes(
     )
     if found and not override_reason.strip():
         message = "; ".join(_describe(c, patient) for c in found) + ". To book anyway, give a reason."
-        # The code goes on the field error: Django drops a code passed alongside a dict.
-        raise ValidationError({"starts_at": ValidationError(message, code="clash")})
+        raise ApplicationError.clash({"starts_at": [message]})
 
 
 def appointment_create(
@@ -103,10 +103,7 @@ def appointment_create(
     if referral is not None and referral.patient_id != patient.pk:
         raise ValidationError({"referral": "That referral is for another child."})
     if referral is not None and not access.can_triage(actor, referral):
-        raise ValidationError(
-            {"referral": f"Only members of {referral.target_team} can book against this referral."},
-            code="permission_denied",
-        )
+        raise PermissionDenied(f"Only members of {referral.target_team} can book against this referral.")
     _lock_diaries(patient.pk, clinician.pk if clinician else None)
     check_clashes(
         patient=patient,
@@ -171,9 +168,7 @@ def appointment_shift(
     _lock_diaries(appointment.patient_id, appointment.clinician_id)
     locked = _locked(appointment)
     if not locked.is_active:
-        raise ValidationError(
-            f"A {locked.get_status_display().lower()} appointment cannot be moved.", code="stale"
-        )
+        raise ApplicationError.stale(f"A {locked.get_status_display().lower()} appointment cannot be moved.")
     check_clashes(
         patient=locked.patient,
         clinician=locked.clinician,
@@ -227,9 +222,7 @@ def appointment_end(*, actor: User, appointment: Appointment, cancelled_by: str,
         raise ValidationError({"reason": "Give a reason for cancelling."})
     locked = _locked(appointment)
     if not locked.is_active:
-        raise ValidationError(
-            f"This appointment is already {locked.get_status_display().lower()}.", code="stale"
-        )
+        raise ApplicationError.stale(f"This appointment is already {locked.get_status_display().lower()}.")
     AppointmentEvent.objects.create(
         appointment=locked, kind=AppointmentEvent.Kind.CANCELLED, actor=actor, note=reason.strip()[:300]
     )
@@ -264,10 +257,9 @@ def _lock_diaries(patient_id: int, clinician_id: int | None) -> None:
 
 def _require_started(appointment: Appointment, what: str) -> None:
     if timezone.localdate(appointment.starts_at) > timezone.localdate():
-        raise ValidationError(
+        raise ApplicationError.illegal_transition(
             f"This appointment is on {timezone.localtime(appointment.starts_at):%d %b %Y}; "
-            f"it can be marked {what} from that day.",
-            code="illegal_transition",
+            f"it can be marked {what} from that day."
         )
 
 
@@ -276,10 +268,9 @@ def _record(
 ) -> Appointment:
     locked = _locked(appointment)
     if locked.status not in allowed:
-        raise ValidationError(
+        raise ApplicationError.illegal_transition(
             f"This appointment is {locked.get_status_display().lower()}; it cannot be marked "
-            f"{Status(to).label.lower()}.",
-            code="illegal_transition",
+            f"{Status(to).label.lower()}."
         )
     AppointmentEvent.objects.create(appointment=locked, kind=event, actor=actor)
     locked.status = to
@@ -293,7 +284,7 @@ def appointment_confirm(*, actor: User, appointment: Appointment) -> Appointment
     sees_child = access.visible_patients(actor).filter(pk=appointment.patient_id).exists()
     family_ok = access.is_family(actor) and appointment.family_visible
     if not sees_child or not (access.staff_role(actor) is not None or family_ok):
-        raise ValidationError("You cannot confirm this appointment.", code="permission_denied")
+        raise PermissionDenied("You cannot confirm this appointment.")
     with transaction.atomic(durable=True):
         return _record(
             actor, appointment, Status.CONFIRMED, AppointmentEvent.Kind.CONFIRMED, (Status.BOOKED,)
@@ -364,7 +355,7 @@ def appointment_family_cannot_attend(
     recorded and the named nurse (or the Nursing queue) gets a task to arrange another time with them."""
     sees_child = access.visible_patients(actor).filter(pk=appointment.patient_id).exists()
     if not (access.is_family(actor) and sees_child and appointment.family_visible):
-        raise ValidationError("You cannot change this appointment.", code="permission_denied")
+        raise PermissionDenied("You cannot change this appointment.")
     reason = (reason or "").strip()
     if len(reason) > CANT_MAKE_IT_REASON_MAX:
         raise ValidationError(
@@ -375,8 +366,8 @@ def appointment_family_cannot_attend(
     with transaction.atomic(durable=True):
         locked = _locked(appointment)
         if not locked.is_active or locked.starts_at <= timezone.now():
-            raise ValidationError(
-                "This appointment has already happened or been cancelled.", code="illegal_transition"
+            raise ApplicationError.illegal_transition(
+                "This appointment has already happened or been cancelled."
             )
         key = cant_make_it_source_key(locked)
         if Task.objects.filter(source_key=key).exists():

@@ -9,6 +9,7 @@ from django.utils import timezone
 from apps.accounts.models import Team, User
 from apps.pathways.models import TreatmentCourse
 from apps.patients.models import Patient
+from carecoord.errors import ApplicationError
 
 from ..models import Appointment, TreatmentSeries
 from .appointments import _require_scheduler, appointment_create, appointment_end, appointment_shift
@@ -62,7 +63,8 @@ def series_create(
             preparation_notes=preparation_notes.strip(),
             created_by=actor,
         )
-        problems: list[ValidationError] = []
+        problems: list[str] = []
+        clashed = False
         for index in range(count):
             starts_at = _occurrence(first_starts_at, interval_days, index)
             try:
@@ -80,10 +82,15 @@ def series_create(
                     series_id=series.pk,
                     series_index=index + 1,
                 )
+            except ApplicationError as exc:
+                clashed = clashed or exc.code == "clash"
+                problems.append(
+                    f"Appointment {index + 1}: {' '.join(m for ms in exc.fields.values() for m in ms)}"
+                )
             except ValidationError as exc:
-                clash = any(e.code == "clash" for e in getattr(exc, "error_dict", {}).get("starts_at", []))
-                message = f"Appointment {index + 1}: {' '.join(exc.messages)}"
-                problems.append(ValidationError(message, code="clash" if clash else "invalid"))
+                problems.append(f"Appointment {index + 1}: {' '.join(exc.messages)}")
+        if problems and clashed:
+            raise ApplicationError.clash({"first_starts_at": problems})
         if problems:
             raise ValidationError({"first_starts_at": problems})
     return series

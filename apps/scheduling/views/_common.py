@@ -5,9 +5,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+
+from carecoord.errors import ApplicationError
 
 from .. import services
 from ..forms import (
@@ -27,10 +28,9 @@ RECORD_ACTIONS: dict[str, tuple[str, Callable[..., Appointment], tuple[str, ...]
 PAST_SHOWN = 10  # past appointments shown before "show earlier"
 
 
-def _is_clash(exc: ValidationError, field_name: str = "starts_at") -> bool:
+def _is_clash(exc: Exception, field_name: str = "starts_at") -> bool:
     """A refused double booking (code "clash", for one booking or a series), so the page offers "book anyway"."""
-    errors = getattr(exc, "error_dict", {}).get(field_name, [])
-    return any(e.code == "clash" for e in errors)
+    return isinstance(exc, ApplicationError) and exc.code == "clash" and field_name in exc.fields
 
 
 def _form_errors(form: forms.Form) -> str:

@@ -4,7 +4,6 @@ overdue re-evaluations, and the secret calendar feeds. Thin: services write, sel
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,7 +18,7 @@ from apps.audit.services import access_record
 from apps.patients import access
 from apps.patients.models import Patient
 from apps.patients.selectors import patient_get
-from carecoord.errors import form_add_service_errors
+from carecoord.errors import SERVICE_REFUSALS, form_add_service_errors, refusal_messages
 
 from .. import selectors, services
 from ..forms import (
@@ -76,7 +75,7 @@ def book(request: AuthedRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             appointment = services.appointment_book(actor=request.user, patient=patient, **form.booking())
-        except ValidationError as exc:
+        except SERVICE_REFUSALS as exc:
             form_add_service_errors(form, exc)
             if _is_clash(exc):
                 offer_override(form)
@@ -115,8 +114,8 @@ def _run_action(
         _, run, _ = RECORD_ACTIONS[action]
         try:
             done = run(actor=user, appointment=appointment)
-        except ValidationError as exc:
-            return "", " ".join(exc.messages), None, None
+        except SERVICE_REFUSALS as exc:
+            return "", " ".join(refusal_messages(exc)), None, None
         return f"Marked {Status(done.status).label.lower()}.", "", None, None
     if action == "move":
         move = MoveForm(request.POST, prefix=f"move-{appointment.pk}")
@@ -129,7 +128,7 @@ def _run_action(
                     ends_at=move.ends_at,
                     override_reason=override_reason(move),
                 )
-            except ValidationError as exc:
+            except SERVICE_REFUSALS as exc:
                 form_add_service_errors(move, exc)
                 if _is_clash(exc):
                     offer_override(move)
@@ -141,7 +140,7 @@ def _run_action(
     if cancel.is_valid():
         try:
             services.appointment_cancel(actor=user, appointment=appointment, **cancel.cleaned_data)
-        except ValidationError as exc:
+        except SERVICE_REFUSALS as exc:
             form_add_service_errors(cancel, exc)
         else:
             return f"Cancelled.{_told(appointment)}", "", None, None

@@ -4,7 +4,6 @@ overdue re-evaluations, and the secret calendar feeds. Thin: services write, sel
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +15,7 @@ from apps.accounts.types import AuthedRequest
 from apps.audit.services import access_record
 from apps.patients import access
 from apps.patients.selectors import patient_get
-from carecoord.errors import form_add_service_errors
+from carecoord.errors import SERVICE_REFUSALS, form_add_service_errors
 
 from .. import selectors, services
 from ..forms import (
@@ -40,7 +39,7 @@ def series_new(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             series = services.series_create(actor=request.user, patient=patient, **form.series())
-        except ValidationError as exc:
+        except SERVICE_REFUSALS as exc:
             form_add_service_errors(form, exc)
             if _is_clash(exc, "first_starts_at"):
                 offer_override(form)
@@ -124,7 +123,7 @@ def series_move(request: AuthedRequest, pk: int, appointment_pk: int) -> HttpRes
                 and_following=form.cleaned_data["and_following"],
                 override_reason=override_reason(form),
             )
-        except ValidationError as exc:
+        except SERVICE_REFUSALS as exc:
             form_add_service_errors(form, exc)
             if _is_clash(exc):
                 offer_override(form)
@@ -154,7 +153,7 @@ def series_stop(request: AuthedRequest, pk: int) -> HttpResponse:
             cancelled = services.series_stop(
                 actor=request.user, series=series, reason=form.cleaned_data["reason"]
             )
-        except ValidationError as exc:
+        except SERVICE_REFUSALS as exc:
             form_add_service_errors(form, exc)
         else:
             message = (
