@@ -226,9 +226,22 @@ SPECTACULAR_SETTINGS = {
 
 # Celery: Redis when REDIS_URL is set, otherwise the filesystem broker under var/.
 REDIS_URL = env.str("REDIS_URL", default="")
+BROKER_SOCKET_TIMEOUT_SECONDS = env.float("BROKER_SOCKET_TIMEOUT_SECONDS", default=1.0)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 60 * 60}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
+        # A hung Redis (accepting connections but never answering) fails a publish within a second,
+        # so a request never waits on it; the outbox row stays pending for the sweeper.
+        "socket_timeout": BROKER_SOCKET_TIMEOUT_SECONDS,
+        "socket_connect_timeout": BROKER_SOCKET_TIMEOUT_SECONDS,
+        # The worker's BRPOP must answer inside the socket timeout.
+        "polling_interval": BROKER_SOCKET_TIMEOUT_SECONDS / 2,
+        # An unacknowledged task (its worker was SIGKILLed) is redelivered within minutes, not an hour.
+        # Longer than any task's hard time limit (CELERY_TASK_TIME_LIMIT), so a slow task is never run twice.
+        "visibility_timeout": 300,
+        "unacked_restore_interval": 30,
+        "unacked_restore_throttle": 1,
+    }
 else:
     _broker_dir = VAR_DIR / "celery-broker"
     _broker_dir.mkdir(parents=True, exist_ok=True)
@@ -252,19 +265,16 @@ CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 100
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A publish during a broker outage gives up quickly (one connection timeout, then a short
-# back-off in notifications.services): the outbox row stays pending and the sweeper re-queues it.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 1,
-    "interval_start": 0,
-    "interval_step": 0.2,
-    "interval_max": 0.5,
-}
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A publish during a broker outage or hang gives up at once (one socket timeout, then the circuit
+# breaker in notifications.services): the outbox row stays pending and the sweeper re-queues it.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_SOCKET_TIMEOUT_SECONDS
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULER = "apps.ops.liveness:HeartbeatScheduler"
 CELERY_BEAT_SCHEDULE = {
-    "beat-heartbeat": {"task": "apps.ops.tasks.beat_heartbeat", "schedule": 15.0},
+    "pipeline-heartbeat": {"task": "apps.ops.tasks.pipeline_heartbeat", "schedule": 15.0},
     "outbox-sweep": {"task": "apps.notifications.tasks.sweep_outbox", "schedule": 60.0},
     "referral-service-levels": {"task": "apps.referrals.tasks.check_service_levels", "schedule": 60.0 * 10},
     "message-escalation": {
@@ -289,6 +299,14 @@ CELERY_BEAT_SCHEDULE = {
 BREAK_GLASS_HOURS = env.int("BREAK_GLASS_HOURS", default=12)
 OUTBOX_SWEEP_AFTER_SECONDS = env.int("OUTBOX_SWEEP_AFTER_SECONDS", default=120)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+# The one retry schedule (seconds after the 1st, 2nd, ... failed attempt; the last step repeats).
+OUTBOX_RETRY_SECONDS = env.list("OUTBOX_RETRY_SECONDS", cast=int, default=[60, 120, 300, 600, 1800, 3600])
+# A send still unfinished after this may have reached the SMTP server: it becomes "unknown", not re-sent.
+# Longer than EMAIL_TIMEOUT plus the send task's hard time limit.
+OUTBOX_SENDING_TIMEOUT_SECONDS = env.int("OUTBOX_SENDING_TIMEOUT_SECONDS", default=300)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+HEALTHZ_OUTBOX_MAX_DELAY_SECONDS = env.int("HEALTHZ_OUTBOX_MAX_DELAY_SECONDS", default=600)
+HEALTHZ_WORKER_MAX_AGE_SECONDS = env.int("HEALTHZ_WORKER_MAX_AGE_SECONDS", default=120)
 HEALTHZ_BEAT_MAX_AGE_SECONDS = env.int("HEALTHZ_BEAT_MAX_AGE_SECONDS", default=120)
 DEMO_PASSWORD = env.str("CARECOORD_DEMO_PASSWORD", default="carecoord-demo-only")
 REQUIRE_SERVICES = env.bool("CARECOORD_REQUIRE_SERVICES", default=False)

@@ -3,11 +3,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from apps.accounts.views import root
-from apps.ops.views import healthz
+from apps.ops.views import healthz, livez
 
 urlpatterns = [
     path("", root, name="root"),
     path("healthz", healthz, name="healthz"),
+    path("livez", livez, name="livez"),
     path("", include("apps.accounts.urls")),
     path("", include("apps.caseload.urls")),
     path("", include("apps.patients.urls")),

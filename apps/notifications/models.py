@@ -27,13 +27,19 @@ class Notification(models.Model):
 
 
 class Delivery(models.Model):
-    """One outbound email in the outbox. Written in the caller's transaction, sent by Celery once."""
+    """One outbound email in the outbox. Written in the caller's transaction, sent by Celery at most once.
+
+    ``sending`` is recorded (committed) before the SMTP call. A row still ``sending`` after
+    ``OUTBOX_SENDING_TIMEOUT_SECONDS`` may or may not have gone out, so it becomes ``unknown`` for a
+    person to decide, never re-sent automatically.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        UNKNOWN = "unknown", "Unknown: check by hand"
 
     notification = models.ForeignKey(
         Notification, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
@@ -46,13 +52,27 @@ class Delivery(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     queued_at = models.DateTimeField(default=timezone.now)
+    # When the sweeper may next queue a pending row: the one backoff schedule lives here.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "deliveries"
-        indexes = [models.Index(fields=["status", "queued_at"])]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], name="delivery_pending_due", condition=models.Q(status="pending")
+            ),
+            models.Index(
+                fields=["claimed_at"], name="delivery_sending", condition=models.Q(status="sending")
+            ),
+            models.Index(
+                fields=["status"],
+                name="delivery_needs_person",
+                condition=models.Q(status__in=["failed", "unknown"]),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject} to {self.to_address} ({self.status})"

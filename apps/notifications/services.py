@@ -9,13 +9,14 @@ import logging
 import time
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Count, F
 from django.utils import timezone
 
 from apps.accounts.models import User
 
 from .models import Delivery, Notification
+from .signals import delivery_failed
 
 logger = logging.getLogger(__name__)
 
@@ -23,27 +24,57 @@ logger = logging.getLogger(__name__)
 _EMAIL_FOOTER = "\n\nThis is an automatic message from CareCoord. Please do not reply to this email.\n"
 
 
-# After a failed publish, skip publishing for a short while: each attempt against a dead broker
-# costs a connection timeout, and the rows are safe in the outbox for the sweeper anyway.
+# After a failed publish, skip publishing for a short while (a circuit breaker): each attempt
+# against a dead or hung broker costs up to a socket timeout, and the rows are safe in the outbox.
 _BROKER_BACKOFF_SECONDS = 30
 _broker_down_until = 0.0
+_BATCH = 100  # deliveries per published message when the sweeper drains a backlog
 
 
-def _enqueue_delivery(delivery_id: int, *, during_backoff: bool = False) -> bool:
-    """Queue the send. The sweeper passes ``during_backoff`` because it is how the outbox recovers."""
+def broker_is_backing_off() -> bool:
+    return time.monotonic() < _broker_down_until
+
+
+def _publish(delivery_ids: list[int], *, during_backoff: bool = False) -> bool:
+    """Queue the send of these rows. The sweeper passes ``during_backoff``: it is how the outbox recovers.
+
+    Bounded by the broker's socket timeouts (settings), so a hung Redis costs a request about a second
+    once, and then nothing while the breaker is open.
+    """
     global _broker_down_until
-    from .tasks import deliver_email
+    from .tasks import deliver_email, deliver_emails
 
-    if not during_backoff and time.monotonic() < _broker_down_until:
+    if not during_backoff and broker_is_backing_off():
         return False
     try:
-        deliver_email.apply_async(args=[delivery_id], retry=False)
-    except Exception:  # the broker is unreachable: the sweeper will pick the row up
+        if len(delivery_ids) == 1:
+            deliver_email.apply_async(args=[delivery_ids[0]], retry=False)
+        else:
+            deliver_emails.apply_async(args=[delivery_ids], retry=False)
+    except Exception:  # the broker is unreachable or hung: the sweeper will pick the rows up
         _broker_down_until = time.monotonic() + _BROKER_BACKOFF_SECONDS
-        logger.warning("Outbox: could not queue delivery %s; it stays pending for the sweeper", delivery_id)
+        logger.warning(
+            "Outbox: could not queue delivery %s; it stays pending for the sweeper",
+            ", ".join(map(str, delivery_ids)),
+        )
         return False
     _broker_down_until = 0.0
     return True
+
+
+def _enqueue_delivery(delivery_id: int) -> bool:
+    return _publish([delivery_id])
+
+
+def _sweep_fallback(now: datetime.datetime | None = None) -> datetime.datetime:
+    """When the sweeper may queue a row that was just queued (it may be waiting behind a backlog)."""
+    return (now or timezone.now()) + datetime.timedelta(seconds=settings.OUTBOX_SWEEP_AFTER_SECONDS)
+
+
+def retry_delay(attempts: int) -> datetime.timedelta:
+    """The one backoff schedule: after the n-th failed attempt, wait the n-th step (the last one repeats)."""
+    steps = settings.OUTBOX_RETRY_SECONDS
+    return datetime.timedelta(seconds=steps[min(max(attempts, 1), len(steps)) - 1])
 
 
 def email_enqueue(
@@ -51,7 +82,11 @@ def email_enqueue(
 ) -> Delivery:
     """Write a pending email and queue it once the surrounding transaction commits."""
     delivery = Delivery.objects.create(
-        notification=notification, to_address=to_address, subject=subject, body=body + _EMAIL_FOOTER
+        notification=notification,
+        to_address=to_address,
+        subject=subject,
+        body=body + _EMAIL_FOOTER,
+        next_attempt_at=_sweep_fallback(),
     )
     transaction.on_commit(lambda: _enqueue_delivery(delivery.pk))  # outcome is logged; the row stays safe
     return delivery
@@ -103,55 +138,122 @@ def delivery_claim(*, delivery_id: int) -> Delivery | None:
     return Delivery.objects.get(pk=delivery_id)
 
 
-def delivery_mark_sent(*, delivery: Delivery) -> None:
-    Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
-        status=Delivery.Status.SENT, sent_at=timezone.now(), last_error=""
-    )
+def delivery_mark_sent(*, delivery: Delivery) -> bool:
+    """Record the send. The SMTP server has the message now, so never let this failure re-send it.
+
+    A dropped database connection is retried a few times on a fresh connection; if the row still
+    cannot be marked, it stays ``sending`` and the sweeper turns it into ``unknown``.
+    """
+    for attempt in range(3):
+        try:
+            Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
+                status=Delivery.Status.SENT, sent_at=timezone.now(), last_error=""
+            )
+            return True
+        except DatabaseError:
+            logger.warning("Outbox: could not mark delivery %s sent (try %s)", delivery.pk, attempt + 1)
+            connection.close()  # the next try opens a fresh connection
+            time.sleep(0.2 * (attempt + 1))
+    logger.error("Outbox: delivery %s was sent but could not be marked; it will show as unknown", delivery.pk)
+    return False
 
 
 def delivery_release(*, delivery: Delivery, error: str) -> bool:
-    """Give a failed send back to the outbox. Returns False when it has run out of attempts."""
+    """Give a failed send back to the outbox with the next backoff step. False once it has given up."""
     gives_up = delivery.attempts >= settings.OUTBOX_MAX_ATTEMPTS
-    Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
-        status=Delivery.Status.FAILED if gives_up else Delivery.Status.PENDING,
-        last_error=error[:2000],
-        queued_at=timezone.now(),
-    )
+    with transaction.atomic():
+        Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
+            status=Delivery.Status.FAILED if gives_up else Delivery.Status.PENDING,
+            last_error=error[:2000],
+            next_attempt_at=timezone.now() + retry_delay(delivery.attempts),
+        )
+        if gives_up:
+            delivery_failed.send(sender=Delivery, delivery_ids=[delivery.pk])
     return not gives_up
 
 
-def outbox_sweep(*, older_than: datetime.timedelta | None = None) -> list[int]:
-    """Re-queue deliveries stuck as pending (never queued) or sending (worker died mid-send).
+def _mark_unfinished_sends_unknown(now: datetime.datetime) -> int:
+    """A send that never finished may have reached the SMTP server: a person decides, never a retry."""
+    cutoff = now - datetime.timedelta(seconds=settings.OUTBOX_SENDING_TIMEOUT_SECONDS)
+    stuck = Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lte=cutoff)
+    count = stuck.update(
+        status=Delivery.Status.UNKNOWN,
+        last_error="The send did not finish: the email may or may not have gone. Check, then resend or close.",
+    )
+    if count:
+        logger.error("Outbox: %s deliveries did not finish sending and need a person to check them", count)
+    return count
 
-    Returns the ids it queued.
+
+def outbox_sweep(*, now: datetime.datetime | None = None, budget_seconds: float = 40.0) -> list[int]:
+    """Queue every pending row whose ``next_attempt_at`` has passed, in batches; returns the ids queued.
+
+    A queued row's next attempt moves on by the sweep interval, so a row waiting behind a backlog is
+    not queued again a minute later. Whatever is left when the broker is down or the time budget runs
+    out is logged and stays due for the next sweep (``/healthz`` shows the oldest pending age).
     """
-    older_than = (
-        older_than
-        if older_than is not None
-        else datetime.timedelta(seconds=settings.OUTBOX_SWEEP_AFTER_SECONDS)
-    )
-    cutoff = timezone.now() - older_than
-    stale = Q(status=Delivery.Status.PENDING, queued_at__lte=cutoff) | Q(
-        status=Delivery.Status.SENDING, claimed_at__lte=cutoff
-    )
-    # A row whose sends keep dying mid-way (a crash after SMTP accepted it, say) stops being retried.
-    Delivery.objects.filter(
-        status=Delivery.Status.SENDING, claimed_at__lte=cutoff, attempts__gte=settings.OUTBOX_MAX_ATTEMPTS
-    ).update(
-        status=Delivery.Status.FAILED, last_error="Gave up: the send did not finish after the last attempt."
-    )
-    ids = list(Delivery.objects.filter(stale).order_by("pk").values_list("pk", flat=True)[:500])
-    if not ids:
-        return []
-    # Re-check staleness: a row picked as stale-pending above may have been claimed by a worker
-    # since, and resetting that fresh claim to pending would let a second worker send it again.
-    Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING, claimed_at__lte=cutoff).update(
-        status=Delivery.Status.PENDING
-    )
-    Delivery.objects.filter(pk__in=ids).update(queued_at=timezone.now())
-    queued = []
-    for delivery_id in ids:
-        if not _enqueue_delivery(delivery_id, during_backoff=True):
-            break  # still down: the rest wait for the next sweep rather than a timeout each
-        queued.append(delivery_id)
+    now = now or timezone.now()
+    _mark_unfinished_sends_unknown(now)
+    queued: list[int] = []
+    started = time.monotonic()
+    while time.monotonic() - started < budget_seconds:
+        due = Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
+        ids = list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:1000])
+        if not ids:
+            return queued
+        Delivery.objects.filter(pk__in=ids, status=Delivery.Status.PENDING).update(
+            queued_at=timezone.now(), next_attempt_at=_sweep_fallback(now)
+        )
+        for start in range(0, len(ids), _BATCH):
+            batch = ids[start : start + _BATCH]
+            if not _publish(batch, during_backoff=True):
+                Delivery.objects.filter(pk__in=ids[start:], status=Delivery.Status.PENDING).update(
+                    next_attempt_at=now
+                )
+                logger.warning("Outbox: broker down; %s deliveries wait for the next sweep", len(ids) - start)
+                return queued
+            queued.extend(batch)
+    logger.warning("Outbox: sweep time budget used up with deliveries still due; the next sweep goes on")
     return queued
+
+
+def outbox_health(*, now: datetime.datetime | None = None) -> dict[str, object]:
+    """The oldest due pending row's age and the rows a person must look at (failed, unknown)."""
+    now = now or timezone.now()
+    oldest = (
+        Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    counts = dict(
+        Delivery.objects.filter(status__in=[Delivery.Status.FAILED, Delivery.Status.UNKNOWN])
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    overdue = (now - oldest).total_seconds() if oldest else 0.0
+    failed, unknown = counts.get(Delivery.Status.FAILED, 0), counts.get(Delivery.Status.UNKNOWN, 0)
+    ok = overdue <= settings.HEALTHZ_OUTBOX_MAX_DELAY_SECONDS and failed == 0 and unknown == 0
+    return {
+        "status": "ok" if ok else "attention",
+        "oldest_due_seconds": round(overdue, 1),
+        "failed": failed,
+        "unknown": unknown,
+    }
+
+
+def delivery_resend(*, delivery_ids: list[int]) -> int:
+    """A person decided: send these failed or unknown emails again (admin action)."""
+    with transaction.atomic():
+        count = Delivery.objects.filter(
+            pk__in=delivery_ids, status__in=[Delivery.Status.FAILED, Delivery.Status.UNKNOWN]
+        ).update(status=Delivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now(), last_error="")
+    return count
+
+
+def delivery_close(*, delivery_ids: list[int]) -> int:
+    """A person checked: an unknown email did arrive (or is not needed); stop showing it."""
+    return Delivery.objects.filter(
+        pk__in=delivery_ids, status__in=[Delivery.Status.FAILED, Delivery.Status.UNKNOWN]
+    ).update(status=Delivery.Status.SENT, last_error="Closed by hand after checking.")

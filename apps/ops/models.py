@@ -2,10 +2,16 @@ from django.db import models
 
 
 class Heartbeat(models.Model):
-    """The last time a periodic process proved it was alive (beat tick run by a worker)."""
+    """The last time a part of the system proved it was alive.
 
-    name = models.CharField(max_length=50, unique=True)
+    ``beat@<host>:<pid>``: a beat process's own scheduler tick (one row per process, so a second beat
+    shows); ``worker@<host>:<pid>``: a worker process's own timer; ``job:<task>``: the last successful
+    run of a periodic job.
+    """
+
+    name = models.CharField(max_length=200, unique=True)
     at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"

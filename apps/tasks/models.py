@@ -35,6 +35,7 @@ class Task(models.Model):
         MESSAGE_ESCALATION = "message_escalation", "Message escalation"
         SYMPTOM_REPORT = "symptom_report", "Symptom report"
         DID_NOT_ATTEND = "did_not_attend", "Did not attend"
+        EMAIL_FAILED = "email_failed", "Email not sent"
 
     title = models.CharField(max_length=200)
     detail = models.TextField(blank=True)
