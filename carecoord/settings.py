@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "apps.ops.idempotency.IdempotencyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -275,6 +276,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULER = "apps.ops.liveness:HeartbeatScheduler"
 CELERY_BEAT_SCHEDULE = {
     "pipeline-heartbeat": {"task": "apps.ops.tasks.pipeline_heartbeat", "schedule": 15.0},
+    "idempotency-keys-prune": {"task": "apps.ops.tasks.prune_idempotency_keys", "schedule": 60.0 * 60},
     "outbox-sweep": {"task": "apps.notifications.tasks.sweep_outbox", "schedule": 60.0},
     "referral-service-levels": {"task": "apps.referrals.tasks.check_service_levels", "schedule": 60.0 * 10},
     "message-escalation": {

@@ -291,7 +291,6 @@ class ThreadViewSet(MessagingViewSet):
             body=data.validated_data["body"],
             attachments=data.validated_data["file"],
         )
-        message = selectors.messages_of(thread).get(pk=message.pk)
         output = MessageOutput if _is_staff(user) else FamilyMessageOutput
         return Response(output(message).data, status=status.HTTP_201_CREATED)
 

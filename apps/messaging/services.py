@@ -124,6 +124,7 @@ def _post(
     message = Message.objects.create(
         thread=thread, author=actor, body=body, from_family=from_family, created_at=now
     )
+    attachments = []
     for upload, content_type in checked:
         attachment = MessageAttachment.objects.create(
             message=message,
@@ -133,6 +134,12 @@ def _post(
             size=upload.size or 0,
         )
         stored.append(attachment.file.name or "")
+        attachments.append(attachment)
+    # The caller answers from this object: no read-back after commit that a dropped connection could fail.
+    known = message.attachments.all()
+    known._result_cache = attachments
+    known._prefetch_done = True  # type: ignore[attr-defined]
+    message._prefetched_objects_cache = {"attachments": known}  # type: ignore[attr-defined]
     locked = Thread.objects.select_for_update().get(pk=thread.pk)
     locked.last_message_at = now
     fields = ["last_message_at"]

@@ -28,3 +28,32 @@ class BankHoliday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.day:%d %b %Y})"
+
+
+class IdempotentRequest(models.Model):
+    """A write already answered, by its caller's key: a retry gets the first answer, not a second row.
+
+    ``scope`` is the signed-in user (or a hash of the API token) so keys of different callers never meet.
+    """
+
+    class State(models.TextChoices):
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+
+    scope = models.CharField(max_length=80)
+    key = models.CharField(max_length=100)
+    path = models.CharField(max_length=300)
+    body_hash = models.CharField(max_length=80)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.IN_PROGRESS)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    location = models.CharField(max_length=300, blank=True)
+    body = models.BinaryField(blank=True, default=b"")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotent_request_once")]
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.state})"
