@@ -234,3 +234,12 @@ def test_production_refuses_to_start_without_its_secrets(tmp_path, missing):
     result = _manage("check", env=env)
     assert result.returncode != 0
     assert missing in result.stderr
+
+
+@pytest.mark.django_db
+def test_postgres_sessions_run_without_jit(require_postgres):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
