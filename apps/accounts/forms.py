@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.template.loader import render_to_string
 
+from .mail import send_email
 from .models import User
 
 
@@ -55,8 +56,6 @@ class OutboxPasswordResetForm(PasswordResetForm):
         to_email: str,
         html_email_template_name: str | None = None,
     ) -> None:
-        from apps.notifications.services import email_enqueue
-
         subject = "".join(render_to_string(subject_template_name, context).splitlines())
         body = render_to_string(email_template_name, context)
-        email_enqueue(to_address=to_email, subject=subject, body=body)
+        send_email(to_address=to_email, subject=subject, body=body)

@@ -6,14 +6,18 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
 
+from apps.accounts import roles
 from apps.accounts.models import User
-from apps.patients import access
-from apps.patients.models import Patient
 
 from .models import AccessEvent, BreakGlassGrant
+from .selectors import break_glass_patient_ids
+
+# Patients are passed as model instances (patients.Patient): audit sits below patients and does not
+# import it.
 
 
 def _channel_for(path: str) -> str:
@@ -27,7 +31,7 @@ def _channel_for(path: str) -> str:
 def access_record(
     *,
     request: HttpRequest,
-    patients: Iterable[Patient] | Patient,
+    patients: Iterable[Model] | Model,
     what: str,
     channel: str | None = None,
     user: User | None = None,
@@ -39,14 +43,14 @@ def access_record(
     reader = user or request.user  # a calendar feed has no login: its owner is the reader
     if not isinstance(reader, User) or not reader.is_active:
         return
-    if isinstance(patients, Patient):
+    if isinstance(patients, Model):
         patients = [patients]
     django_request = getattr(request, "_request", request)  # DRF wraps the HttpRequest
     seen: set[tuple[int, str]] = getattr(django_request, "_audited_reads", set())
     fresh = [p for p in patients if (p.pk, what) not in seen]
     if not fresh:
         return
-    via_glass = access.break_glass_patient_ids(reader, [p.pk for p in fresh])
+    via_glass = break_glass_patient_ids(reader, [p.pk for p in fresh])
     channel = channel or _channel_for(request.path)
     request_id = getattr(django_request, "request_id", "")
     now = timezone.now()
@@ -54,7 +58,7 @@ def access_record(
         [
             AccessEvent(
                 user=reader,
-                patient=p,
+                patient_id=p.pk,
                 what=what,
                 channel=channel,
                 path=request.path[:300],
@@ -69,21 +73,21 @@ def access_record(
     django_request._audited_reads = seen  # type: ignore[union-attr]
 
 
-def break_glass_open(*, actor: User, patient: Patient, reason: str) -> BreakGlassGrant:
+def break_glass_open(*, actor: User, patient: Model, reason: str) -> BreakGlassGrant:
     """Grant ``actor`` time-limited access to a child outside their care team, with a reason."""
-    if not access.can_break_glass(actor):
+    if not roles.can_break_glass(actor):
         raise PermissionDenied("Only clinical staff can open a record with break-glass access.")
     reason = (reason or "").strip()
     if len(reason) < 10:
         raise ValidationError({"reason": "Say why you need this record (at least 10 characters)."})
     now = timezone.now()
     with transaction.atomic(durable=True):
-        live = BreakGlassGrant.objects.filter(user=actor, patient=patient, expires_at__gt=now).first()
+        live = BreakGlassGrant.objects.filter(user=actor, patient_id=patient.pk, expires_at__gt=now).first()
         if live is not None:
             return live
         return BreakGlassGrant.objects.create(
             user=actor,
-            patient=patient,
+            patient_id=patient.pk,
             reason=reason,
             created_at=now,
             expires_at=now + datetime.timedelta(hours=settings.BREAK_GLASS_HOURS),
@@ -92,7 +96,7 @@ def break_glass_open(*, actor: User, patient: Patient, reason: str) -> BreakGlas
 
 def break_glass_review(*, actor: User, grant: BreakGlassGrant, note: str) -> BreakGlassGrant:
     """A clinic administrator records that a grant was reviewed."""
-    if not access.can_review_break_glass(actor):
+    if not roles.can_review_break_glass(actor):
         raise PermissionDenied("Only a clinic administrator can review break-glass access.")
     if grant.user_id == actor.pk:
         raise PermissionDenied("You cannot review your own break-glass access.")

@@ -15,10 +15,10 @@ from rest_framework import serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts import roles
 from apps.accounts.types import request_user
 from apps.audit.services import access_record
 from apps.pathways.models import Specialty, SpecialtyTrack, TreatmentCourse
-from apps.patients import access
 from apps.patients.models import Patient
 from carecoord.errors import refuse_unless
 
@@ -136,7 +136,7 @@ class CaseloadViewSet(viewsets.GenericViewSet):
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """My caseload, most in need of attention first, then by name."""
         user = request_user(request)
-        refuse_unless(access.staff_role(user) is not None, "The caseload is for staff.")
+        refuse_unless(roles.staff_role(user) is not None, "The caseload is for staff.")
         query = CaseloadQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         filters = query.validated_data

@@ -6,12 +6,12 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from apps.accounts import roles
 from apps.accounts.decorators import staff_required
 from apps.accounts.types import AuthedRequest
 from apps.audit.models import AccessEvent
 from apps.audit.services import access_record
 from apps.pathways.models import Specialty, SpecialtyTrack
-from apps.patients import access
 from apps.patients.models import Patient
 from apps.scheduling.models import Appointment
 
@@ -98,7 +98,7 @@ def home(request: AuthedRequest) -> HttpResponse:
         "attention_only": attention_only,
         "statuses": Patient.Status.choices,
         "specialty_key": " · ".join(SPECIALTY_SHORT[value] for value in Specialty.values),
-        "can_register": access.can_register_patient(request.user),
+        "can_register": roles.can_register_patient(request.user),
     }
     template = "caseload/_rows.html" if request.htmx else "caseload/home.html"
     return render(request, template, context)

@@ -21,10 +21,10 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts import roles
 from apps.accounts.models import User
 from apps.accounts.types import request_user
 from apps.audit.services import access_record
-from apps.patients import access
 from apps.patients.selectors import patient_get
 from apps.referrals.services.attachments import ATTACHMENT_MAX_BYTES
 from carecoord.errors import refuse_unless
@@ -96,7 +96,7 @@ class DocumentInput(serializers.Serializer):
 
 
 def _is_staff(user: User) -> bool:
-    return access.staff_role(user) is not None
+    return roles.staff_role(user) is not None
 
 
 def _output(user: User) -> type[FamilyDocumentOutput]:

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts import roles
 from apps.accounts.models import User
 from apps.notifications.services import notification_create
 from apps.patients import access
@@ -19,7 +20,7 @@ from .models import FamilyDocument
 
 def _require_staff_who_sees(actor: User, patient_id: int) -> None:
     sees_child = access.visible_patients(actor).filter(pk=patient_id).exists()
-    if access.staff_role(actor) is None or not sees_child:
+    if roles.staff_role(actor) is None or not sees_child:
         raise PermissionDenied("Only staff looking after this child can share letters with the family.")
 
 

@@ -6,10 +6,11 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from apps.accounts.decorators import family_required, staff_required
+from apps.accounts.decorators import staff_required
 from apps.accounts.types import AuthedRequest
 from apps.audit.services import access_record
 from apps.patients import access
+from apps.patients.decorators import family_required
 from apps.patients.selectors import patient_get
 from carecoord.errors import SERVICE_REFUSALS, form_add_service_errors, refusal_messages
 

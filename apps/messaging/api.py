@@ -25,10 +25,10 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts import roles
 from apps.accounts.models import User
 from apps.accounts.types import request_user
 from apps.audit.services import access_record
-from apps.patients import access
 from apps.patients.models import Patient
 from apps.patients.selectors import patient_get
 from carecoord.errors import refuse_unless
@@ -175,7 +175,7 @@ def _with_messages(threads: QuerySet[Thread]) -> QuerySet[Thread]:
 
 
 def _is_staff(user: User) -> bool:
-    return access.staff_role(user) is not None
+    return roles.staff_role(user) is not None
 
 
 class MessagingViewSet(viewsets.GenericViewSet):

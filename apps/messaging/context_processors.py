@@ -1,8 +1,8 @@
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from apps.accounts import roles
 from apps.accounts.models import User
-from apps.patients import access
 
 from .selectors import unread_count
 
@@ -13,6 +13,6 @@ def unread_messages(request: HttpRequest) -> dict[str, object]:
     Lazy: counted only when a page's header shows it, so htmx partials cost no query.
     """
     user = getattr(request, "user", None)
-    if not isinstance(user, User) or not (access.is_family(user) or access.staff_role(user)):
+    if not isinstance(user, User) or not (roles.is_family(user) or roles.staff_role(user)):
         return {}
     return {"unread_messages": SimpleLazyObject(lambda: unread_count(user))}

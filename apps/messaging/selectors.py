@@ -3,6 +3,7 @@
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.shortcuts import get_object_or_404
 
+from apps.accounts import roles
 from apps.accounts.models import User
 from apps.accounts.types import AnyUser
 from apps.patients import access
@@ -13,9 +14,9 @@ from .models import Message, ReadState, Thread
 
 def threads_visible_to(user: AnyUser) -> QuerySet[Thread]:
     threads = Thread.objects.filter(patient__in=access.visible_patients(user))
-    if access.is_family(user):
+    if roles.is_family(user):
         threads = threads.filter(kind=Thread.Kind.FAMILY)  # staff-only threads never reach families
-    elif access.staff_role(user) is None:
+    elif roles.staff_role(user) is None:
         return Thread.objects.none()
     return threads
 

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.accounts import roles
 from apps.accounts.models import Team, User
 from apps.notifications.services import notification_create
 from apps.ops.working_time import holidays_between, working_hours_between
@@ -31,7 +32,7 @@ def can_post(user: User, thread: Thread) -> bool:
     """Families post only in their own child's family threads; staff who can see the child post anywhere."""
     if not access.visible_patients(user).filter(pk=thread.patient_id).exists():
         return False
-    return access.staff_role(user) is not None or thread.kind == Thread.Kind.FAMILY
+    return roles.staff_role(user) is not None or thread.kind == Thread.Kind.FAMILY
 
 
 def _clean_body(body: str) -> str:
@@ -119,7 +120,7 @@ def _recipients(thread: Thread, author: User) -> tuple[list[User], list[User]]:
 def _post(
     actor: User, thread: Thread, body: str, checked: list[tuple[UploadedFile, str]], stored: list[str]
 ) -> Message:
-    from_family = access.is_family(actor)
+    from_family = roles.is_family(actor)
     now = timezone.now()
     message = Message.objects.create(
         thread=thread, author=actor, body=body, from_family=from_family, created_at=now
@@ -176,7 +177,7 @@ def thread_start(
     """Start a conversation about a child. Families start only family threads about their own child."""
     if not access.visible_patients(actor).filter(pk=patient.pk).exists():
         raise PermissionDenied("You cannot message about this child.")
-    if access.is_family(actor) and kind != Thread.Kind.FAMILY:
+    if roles.is_family(actor) and kind != Thread.Kind.FAMILY:
         raise PermissionDenied("Families write to the care team.")
     if kind not in Thread.Kind.values:
         raise ValidationError({"kind": "Choose who the conversation is with."})
@@ -213,7 +214,7 @@ def thread_mark(
     ``seen_last_message_id`` is the newest message the person was looking at: if the family has
     written since, "handled" is refused, so an unread message is never cleared by a stale click.
     """
-    if access.staff_role(actor) is None or not can_post(actor, thread):
+    if roles.staff_role(actor) is None or not can_post(actor, thread):
         raise PermissionDenied("Only staff can change this.")
     if thread.kind != Thread.Kind.FAMILY:
         raise ApplicationError.illegal_transition("Only conversations with the family need a reply.")

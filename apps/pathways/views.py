@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 
+from apps.accounts import roles
 from apps.accounts.decorators import staff_required
 from apps.accounts.models import User
 from apps.accounts.types import AuthedRequest
@@ -81,7 +82,7 @@ ACTIONS: dict[str, Action] = {
         "Record a severity score",
         "Save score",
         _score_form,
-        access.can_record_score,
+        roles.can_record_score,
         lambda u, p, d, _: services.score_record(
             actor=u,
             patient=p,
@@ -96,7 +97,7 @@ ACTIONS: dict[str, Action] = {
         "Start or plan a treatment course",
         "Save course",
         _plain(pf.CourseForm),
-        access.can_manage_treatment,
+        roles.can_manage_treatment,
         lambda u, p, d, _: services.course_create(
             actor=u,
             patient=p,
@@ -113,7 +114,7 @@ ACTIONS: dict[str, Action] = {
         "Change course",
         "Change",
         _plain(pf.CourseTransitionForm),
-        access.can_manage_treatment,
+        roles.can_manage_treatment,
         lambda u, p, d, course: services.course_transition(
             actor=u, course=course, to_status=d["to_status"], on_date=d["on_date"], reason=d["reason"]
         ),
@@ -124,7 +125,7 @@ ACTIONS: dict[str, Action] = {
         "Record a relapse",
         "Save relapse",
         _plain(pf.RelapseForm),
-        access.can_record_relapse,
+        roles.can_record_relapse,
         lambda u, p, d, _: services.relapse_record(
             actor=u,
             patient=p,
@@ -140,7 +141,7 @@ ACTIONS: dict[str, Action] = {
         "Mark resolved",
         "Mark resolved",
         _plain(pf.RelapseResolveForm),
-        access.can_record_relapse,
+        roles.can_record_relapse,
         lambda u, p, d, relapse: services.relapse_update(
             actor=u, relapse=relapse, resolved_on=d["resolved_on"]
         ),
@@ -151,7 +152,7 @@ ACTIONS: dict[str, Action] = {
         "Mark reviewed",
         "Mark as reviewed",
         _plain(forms.Form),
-        access.can_record_relapse,
+        roles.can_record_relapse,
         lambda u, p, d, report: services.symptom_report_review(actor=u, report=report),
         lookup=_lookup(SymptomReport),
         message="Symptom report marked as reviewed.",
@@ -160,7 +161,7 @@ ACTIONS: dict[str, Action] = {
         "Request an investigation",
         "Request",
         _plain(pf.InvestigationForm),
-        access.can_manage_investigations,
+        roles.can_manage_investigations,
         lambda u, p, d, _: services.investigation_request(
             actor=u, patient=p, kind=d["kind"], description=d["description"]
         ),
@@ -170,7 +171,7 @@ ACTIONS: dict[str, Action] = {
         "Record the result",
         "Save result",
         _plain(pf.InvestigationResultForm),
-        access.can_manage_investigations,
+        roles.can_manage_investigations,
         lambda u, p, d, inv: services.investigation_record_result(
             actor=u, investigation=inv, result_summary=d["result_summary"], abnormal=d["abnormal"]
         ),
@@ -181,7 +182,7 @@ ACTIONS: dict[str, Action] = {
         "Acknowledge",
         "Acknowledge result",
         _plain(forms.Form),
-        access.can_manage_investigations,
+        roles.can_manage_investigations,
         lambda u, p, d, inv: services.investigation_acknowledge(actor=u, investigation=inv),
         lookup=_lookup(Investigation),
         message="Result acknowledged.",
@@ -190,7 +191,7 @@ ACTIONS: dict[str, Action] = {
         "Change a specialty track",
         "Change stage",
         _plain(pf.TrackForm),
-        access.can_change_track,
+        roles.can_change_track,
         lambda u, p, d, _: services.track_change_stage(
             actor=u, patient=p, specialty=d["specialty"], to_stage=d["to_stage"], note=d["note"]
         ),
@@ -200,7 +201,7 @@ ACTIONS: dict[str, Action] = {
         "Record a diagnostic criterion",
         "Save criterion",
         _plain(pf.CriterionForm),
-        access.can_record_diagnosis,
+        roles.can_record_diagnosis,
         lambda u, p, d, _: services.assessment_record_criterion(
             actor=u,
             patient=p,
@@ -215,7 +216,7 @@ ACTIONS: dict[str, Action] = {
         "Update the diagnosis",
         "Save diagnosis",
         _plain(pf.DiagnosisForm),
-        access.can_record_diagnosis,
+        roles.can_record_diagnosis,
         lambda u, p, d, _: services.assessment_update(
             actor=u,
             patient=p,
@@ -230,7 +231,7 @@ ACTIONS: dict[str, Action] = {
         "Record a tumour",
         "Save tumour",
         _plain(pf.TumourForm),
-        access.can_manage_tumour,
+        roles.can_manage_tumour,
         lambda u, p, d, _: services.tumour_record(actor=u, patient=p, **d),
         message="Tumour recorded.",
     ),
@@ -283,9 +284,9 @@ def _context(request: AuthedRequest, patient: Patient, specialty: str = "") -> d
         for key in PANEL
         if ACTIONS[key].allowed(user) and (key != "score" or selectors.active_scales().exists())
     ]
-    can_treat = access.can_manage_treatment(user)
-    can_investigate = access.can_manage_investigations(user)
-    can_relapse = access.can_record_relapse(user)
+    can_treat = roles.can_manage_treatment(user)
+    can_investigate = roles.can_manage_investigations(user)
+    can_relapse = roles.can_record_relapse(user)
     # Each list item with the action forms it offers (None where the user or its state offers none).
     course_rows = [
         (

@@ -2,7 +2,9 @@
 
 Every selector, view and API queryset that touches a child's record starts from
 ``visible_patients(user)``. Anything outside it is a 404, so a missing record and
-a forbidden one look the same. Role predicates (who may do what) live here too.
+a forbidden one look the same. Predicates about a child's record (who may edit it, manage its
+care team or guardians) live here too; those that look only at the role are in
+``apps/accounts/roles.py``.
 """
 
 import datetime
@@ -12,6 +14,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import StaffProfile, User
+from apps.accounts.roles import COORDINATING_ROLES, is_family, staff_role, team_ids
 from apps.accounts.types import AnyUser
 
 from .models import CareTeamMember, Guardian, Patient
@@ -22,20 +25,9 @@ if TYPE_CHECKING:
 
 Role = StaffProfile.Role
 
-# Roles that carry clinical responsibility for registering and organising a child's care.
-_COORDINATING_ROLES = frozenset({Role.NURSE_SPECIALIST, Role.CONSULTANT, Role.CLINIC_ADMIN})
-
-
-def staff_role(user: AnyUser) -> str | None:
-    """The staff role of an active clinical user, or None."""
-    if not (isinstance(user, User) and user.is_active and user.kind == User.Kind.STAFF):
-        return None
-    profile = getattr(user, "staff_profile", None)
-    return profile.role if profile else None
-
-
-def is_family(user: AnyUser) -> bool:
-    return isinstance(user, User) and user.is_active and user.kind == User.Kind.FAMILY
+# The role helpers moved to apps/accounts/roles.py; re-exported while the access rework lands.
+# Import them from there.
+__all__ = ["is_family", "staff_role", "team_ids"]
 
 
 def current_care_team(day: datetime.date | None = None) -> Q:
@@ -105,23 +97,6 @@ def caseload_patients(user: AnyUser) -> QuerySet[Patient]:
     return Patient.objects.filter(Q(named_nurse=user) | _on_care_team(user))
 
 
-def break_glass_patient_ids(user: AnyUser, patient_ids: list[int]) -> set[int]:
-    """Of these children, those this user sees only through a live break-glass grant."""
-    if not isinstance(user, User) or staff_role(user) is None:
-        return set()
-    from apps.audit.models import BreakGlassGrant
-
-    granted = set(
-        BreakGlassGrant.objects.filter(
-            user=user, patient_id__in=patient_ids, expires_at__gt=timezone.now()
-        ).values_list("patient_id", flat=True)
-    )
-    if not granted:
-        return set()
-    routine = set(routinely_visible_patients(user).filter(pk__in=granted).values_list("pk", flat=True))
-    return granted - routine
-
-
 def is_break_glass_access(user: AnyUser, patient: Patient) -> bool:
     """True when staff see this child only because of a break-glass grant."""
     if staff_role(user) is None:
@@ -132,28 +107,16 @@ def is_break_glass_access(user: AnyUser, patient: Patient) -> bool:
 # Role predicates. Each assumes the patient already came from visible_patients(user).
 
 
-def can_register_patient(user: AnyUser) -> bool:
-    return staff_role(user) in _COORDINATING_ROLES
-
-
 def can_edit_patient(user: AnyUser, patient: Patient) -> bool:
-    return staff_role(user) in _COORDINATING_ROLES
+    return staff_role(user) in COORDINATING_ROLES
 
 
 def can_manage_care_team(user: AnyUser, patient: Patient) -> bool:
-    return staff_role(user) in _COORDINATING_ROLES
+    return staff_role(user) in COORDINATING_ROLES
 
 
 def can_manage_guardians(user: AnyUser, patient: Patient) -> bool:
-    return staff_role(user) in _COORDINATING_ROLES
-
-
-def can_break_glass(user: AnyUser) -> bool:
-    return staff_role(user) is not None
-
-
-def can_review_break_glass(user: AnyUser) -> bool:
-    return staff_role(user) == Role.CLINIC_ADMIN
+    return staff_role(user) in COORDINATING_ROLES
 
 
 # The clinical record (pathways) is for staff only: families see their child through the portal.
@@ -164,58 +127,6 @@ def clinical_record_patients(user: AnyUser) -> QuerySet[Patient]:
     if staff_role(user) is None:
         return Patient.objects.none()
     return visible_patients(user)
-
-
-_PRESCRIBERS = frozenset({Role.CONSULTANT})
-_CLINICIANS = frozenset(
-    {
-        Role.NURSE_SPECIALIST,
-        Role.CONSULTANT,
-        Role.SURGEON,
-        Role.PSYCHOLOGIST,
-        Role.NEUROPSYCHOLOGIST,
-        Role.THERAPIST,
-    }
-)
-
-
-def can_record_diagnosis(user: AnyUser) -> bool:
-    return staff_role(user) in _PRESCRIBERS
-
-
-def can_record_score(user: AnyUser) -> bool:
-    return staff_role(user) in {Role.CONSULTANT, Role.NURSE_SPECIALIST}
-
-
-def can_manage_treatment(user: AnyUser) -> bool:
-    return staff_role(user) in _PRESCRIBERS
-
-
-def can_record_relapse(user: AnyUser) -> bool:
-    return staff_role(user) in {Role.CONSULTANT, Role.NURSE_SPECIALIST}
-
-
-def can_manage_investigations(user: AnyUser) -> bool:
-    return staff_role(user) in {Role.CONSULTANT, Role.NURSE_SPECIALIST, Role.SURGEON}
-
-
-def can_manage_tumour(user: AnyUser) -> bool:
-    return staff_role(user) in {Role.CONSULTANT, Role.SURGEON}
-
-
-def can_change_track(user: AnyUser) -> bool:
-    return staff_role(user) in _CLINICIANS
-
-
-def can_manage_scales(user: AnyUser) -> bool:
-    return staff_role(user) == Role.CLINIC_ADMIN
-
-
-def team_ids(user: AnyUser) -> list[int]:
-    """The teams a member of staff belongs to (empty for anyone else)."""
-    if staff_role(user) is None:
-        return []
-    return list(user.staff_profile.teams.values_list("pk", flat=True))  # type: ignore[union-attr]
 
 
 def can_triage(user: AnyUser, referral: "Referral") -> bool:

@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts import roles
 from apps.accounts.models import StaffProfile, User
 from apps.accounts.types import request_user
 from apps.audit.services import access_record
@@ -102,7 +103,7 @@ class PatientViewSet(
     @extend_schema(request=PatientInput, responses={201: PatientOutput})
     def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
         refuse_unless(
-            access.can_register_patient(request_user(request)), "Your role cannot register children."
+            roles.can_register_patient(request_user(request)), "Your role cannot register children."
         )
         data = PatientInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -205,12 +206,12 @@ class GuardianViewSet(_PatientChildViewSet):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no patient
             return Guardian.objects.none()
         guardians = selectors.guardians_of(patient=self.get_patient()).order_by("id")
-        if access.is_family(self.request.user):  # a family sees current co-guardians, without contact details
+        if roles.is_family(self.request.user):  # a family sees current co-guardians, without contact details
             guardians = guardians.filter(is_active=True)
         return guardians
 
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
-        return FamilyGuardianOutput if access.is_family(self.request.user) else GuardianOutput
+        return FamilyGuardianOutput if roles.is_family(self.request.user) else GuardianOutput
 
     @extend_schema(request=GuardianInput, responses={201: GuardianOutput})
     def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
@@ -243,7 +244,7 @@ class CareTeamMemberViewSet(_PatientChildViewSet):
     def get_queryset(self):  # type: ignore[no-untyped-def]
         if getattr(self, "swagger_fake_view", False):
             return CareTeamMember.objects.none()
-        family = access.is_family(self.request.user)
+        family = roles.is_family(self.request.user)
         return selectors.care_team_of(patient=self.get_patient(), current_only=family).order_by("id")
 
     @extend_schema(request=CareTeamMemberInput, responses={201: CareTeamMemberOutput})

@@ -1,10 +1,11 @@
 from django import forms
 
 from apps.accounts.models import StaffProfile, User
+from apps.accounts.selectors import staff_members
 from carecoord.forms import DateInput
 
 from .models import Guardian, Patient
-from .selectors import nurse_specialists, staff_members
+from .selectors import nurse_specialists
 
 
 class PatientForm(forms.Form):

@@ -1,6 +1,7 @@
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from apps.accounts import roles
 from apps.accounts.models import User
 from apps.accounts.types import AnyUser
 
@@ -96,11 +97,5 @@ def patient_find_for_break_glass(*, identifier: str) -> Patient | None:
 
 def nurse_specialists() -> QuerySet[User]:
     return User.objects.filter(
-        is_active=True, kind=User.Kind.STAFF, staff_profile__role=access.Role.NURSE_SPECIALIST
+        is_active=True, kind=User.Kind.STAFF, staff_profile__role=roles.Role.NURSE_SPECIALIST
     ).order_by("full_name")
-
-
-def staff_members() -> QuerySet[User]:
-    return User.objects.filter(
-        is_active=True, kind=User.Kind.STAFF, staff_profile__isnull=False
-    ).select_related("staff_profile")

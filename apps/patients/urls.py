@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import audit_views, views
 
 app_name = "patients"
 
@@ -26,4 +26,7 @@ urlpatterns = [
         views.care_team_end,
         name="care_team_end",
     ),
+    # The access log and break-glass pages; audit keeps the rows and the review pages.
+    path("patients/<int:pk>/access-log/", audit_views.access_log, name="access_log"),
+    path("break-glass/", audit_views.break_glass, name="break_glass"),
 ]

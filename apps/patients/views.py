@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from apps.accounts import roles
 from apps.accounts.decorators import staff_required
 from apps.accounts.types import AuthedRequest
 from apps.audit.services import access_record
@@ -34,7 +35,7 @@ def patient_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_http_methods(["GET", "POST"])
 def patient_register(request: AuthedRequest) -> HttpResponse:
-    if not access.can_register_patient(request.user):
+    if not roles.can_register_patient(request.user):
         messages.error(request, "Your role cannot register children.")
         return redirect("caseload:home")
     form = PatientForm(request.POST or None)

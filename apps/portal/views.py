@@ -16,7 +16,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts import services as account_services
-from apps.accounts.decorators import family_required
 from apps.accounts.types import AuthedRequest
 from apps.audit.services import access_record
 from apps.documents import selectors as document_selectors
@@ -24,6 +23,7 @@ from apps.messaging import selectors as messaging_selectors
 from apps.pathways import services as pathway_services
 from apps.patients import selectors
 from apps.patients import services as patient_services
+from apps.patients.decorators import family_required
 from apps.patients.models import Patient
 from apps.scheduling import selectors as scheduling_selectors
 from apps.scheduling import services as scheduling_services

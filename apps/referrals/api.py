@@ -21,12 +21,14 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts import roles
 from apps.accounts.models import Team, User
+from apps.accounts.selectors import staff_members
 from apps.accounts.types import request_user
 from apps.audit.services import access_record
 from apps.patients import access
 from apps.patients.models import Patient
-from apps.patients.selectors import patient_get, staff_members
+from apps.patients.selectors import patient_get
 from carecoord.errors import ApplicationError, refuse_unless
 
 from . import selectors, services
@@ -228,7 +230,7 @@ class ReferralViewSet(viewsets.GenericViewSet):
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """My teams' referrals, awaiting triage first then by urgency and age; or those I sent."""
         user = request_user(request)
-        refuse_unless(access.staff_role(user) is not None, "Referrals are for staff.")
+        refuse_unless(roles.staff_role(user) is not None, "Referrals are for staff.")
         query = ReferralListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         filters = query.validated_data
@@ -255,7 +257,7 @@ class ReferralViewSet(viewsets.GenericViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Refer a child the caller can see to a team; it is submitted at once."""
         user = request_user(request)
-        refuse_unless(access.staff_role(user) is not None, "Only staff can make referrals.")
+        refuse_unless(roles.staff_role(user) is not None, "Only staff can make referrals.")
         data = ReferralInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
@@ -269,7 +271,7 @@ class ReferralViewSet(viewsets.GenericViewSet):
         """Record a referral from a GP or another hospital. A known child is matched, never duplicated;
         an unknown one is registered as referred. The referral lands in the team's inbox."""
         user = request_user(request)
-        refuse_unless(access.can_register_patient(user), "Your role cannot record inbound referrals.")
+        refuse_unless(roles.can_register_patient(user), "Your role cannot record inbound referrals.")
         data = ExternalReferralInput(data=request.data)
         data.is_valid(raise_exception=True)
         referral = services.referral_receive_external(actor=user, **data.validated_data)

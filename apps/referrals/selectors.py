@@ -8,6 +8,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from apps.accounts import roles
 from apps.accounts.models import User
 from apps.accounts.types import AnyUser
 from apps.ops.working_time import holidays_between
@@ -18,10 +19,10 @@ from .services.service_levels import seen_due_at, triage_due_at
 
 
 def referrals_visible_to(user: AnyUser) -> QuerySet[Referral]:
-    if access.staff_role(user) is None:
+    if roles.staff_role(user) is None:
         return Referral.objects.none()
     return Referral.objects.filter(
-        Q(target_team__in=access.team_ids(user))
+        Q(target_team__in=roles.team_ids(user))
         | Q(source_user=user)
         | Q(patient__in=access.visible_patients(user))
     ).select_related("patient", "target_team", "source_team", "source_user", "assignee")
@@ -33,7 +34,7 @@ def referral_get(*, user: AnyUser, pk: int) -> Referral:
 
 def team_inbox(*, user: AnyUser, team_id: int | None = None, status: str = "") -> QuerySet[Referral]:
     """A team's referrals: awaiting triage first, then by urgency and age."""
-    teams = access.team_ids(user)
+    teams = roles.team_ids(user)
     if team_id is not None:
         teams = [t for t in teams if t == team_id]
     referrals = Referral.objects.filter(target_team__in=teams).exclude(status=Referral.Status.DRAFT)

@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from apps.accounts import roles
 from apps.accounts.decorators import staff_required
 from apps.accounts.models import Team, User
 from apps.accounts.types import AuthedRequest
@@ -103,7 +104,7 @@ def _available_actions(user: User, referral: Referral) -> list[tuple[str, Action
 @staff_required
 @require_GET
 def inbox(request: AuthedRequest) -> HttpResponse:
-    my_teams = Team.objects.filter(pk__in=access.team_ids(request.user))
+    my_teams = Team.objects.filter(pk__in=roles.team_ids(request.user))
     team_id = request.GET.get("team")
     selected = int(team_id) if team_id and team_id.isdigit() else None
     status = request.GET.get("status", "open")
@@ -219,7 +220,7 @@ def create(request: AuthedRequest, patient_pk: int) -> HttpResponse:
 @staff_required
 @require_http_methods(["GET", "POST"])
 def external(request: AuthedRequest) -> HttpResponse:
-    if not access.can_register_patient(request.user):
+    if not roles.can_register_patient(request.user):
         raise Http404
     form = ExternalReferralForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from apps.accounts import roles
 from apps.accounts.types import AnyUser
 from apps.patients import access
 from apps.patients.models import Patient
@@ -18,7 +19,7 @@ from .services.reviews import review_candidates
 def appointments_of(*, user: AnyUser, patient: Patient) -> QuerySet[Appointment]:
     """A child's appointments. Families see only family-visible ones (and templates never show internal notes)."""
     appointments = Appointment.objects.filter(patient=patient).select_related("team", "clinician", "series")
-    if access.is_family(user):
+    if roles.is_family(user):
         appointments = appointments.filter(family_visible=True)
     return appointments.order_by("starts_at")
 
@@ -26,7 +27,7 @@ def appointments_of(*, user: AnyUser, patient: Patient) -> QuerySet[Appointment]
 def appointment_get(*, user: AnyUser, pk: int) -> Appointment:
     """One appointment of a child the user may see (staff) or is a guardian of (family, family-visible only)."""
     visible = Appointment.objects.filter(patient__in=access.visible_patients(user))
-    if access.is_family(user):
+    if roles.is_family(user):
         visible = visible.filter(family_visible=True)
     return get_object_or_404(
         visible.select_related("patient", "team", "clinician", "series", "referral"), pk=pk

@@ -20,12 +20,14 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts import roles
 from apps.accounts.models import Team, User
+from apps.accounts.selectors import staff_members
 from apps.accounts.types import request_user
 from apps.audit.services import access_record
 from apps.patients import access
-from apps.patients.selectors import patient_get, staff_members
 from carecoord.errors import refuse_unless
+from carecoord.patient_scope import visible_patient_get
 
 from . import selectors, services
 from .models import Task, TaskComment
@@ -179,7 +181,7 @@ class TaskViewSet(viewsets.GenericViewSet):
         """A worklist: mine (open, assigned to me), team (my teams' unclaimed queues), overdue, or
         done (in the last 14 days), with filters."""
         user = request_user(request)
-        refuse_unless(access.staff_role(user) is not None, "Worklists are for staff.")
+        refuse_unless(roles.staff_role(user) is not None, "Worklists are for staff.")
         query = WorklistQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         filters = query.validated_data
@@ -207,12 +209,12 @@ class TaskViewSet(viewsets.GenericViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Write a task by hand for a person or a team queue, optionally about a child."""
         user = request_user(request)
-        refuse_unless(access.staff_role(user) is not None, "Only staff can create tasks.")
+        refuse_unless(roles.staff_role(user) is not None, "Only staff can create tasks.")
         data = TaskInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         patient_id = fields.pop("patient", None)
-        patient = patient_get(user=user, pk=patient_id) if patient_id is not None else None
+        patient = visible_patient_get(user, patient_id) if patient_id is not None else None
         task = services.task_create(actor=user, patient=patient, **fields)
         # The creator may not see a task given to someone else, so the answer is what they wrote.
         return Response(TaskOutput(task).data, status=status.HTTP_201_CREATED)
@@ -264,7 +266,7 @@ class TaskViewSet(viewsets.GenericViewSet):
     def bulk_complete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Mark several tasks done; those already closed are left as they are."""
         user = request_user(request)
-        refuse_unless(access.staff_role(user) is not None, "Only staff can complete tasks.")
+        refuse_unless(roles.staff_role(user) is not None, "Only staff can complete tasks.")
         data = TaskBulkInput(data=request.data)
         data.is_valid(raise_exception=True)
         tasks = self._in_scope(user, data.validated_data["ids"])
@@ -275,7 +277,7 @@ class TaskViewSet(viewsets.GenericViewSet):
     def bulk_reassign(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Give several open tasks to a person, or back to a team queue."""
         user = request_user(request)
-        refuse_unless(access.staff_role(user) is not None, "Only staff can reassign tasks.")
+        refuse_unless(roles.staff_role(user) is not None, "Only staff can reassign tasks.")
         data = TaskBulkReassignInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)

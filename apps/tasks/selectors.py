@@ -6,9 +6,10 @@ from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from apps.accounts import roles
 from apps.accounts.models import User
 from apps.accounts.types import AnyUser
-from apps.patients import access
+from carecoord import patient_scope
 
 from .models import Task
 
@@ -22,11 +23,11 @@ WORKLISTS = {
 
 
 def tasks_visible_to(user: AnyUser) -> QuerySet[Task]:
-    if access.staff_role(user) is None:
+    if roles.staff_role(user) is None:
         return Task.objects.none()
-    mine = Q(assignee=user) | Q(team__in=access.team_ids(user))
+    mine = Q(assignee=user) | Q(team__in=roles.team_ids(user))
     # A task about a child is shown only to someone who may see that child (access.py decides).
-    in_scope = Q(patient__isnull=True) | Q(patient__in=access.visible_patients(user))
+    in_scope = Q(patient__isnull=True) | Q(patient__in=patient_scope.visible_patients(user))
     return Task.objects.filter(mine & in_scope).select_related("patient", "assignee", "team")
 
 
@@ -49,7 +50,7 @@ def worklist(
     if name == "mine":
         tasks = tasks.filter(assignee=user, status__in=OPEN)
     elif name == "team":
-        tasks = tasks.filter(team__in=access.team_ids(user), assignee__isnull=True, status__in=OPEN)
+        tasks = tasks.filter(team__in=roles.team_ids(user), assignee__isnull=True, status__in=OPEN)
     elif name == "overdue":
         tasks = tasks.filter(status__in=OPEN, due_on__lt=today)
     elif name == "done":
@@ -88,7 +89,7 @@ def _filtered(
 def worklist_counts(*, user: User) -> dict[str, int]:
     """How many tasks are in each open worklist, in one query."""
     today = timezone.localdate()
-    teams = access.team_ids(user)
+    teams = roles.team_ids(user)
     open_ = Q(status__in=OPEN)
     return tasks_visible_to(user).aggregate(
         mine=Count("pk", filter=open_ & Q(assignee=user)),

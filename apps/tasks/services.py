@@ -5,13 +5,13 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.utils import timezone
 
+from apps.accounts import roles
 from apps.accounts.models import Team, User
 from apps.notifications.services import notification_create
-from apps.patients import access
-from apps.patients.models import Patient
+from carecoord import patient_scope
 from carecoord.errors import ApplicationError
 
 from .models import Task, TaskComment
@@ -25,7 +25,7 @@ def task_open(
     source: str,
     team: Team | None = None,
     assignee: User | None = None,
-    patient: Patient | None = None,
+    patient: Model | None = None,  # a patients.Patient: tasks sit below patients
     due_on: datetime.date | None = None,
     priority: int = Task.Priority.NORMAL,
     detail: str = "",
@@ -72,20 +72,20 @@ def task_create(
     title: str,
     team: Team | None = None,
     assignee: User | None = None,
-    patient: Patient | None = None,
+    patient: Model | None = None,  # a patients.Patient: tasks sit below patients
     due_on: datetime.date | None = None,
     priority: int = Task.Priority.NORMAL,
     detail: str = "",
 ) -> Task:
     """A member of staff writes a task by hand."""
-    if access.staff_role(actor) is None:
+    if roles.staff_role(actor) is None:
         raise PermissionDenied("Only staff can create tasks.")
     errors = {}
     if not (title or "").strip():
         errors["title"] = "Enter what needs doing."
     if team is None and assignee is None:
         errors["assignee"] = "Choose a person or a team queue."
-    if assignee is not None and access.staff_role(assignee) is None:
+    if assignee is not None and roles.staff_role(assignee) is None:
         errors["assignee"] = "Tasks can only be given to active staff."
     elif assignee is not None and patient is not None and not _can_see(assignee, patient):
         errors["assignee"] = (
@@ -109,8 +109,8 @@ def task_create(
         )
 
 
-def _can_see(user: User, patient: Patient) -> bool:
-    return access.visible_patients(user).filter(pk=patient.pk).exists()
+def _can_see(user: User, patient: Model) -> bool:
+    return patient_scope.can_see(user, patient.pk)
 
 
 def _require_worker(actor: User, task: Task) -> None:
@@ -119,7 +119,7 @@ def _require_worker(actor: User, task: Task) -> None:
 
 def _require_workers(actor: User, tasks: list[Task]) -> None:
     """The actor must be the assignee or on the team of every task (one query for their teams)."""
-    teams = set(access.team_ids(actor))
+    teams = set(roles.team_ids(actor))
     for task in tasks:
         if not (task.assignee_id == actor.pk or task.team_id in teams):
             raise PermissionDenied("Only the assignee or a member of the task's team can do this.")
@@ -208,11 +208,13 @@ def tasks_reassign(
     tasks = list(tasks)
     if assignee is None and team is None and any(t.team_id is None for t in tasks):
         raise ValidationError({"assignee": "Choose a person or a team queue."})
-    if assignee is not None and access.staff_role(assignee) is None:
+    if assignee is not None and roles.staff_role(assignee) is None:
         raise ValidationError({"assignee": "Tasks can only be given to active staff."})
     if assignee is not None:
         children = {t.patient_id for t in tasks if t.patient_id}
-        seen = set(access.visible_patients(assignee).filter(pk__in=children).values_list("pk", flat=True))
+        seen = set(
+            patient_scope.visible_patients(assignee).filter(pk__in=children).values_list("pk", flat=True)
+        )
         if children - seen:
             raise ValidationError(
                 {"assignee": f"{assignee} is not looking after every child these tasks are about."}

@@ -10,8 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.accounts.decorators import staff_required
 from apps.accounts.types import AuthedRequest
 from apps.audit.services import access_record
-from apps.patients import access
-from apps.patients.selectors import patient_get
+from carecoord import patient_scope
 from carecoord.errors import SERVICE_REFUSALS, form_add_service_errors, refusal_messages
 
 from . import selectors, services
@@ -88,7 +87,9 @@ def create(request: AuthedRequest) -> HttpResponse:
     patient = None
     patient_id = request.GET.get("patient") or request.POST.get("patient")
     if patient_id:
-        patient = patient_get(user=request.user, pk=int(patient_id) if patient_id.isdigit() else 0)
+        patient = patient_scope.visible_patient_get(
+            request.user, int(patient_id) if patient_id.isdigit() else 0
+        )
     if request.method == "POST" and form.is_valid():
         try:
             services.task_create(actor=request.user, patient=patient, **form.cleaned_data)
@@ -113,8 +114,7 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "comments": task.comments.select_related("author"),
         "comment_form": CommentForm(),
         "cancel_form": CancelForm(),
-        "can_see_record": task.patient_id
-        and access.visible_patients(request.user).filter(pk=task.patient_id).exists(),
+        "can_see_record": task.patient_id and patient_scope.can_see(request.user, task.patient_id),
     }
     return render(request, "tasks/detail.html", context)
 

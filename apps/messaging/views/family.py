@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from apps.accounts.decorators import family_required
 from apps.accounts.types import AuthedRequest
 from apps.audit.services import access_record
+from apps.patients.decorators import family_required
 from apps.patients.models import Patient
 from apps.patients.selectors import patient_get, patient_list
 from carecoord.errors import SERVICE_REFUSALS, form_add_service_errors

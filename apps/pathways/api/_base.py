@@ -12,8 +12,8 @@ from rest_framework import mixins, permissions, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts import roles
 from apps.audit.services import access_record
-from apps.patients import access
 from apps.patients.models import Patient
 
 from .. import selectors
@@ -23,7 +23,7 @@ class IsClinicalStaff(permissions.BasePermission):
     """Any active staff member with a role; families and role-less accounts are refused."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        return access.staff_role(request.user) is not None
+        return roles.staff_role(request.user) is not None
 
 
 class PathwayPatientViewSet(viewsets.GenericViewSet):

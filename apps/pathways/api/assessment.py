@@ -8,8 +8,8 @@ from rest_framework import mixins, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts import roles
 from apps.accounts.types import request_user
-from apps.patients import access
 from carecoord.errors import refuse_unless
 
 from .. import services
@@ -84,7 +84,7 @@ class CriterionViewSet(mixins.CreateModelMixin, PathwayChildViewSet):
         """Record (or re-record) one criterion as present or absent."""
         patient = self.get_patient()
         refuse_unless(
-            access.can_record_diagnosis(request_user(request)),
+            roles.can_record_diagnosis(request_user(request)),
             "Only a consultant can record diagnostic criteria.",
         )
         data = CriterionInput(data=request.data)
@@ -107,7 +107,7 @@ class AssessmentViewSet(PathwayPatientViewSet):
         """Set the OMS status, aetiology, onset and diagnosis dates. Confirming needs 3 of 4 criteria."""
         patient = self.get_patient()
         refuse_unless(
-            access.can_record_diagnosis(request_user(request)), "Only a consultant can change the diagnosis."
+            roles.can_record_diagnosis(request_user(request)), "Only a consultant can change the diagnosis."
         )
         data = AssessmentInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -9,8 +9,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts import roles
 from apps.accounts.types import request_user
-from apps.patients import access
 from carecoord.errors import refuse_unless
 
 from .. import services
@@ -102,7 +102,7 @@ class CourseViewSet(mixins.CreateModelMixin, PathwayChildViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         patient = self.get_patient()
         refuse_unless(
-            access.can_manage_treatment(request_user(request)),
+            roles.can_manage_treatment(request_user(request)),
             "Only a consultant can record treatment courses.",
         )
         data = CourseInput(data=request.data)
@@ -116,7 +116,7 @@ class CourseViewSet(mixins.CreateModelMixin, PathwayChildViewSet):
         """Start, wean, complete or stop the course. An illegal move is a 400 with code illegal_transition."""
         course = self.get_object()
         refuse_unless(
-            access.can_manage_treatment(request_user(request)),
+            roles.can_manage_treatment(request_user(request)),
             "Only a consultant can change treatment courses.",
         )
         data = CourseTransitionInput(data=request.data)

@@ -10,8 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts import roles
 from apps.accounts.types import request_user
-from apps.patients import access
 from carecoord.errors import refuse_unless
 
 from .. import services
@@ -95,7 +95,7 @@ class InvestigationViewSet(mixins.CreateModelMixin, PathwayChildViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         patient = self.get_patient()
         refuse_unless(
-            access.can_manage_investigations(request_user(request)),
+            roles.can_manage_investigations(request_user(request)),
             "Your role cannot request investigations.",
         )
         data = InvestigationInput(data=request.data)
@@ -109,7 +109,7 @@ class InvestigationViewSet(mixins.CreateModelMixin, PathwayChildViewSet):
         """Move one investigation on: resolve it in scope, check the role, validate, call the service."""
         investigation = self.get_object()
         refuse_unless(
-            access.can_manage_investigations(request_user(request)),
+            roles.can_manage_investigations(request_user(request)),
             "Your role cannot update investigations.",
         )
         fields: dict[str, Any] = {}

@@ -8,8 +8,8 @@ from rest_framework import mixins, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts import roles
 from apps.accounts.types import request_user
-from apps.patients import access
 from carecoord.errors import refuse_unless
 
 from .. import services
@@ -77,7 +77,7 @@ class RelapseViewSet(mixins.CreateModelMixin, PathwayChildViewSet):
     @extend_schema(request=RelapseInput, responses={201: RelapseOutput})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         patient = self.get_patient()
-        refuse_unless(access.can_record_relapse(request_user(request)), "Your role cannot record relapses.")
+        refuse_unless(roles.can_record_relapse(request_user(request)), "Your role cannot record relapses.")
         data = RelapseInput(data=request.data, context={"patient": patient})
         data.is_valid(raise_exception=True)
         relapse = services.relapse_record(actor=request_user(request), patient=patient, **data.validated_data)
@@ -86,7 +86,7 @@ class RelapseViewSet(mixins.CreateModelMixin, PathwayChildViewSet):
     @extend_schema(request=RelapseUpdateInput, responses={200: RelapseOutput})
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         relapse = self.get_object()
-        refuse_unless(access.can_record_relapse(request_user(request)), "Your role cannot update relapses.")
+        refuse_unless(roles.can_record_relapse(request_user(request)), "Your role cannot update relapses.")
         data = RelapseUpdateInput(data=request.data, context={"patient": self.get_patient()})
         data.is_valid(raise_exception=True)
         relapse = services.relapse_update(actor=request_user(request), relapse=relapse, **data.validated_data)

@@ -11,8 +11,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts import roles
 from apps.accounts.types import request_user
-from apps.patients import access
 from carecoord.errors import refuse_unless
 
 from .. import selectors, services
@@ -116,7 +116,7 @@ class ScoreViewSet(mixins.CreateModelMixin, PathwayChildViewSet):
         """Record a score: every item of the scale version, each within its range. All or nothing."""
         patient = self.get_patient()
         refuse_unless(
-            access.can_record_score(request_user(request)), "Your role cannot record severity scores."
+            roles.can_record_score(request_user(request)), "Your role cannot record severity scores."
         )
         data = ScoreInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -22,10 +22,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts import roles
 from apps.accounts.models import User
 from apps.accounts.types import request_user
 from apps.audit.services import access_record
-from apps.patients import access
 from apps.patients.models import Patient
 from apps.patients.selectors import patient_get
 from carecoord.errors import refuse_unless
@@ -138,7 +138,7 @@ class SymptomReportInput(serializers.Serializer):
 
 
 def _is_staff(user: User) -> bool:
-    return access.staff_role(user) is not None
+    return roles.staff_role(user) is not None
 
 
 def _reports_for(user: User, patient: Patient) -> QuerySet[SymptomReport]:
@@ -197,7 +197,7 @@ class PatientSymptomReportViewSet(SymptomReportsViewSet):
         return the first report. Not for emergencies: the answer carries the safety advice."""
         user = request_user(request)
         patient = patient_get(user=user, pk=self.kwargs["patient_pk"])
-        refuse_unless(access.is_family(user), "Only the child's family can send a symptom report.")
+        refuse_unless(roles.is_family(user), "Only the child's family can send a symptom report.")
         data = SymptomReportInput(data=request.data)
         data.is_valid(raise_exception=True)
         report = services.symptom_report_submit(actor=user, patient=patient, **data.validated_data)
@@ -217,7 +217,7 @@ class SymptomReportViewSet(SymptomReportsViewSet):
         flag clears and the urgent task closes."""
         user = request_user(request)
         report = symptom_report_get(user=user, pk=self.kwargs["pk"])
-        refuse_unless(access.can_record_relapse(user), "Your role cannot review symptom reports.")
+        refuse_unless(roles.can_record_relapse(user), "Your role cannot review symptom reports.")
         services.symptom_report_review(actor=user, report=report)
         reviewed = selectors.symptom_reports_of(patient=report.patient).get(pk=report.pk)
         return Response(SymptomReportOutput(reviewed).data)

@@ -10,8 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts import roles
 from apps.accounts.types import request_user
-from apps.patients import access
 from carecoord.errors import refuse_unless
 
 from .. import services
@@ -71,7 +71,7 @@ class TrackViewSet(PathwayPatientViewSet):
         if kwargs["specialty"] not in Specialty.values:
             raise Http404
         refuse_unless(
-            access.can_change_track(request_user(request)), "Your role cannot change specialty tracks."
+            roles.can_change_track(request_user(request)), "Your role cannot change specialty tracks."
         )
         data = TrackMoveInput(data=request.data)
         data.is_valid(raise_exception=True)

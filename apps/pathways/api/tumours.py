@@ -8,8 +8,8 @@ from rest_framework import mixins, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts import roles
 from apps.accounts.types import request_user
-from apps.patients import access
 from carecoord.errors import refuse_unless
 
 from .. import services
@@ -54,7 +54,7 @@ class TumourViewSet(mixins.CreateModelMixin, PathwayChildViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         patient = self.get_patient()
         refuse_unless(
-            access.can_manage_tumour(request_user(request)),
+            roles.can_manage_tumour(request_user(request)),
             "Only a consultant or surgeon can record a tumour.",
         )
         data = TumourInput(data=request.data)
@@ -66,7 +66,7 @@ class TumourViewSet(mixins.CreateModelMixin, PathwayChildViewSet):
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         tumour = self.get_object()
         refuse_unless(
-            access.can_manage_tumour(request_user(request)),
+            roles.can_manage_tumour(request_user(request)),
             "Only a consultant or surgeon can update a tumour record.",
         )
         data = TumourInput(data=request.data, partial=True)

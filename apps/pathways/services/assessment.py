@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts import roles
 from apps.accounts.models import User
-from apps.patients import access
 from apps.patients.models import Patient
 from carecoord.errors import refuse_unless
 
@@ -41,7 +41,7 @@ def assessment_record_criterion(
     note: str = "",
 ) -> DiagnosticCriterion:
     """Record (or re-record) one criterion as present or absent, with the date and who observed it."""
-    refuse_unless(access.can_record_diagnosis(actor), "Only a consultant can record diagnostic criteria.")
+    refuse_unless(roles.can_record_diagnosis(actor), "Only a consultant can record diagnostic criteria.")
     if criterion not in DiagnosticCriterion.Criterion.values:
         raise ValidationError({"criterion": "Choose one of the four criteria."})
     not_in_future(observed_on, "observed_on", "date observed")
@@ -79,7 +79,7 @@ def assessment_update(
     diagnosis_date: datetime.date | None = None,
 ) -> DiagnosticAssessment:
     """Set the OMS status, aetiology, onset and diagnosis dates. Confirmation needs 3 of 4 criteria."""
-    refuse_unless(access.can_record_diagnosis(actor), "Only a consultant can change the diagnosis.")
+    refuse_unless(roles.can_record_diagnosis(actor), "Only a consultant can change the diagnosis.")
     errors: dict[str, str] = {}
     if oms_status is not None and oms_status not in DiagnosticAssessment.OmsStatus.values:
         errors["oms_status"] = "Choose suspected, confirmed or excluded."

@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts import roles
 from apps.accounts.models import User
-from apps.patients import access
 from apps.patients.models import Patient
 from carecoord.errors import refuse_unless
 
@@ -39,7 +39,7 @@ def course_create(
     status: str = Status.ACTIVE,
 ) -> TreatmentCourse:
     """Record a course as planned, or as started (active) on ``start_date``."""
-    refuse_unless(access.can_manage_treatment(actor), "Only a consultant can record treatment courses.")
+    refuse_unless(roles.can_manage_treatment(actor), "Only a consultant can record treatment courses.")
     errors = {}
     if agent not in TreatmentCourse.Agent.values:
         errors["agent"] = "Choose the treatment."
@@ -84,7 +84,7 @@ def course_transition(
     note: str = "",
 ) -> TreatmentCourse:
     """Start, wean, complete or stop a course. Stopping needs a reason."""
-    refuse_unless(access.can_manage_treatment(actor), "Only a consultant can change treatment courses.")
+    refuse_unless(roles.can_manage_treatment(actor), "Only a consultant can change treatment courses.")
     on_date = on_date or timezone.localdate()
     if to_status == Status.STOPPED and not reason.strip():
         raise ValidationError({"reason": "Give a reason for stopping the course."})

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts import roles
 from apps.accounts.models import User
-from apps.patients import access
 from apps.patients.models import Patient
 from apps.tasks.models import Task
 from apps.tasks.services import task_open, tasks_complete_for_sources
@@ -40,7 +40,7 @@ def investigation_request(
     description: str = "",
     requested_on: datetime.date | None = None,
 ) -> Investigation:
-    refuse_unless(access.can_manage_investigations(actor), "Your role cannot request investigations.")
+    refuse_unless(roles.can_manage_investigations(actor), "Your role cannot request investigations.")
     if kind not in Investigation.Kind.values:
         raise ValidationError({"kind": "Choose the type of investigation."})
     if kind == Investigation.Kind.OTHER and not description.strip():
@@ -61,7 +61,7 @@ def investigation_request(
 
 def _advance(*, actor: User, investigation: Investigation, steps: list[tuple[str, dict]]) -> Investigation:
     """Apply one or more transitions to the locked row in one transaction, each checked against the table."""
-    refuse_unless(access.can_manage_investigations(actor), "Your role cannot update investigations.")
+    refuse_unless(roles.can_manage_investigations(actor), "Your role cannot update investigations.")
     with transaction.atomic(durable=True):
         locked = Investigation.objects.select_for_update().get(pk=investigation.pk)
         changed = {"status"}
@@ -126,7 +126,7 @@ def investigation_cancel(*, actor: User, investigation: Investigation, reason: s
 
 def investigation_acknowledge(*, actor: User, investigation: Investigation) -> Investigation:
     """A clinician confirms they have seen and acted on the result."""
-    refuse_unless(access.can_manage_investigations(actor), "Your role cannot acknowledge results.")
+    refuse_unless(roles.can_manage_investigations(actor), "Your role cannot acknowledge results.")
     with transaction.atomic(durable=True):
         updated = Investigation.objects.filter(
             pk=investigation.pk, status=Status.RESULTED, acknowledged_at__isnull=True

@@ -3,8 +3,8 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from apps.accounts import roles
 from apps.accounts.models import User
-from apps.patients import access
 from apps.patients.models import Patient
 from carecoord.errors import refuse_unless
 
@@ -23,7 +23,7 @@ def relapse_record(
     response: str = "",
     response_course: TreatmentCourse | None = None,
 ) -> Relapse:
-    refuse_unless(access.can_record_relapse(actor), "Your role cannot record relapses.")
+    refuse_unless(roles.can_record_relapse(actor), "Your role cannot record relapses.")
     errors = {}
     if onset_date is None:
         errors["onset_date"] = "Enter the date the symptoms came back."
@@ -61,7 +61,7 @@ def relapse_update(
     resolved_on: datetime.date | None = None,
 ) -> Relapse:
     """Record the response to a relapse and, later, when it resolved."""
-    refuse_unless(access.can_record_relapse(actor), "Your role cannot update relapses.")
+    refuse_unless(roles.can_record_relapse(actor), "Your role cannot update relapses.")
     not_in_future(resolved_on, "resolved_on", "resolved date")
     if resolved_on is not None and resolved_on < relapse.onset_date:
         raise ValidationError({"resolved_on": "The relapse cannot resolve before it began."})

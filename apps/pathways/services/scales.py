@@ -9,8 +9,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.text import slugify
 
+from apps.accounts import roles
 from apps.accounts.models import User
-from apps.patients import access
 from apps.patients.models import Patient
 from carecoord.errors import refuse_unless
 
@@ -50,7 +50,7 @@ def scale_create(
 ) -> SeverityScale:
     """A new scale, or a new version of an existing scale name. ``actor`` None is the demo loader."""
     if actor is not None:
-        refuse_unless(access.can_manage_scales(actor), "Only a clinic administrator can manage scales.")
+        refuse_unless(roles.can_manage_scales(actor), "Only a clinic administrator can manage scales.")
     if not name.strip():
         raise ValidationError({"name": "Enter the scale's name."})
     specs = _clean_items(items)
@@ -78,7 +78,7 @@ def scale_revise(
 ) -> SeverityScale:
     """Change a scale's items. An unused version changes in place; a used one gets a new version,
     and the old one stops being offered for new scores."""
-    refuse_unless(access.can_manage_scales(actor), "Only a clinic administrator can manage scales.")
+    refuse_unless(roles.can_manage_scales(actor), "Only a clinic administrator can manage scales.")
     specs = _clean_items(items)
     with transaction.atomic():
         locked = SeverityScale.objects.select_for_update().get(pk=scale.pk)
@@ -134,7 +134,7 @@ def score_record(
     note: str = "",
 ) -> SeverityScore:
     """Record a score: every item of this scale version, each within its range. All or nothing."""
-    refuse_unless(access.can_record_score(actor), "Your role cannot record severity scores.")
+    refuse_unless(roles.can_record_score(actor), "Your role cannot record severity scores.")
     if assessed_on is None:
         raise ValidationError({"assessed_on": "Enter the date of the assessment."})
     not_in_future(assessed_on, "assessed_on", "assessment date")

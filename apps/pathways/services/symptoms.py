@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts import roles
 from apps.accounts.models import User
 from apps.patients import access
 from apps.patients.models import Patient
@@ -56,7 +57,7 @@ def symptom_report_submit(
     """A guardian's report. In one transaction: the report, and an urgent task for the named nurse
     (or the Nursing queue), whose notification (in-app and email) tells them at once."""
     sees_child = access.visible_patients(actor).filter(pk=patient.pk).exists()
-    refuse_unless(access.is_family(actor) and sees_child, "Only the child's family can send this report.")
+    refuse_unless(roles.is_family(actor) and sees_child, "Only the child's family can send this report.")
     fields = _clean(
         {
             "unsteady": unsteady,
@@ -100,7 +101,7 @@ def symptom_report_submit(
 
 def symptom_report_review(*, actor: User, report: SymptomReport) -> SymptomReport:
     """A clinician has looked at the report (and spoken to the family): the flag clears and the task closes."""
-    refuse_unless(access.can_record_relapse(actor), "Your role cannot review symptom reports.")
+    refuse_unless(roles.can_record_relapse(actor), "Your role cannot review symptom reports.")
     with transaction.atomic(durable=True):
         updated = SymptomReport.objects.filter(pk=report.pk, reviewed_at__isnull=True).update(
             reviewed_by=actor, reviewed_at=timezone.now()

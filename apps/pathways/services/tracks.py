@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts import roles
 from apps.accounts.models import User
-from apps.patients import access
 from apps.patients.models import Patient
 from carecoord.errors import ApplicationError, refuse_unless
 
@@ -92,7 +92,7 @@ def track_change_stage(
     effective_at: datetime.datetime | None = None,
 ) -> SpecialtyTrack:
     """A clinician moves a track by hand."""
-    refuse_unless(access.can_change_track(actor), "Your role cannot change specialty tracks.")
+    refuse_unless(roles.can_change_track(actor), "Your role cannot change specialty tracks.")
     with transaction.atomic(durable=True):
         return track_move(
             actor=actor,

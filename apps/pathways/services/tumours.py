@@ -3,8 +3,8 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from apps.accounts import roles
 from apps.accounts.models import User
-from apps.patients import access
 from apps.patients.models import Patient
 from carecoord.errors import refuse_unless
 
@@ -41,7 +41,7 @@ def tumour_record(
     surgical_outcome: str = "",
     oncology_status: str = Tumour.OncologyStatus.STAGING,
 ) -> Tumour:
-    refuse_unless(access.can_manage_tumour(actor), "Only a consultant or surgeon can record a tumour.")
+    refuse_unless(roles.can_manage_tumour(actor), "Only a consultant or surgeon can record a tumour.")
     tumour = Tumour(
         patient=patient,
         site=site.strip(),
@@ -60,7 +60,7 @@ def tumour_record(
 
 
 def tumour_update(*, actor: User, tumour: Tumour, **changes: object) -> Tumour:
-    refuse_unless(access.can_manage_tumour(actor), "Only a consultant or surgeon can update a tumour record.")
+    refuse_unless(roles.can_manage_tumour(actor), "Only a consultant or surgeon can update a tumour record.")
     unknown = set(changes) - set(_FIELDS)
     if unknown:
         raise ValueError(f"Unknown tumour fields: {sorted(unknown)}")

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.accounts import roles
 from apps.accounts.models import Team, User
 from apps.notifications.services import email_enqueue
 from carecoord.errors import ApplicationError
@@ -208,7 +209,7 @@ def named_nurse_or_nursing_queue(patient: Patient) -> tuple[User | None, Team | 
     report always reaches someone.
     """
     nurse = patient.named_nurse
-    if nurse is not None and access.staff_role(nurse) is not None:
+    if nurse is not None and roles.staff_role(nurse) is not None:
         return nurse, None
     team, _ = Team.objects.get_or_create(code=Team.Code.NURSING, defaults={"name": Team.Code.NURSING.label})
     return None, team

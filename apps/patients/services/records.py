@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.accounts import roles
 from apps.accounts.models import User
 from apps.accounts.services import family_user_get_or_create
 
@@ -58,7 +59,7 @@ def _clean_identifiers(data: dict[str, Any], *, instance: Patient | None = None)
     if isinstance(dob, datetime.date) and dob > timezone.localdate():
         errors["date_of_birth"] = ["The date of birth cannot be in the future."]
     nurse = cleaned.get("named_nurse")
-    if nurse is not None and access.staff_role(nurse) != access.Role.NURSE_SPECIALIST:
+    if nurse is not None and roles.staff_role(nurse) != roles.Role.NURSE_SPECIALIST:
         errors["named_nurse"] = ["The named nurse must be a clinical nurse specialist."]
     if errors:
         raise ValidationError(errors)
@@ -78,7 +79,7 @@ def _save_checked(instance: Any, *, actor: User, update_fields: list[str] | None
 
 def patient_create(*, actor: User, **data: Any) -> Patient:
     """Create a child inside the caller's transaction (inbound referrals use this)."""
-    if not access.can_register_patient(actor):
+    if not roles.can_register_patient(actor):
         raise PermissionDenied("Your role cannot register children.")
     unknown = set(data) - set(_PATIENT_FIELDS)
     if unknown:
@@ -204,7 +205,7 @@ def care_team_member_add(
 ) -> CareTeamMember:
     if not access.can_manage_care_team(actor, patient):
         raise PermissionDenied("Your role cannot change this child's care team.")
-    member_role = access.staff_role(user)
+    member_role = roles.staff_role(user)
     if member_role is None:
         raise ValidationError({"user": "Only active clinical staff can join a care team."})
     with transaction.atomic(durable=True):

@@ -5,8 +5,8 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
+from apps.accounts import roles
 from apps.accounts.models import Team, User
-from apps.patients import access
 from apps.patients.models import Patient
 from apps.patients.nhs_number import normalise_nhs_number
 from apps.patients.services import patient_create
@@ -53,7 +53,7 @@ def referral_receive_external(
     postcode: str = "",
 ) -> Referral:
     """Record an external referral: reuse the child if known, otherwise register them as referred."""
-    if not access.can_register_patient(actor):
+    if not roles.can_register_patient(actor):
         raise PermissionDenied("Your role cannot record inbound referrals.")
     errors = {}
     if external_source not in Referral.ExternalSource.values:

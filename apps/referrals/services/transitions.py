@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.accounts import roles
 from apps.accounts.models import Team, User
 from apps.notifications.services import notification_create
 from apps.pathways.models import SpecialtyTrack
@@ -134,7 +135,7 @@ def referral_create(
     """
     from .attachments import attachment_save, validate_letter
 
-    if access.staff_role(actor) is None:
+    if roles.staff_role(actor) is None:
         raise PermissionDenied("Only staff can make referrals.")
     errors = {}
     if not (reason or "").strip():

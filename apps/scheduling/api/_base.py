@@ -8,9 +8,9 @@ with a 403 before anything is read.
 from rest_framework import viewsets
 from rest_framework.request import Request
 
+from apps.accounts import roles
 from apps.accounts.models import User
 from apps.accounts.types import request_user
-from apps.patients import access
 from carecoord.errors import refuse_unless
 
 
@@ -20,5 +20,5 @@ class SchedulingViewSet(viewsets.GenericViewSet):
     def staff(self, request: Request, message: str) -> User:
         """The caller, who must be staff (a family or a role-less account gets a 403)."""
         user = request_user(request)
-        refuse_unless(access.staff_role(user) is not None, message)
+        refuse_unless(roles.staff_role(user) is not None, message)
         return user

@@ -19,11 +19,12 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts import roles
 from apps.accounts.models import Team, User
+from apps.accounts.selectors import staff_members
 from apps.accounts.types import request_user
 from apps.audit.services import access_record
-from apps.patients import access
-from apps.patients.selectors import patient_get, staff_members
+from apps.patients.selectors import patient_get
 from apps.referrals.selectors import referral_get
 
 from .. import selectors, services
@@ -197,7 +198,7 @@ class PatientAppointmentViewSet(SchedulingViewSet):
         patient = patient_get(user=user, pk=self.kwargs["patient_pk"])
         page = self.paginate_queryset(selectors.appointments_of(user=user, patient=patient)) or []
         access_record(request=request, patients=patient, what="appointments")
-        output = AppointmentOutput if access.staff_role(user) else FamilyAppointmentOutput
+        output = AppointmentOutput if roles.staff_role(user) else FamilyAppointmentOutput
         return self.get_paginated_response(output(page, many=True).data)
 
     @extend_schema(request=AppointmentInput, responses={201: AppointmentDetailOutput})
@@ -226,7 +227,7 @@ class AppointmentViewSet(SchedulingViewSet):
 
     def _answer(self, user: User, appointment: Appointment) -> dict:
         """Staff get the detail with history; a family gets the family view."""
-        if access.staff_role(user) is None:
+        if roles.staff_role(user) is None:
             return FamilyAppointmentOutput(appointment).data
         return AppointmentDetailOutput(_with_history(appointment)).data
 

@@ -16,10 +16,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.models import Team
+from apps.accounts.selectors import staff_members
 from apps.audit.services import access_record
 from apps.pathways.models import TreatmentCourse
 from apps.patients.models import Patient
-from apps.patients.selectors import patient_get, staff_members
+from apps.patients.selectors import patient_get
 
 from .. import selectors, services
 from ..models import Appointment, TreatmentSeries

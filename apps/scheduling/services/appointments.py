@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from apps.accounts import roles
 from apps.accounts.models import Team, User
 from apps.patients import access
 from apps.patients.models import Patient
@@ -23,7 +24,7 @@ Status = Appointment.Status
 
 
 def _require_scheduler(actor: User) -> None:
-    if access.staff_role(actor) is None:
+    if roles.staff_role(actor) is None:
         raise PermissionDenied("Only staff can book or change appointments.")
 
 
@@ -98,7 +99,7 @@ def appointment_create(
         raise ValidationError({"kind": "Choose the type of appointment."})
     if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
         raise ValueError("Appointment times must be timezone-aware")
-    if clinician is not None and access.staff_role(clinician) is None:
+    if clinician is not None and roles.staff_role(clinician) is None:
         raise ValidationError({"clinician": "Choose a member of staff."})
     if referral is not None and referral.patient_id != patient.pk:
         raise ValidationError({"referral": "That referral is for another child."})
@@ -282,8 +283,8 @@ def _record(
 def appointment_confirm(*, actor: User, appointment: Appointment) -> Appointment:
     """Staff who can see the child, or a guardian of the child (family-visible appointments only), confirm it."""
     sees_child = access.visible_patients(actor).filter(pk=appointment.patient_id).exists()
-    family_ok = access.is_family(actor) and appointment.family_visible
-    if not sees_child or not (access.staff_role(actor) is not None or family_ok):
+    family_ok = roles.is_family(actor) and appointment.family_visible
+    if not sees_child or not (roles.staff_role(actor) is not None or family_ok):
         raise PermissionDenied("You cannot confirm this appointment.")
     with transaction.atomic(durable=True):
         return _record(
@@ -354,7 +355,7 @@ def appointment_family_cannot_attend(
     """A guardian says they can't make a coming appointment. The appointment stays as it is: the event is
     recorded and the named nurse (or the Nursing queue) gets a task to arrange another time with them."""
     sees_child = access.visible_patients(actor).filter(pk=appointment.patient_id).exists()
-    if not (access.is_family(actor) and sees_child and appointment.family_visible):
+    if not (roles.is_family(actor) and sees_child and appointment.family_visible):
         raise PermissionDenied("You cannot change this appointment.")
     reason = (reason or "").strip()
     if len(reason) > CANT_MAKE_IT_REASON_MAX:

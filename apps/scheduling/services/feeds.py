@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from apps.accounts import roles
 from apps.accounts.models import User
 from apps.patients import access
 
@@ -54,9 +55,9 @@ def feed_appointments(feed: CalendarFeed) -> QuerySet[Appointment]:
     owner = feed.owner
     if not owner.is_active:
         return Appointment.objects.none()
-    if access.is_family(owner):
+    if roles.is_family(owner):
         return Appointment.objects.filter(patient__in=access.visible_patients(owner), family_visible=True)
-    if access.staff_role(owner) is None:
+    if roles.staff_role(owner) is None:
         return Appointment.objects.none()
     return Appointment.objects.filter(clinician=owner, patient__in=access.visible_patients(owner))
 
@@ -67,7 +68,7 @@ def feed_ics(feed: CalendarFeed, appointments: list[Appointment] | None = None) 
     calendar.add("prodid", "-//CareCoord//Appointments//EN")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", "CareCoord appointments")
-    family = access.is_family(feed.owner)
+    family = roles.is_family(feed.owner)
     if appointments is None:
         appointments = list(feed_appointments(feed).select_related("patient").order_by("starts_at"))
     for appointment in appointments:

@@ -8,11 +8,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from apps.accounts import roles
 from apps.accounts.decorators import staff_required
 from apps.accounts.models import Team
 from apps.accounts.types import AuthedRequest
 from apps.audit.services import access_record
-from apps.patients import access
 
 from .. import selectors
 from ._common import _row
@@ -29,7 +29,7 @@ def _day(value: str) -> datetime.date:
 @require_GET
 def clinic(request: AuthedRequest) -> HttpResponse:
     day = _day(request.GET.get("day", ""))
-    teams = list(Team.objects.filter(pk__in=access.team_ids(request.user)).order_by("name"))
+    teams = list(Team.objects.filter(pk__in=roles.team_ids(request.user)).order_by("name"))
     team_param = request.GET.get("team", "")
     team = next((t for t in teams if str(t.pk) == team_param), None)
     listed = selectors.clinic_list(user=request.user, day=day, team_id=team.pk if team else None)

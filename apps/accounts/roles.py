@@ -1,0 +1,91 @@
+"""Who a user is: their staff role, family kind and teams, and the predicates that look only at the role.
+
+Every app may import this (accounts is the bottom layer). Predicates that depend on a particular
+child or record live with the app that owns it (``apps/patients/access.py`` decides who sees which
+child). Each predicate here assumes the caller has already scoped the object it is about.
+"""
+
+from .models import StaffProfile, User
+from .types import AnyUser
+
+Role = StaffProfile.Role
+
+# Roles that carry clinical responsibility for registering and organising a child's care.
+COORDINATING_ROLES = frozenset({Role.NURSE_SPECIALIST, Role.CONSULTANT, Role.CLINIC_ADMIN})
+_PRESCRIBERS = frozenset({Role.CONSULTANT})
+_CLINICIANS = frozenset(
+    {
+        Role.NURSE_SPECIALIST,
+        Role.CONSULTANT,
+        Role.SURGEON,
+        Role.PSYCHOLOGIST,
+        Role.NEUROPSYCHOLOGIST,
+        Role.THERAPIST,
+    }
+)
+
+
+def staff_role(user: AnyUser) -> str | None:
+    """The staff role of an active clinical user, or None."""
+    if not (isinstance(user, User) and user.is_active and user.kind == User.Kind.STAFF):
+        return None
+    profile = getattr(user, "staff_profile", None)
+    return profile.role if profile else None
+
+
+def is_family(user: AnyUser) -> bool:
+    return isinstance(user, User) and user.is_active and user.kind == User.Kind.FAMILY
+
+
+def team_ids(user: AnyUser) -> list[int]:
+    """The teams a member of staff belongs to (empty for anyone else)."""
+    if staff_role(user) is None:
+        return []
+    return list(user.staff_profile.teams.values_list("pk", flat=True))  # type: ignore[union-attr]
+
+
+def can_register_patient(user: AnyUser) -> bool:
+    return staff_role(user) in COORDINATING_ROLES
+
+
+def can_break_glass(user: AnyUser) -> bool:
+    return staff_role(user) is not None
+
+
+def can_review_break_glass(user: AnyUser) -> bool:
+    return staff_role(user) == Role.CLINIC_ADMIN
+
+
+# The clinical record (pathways).
+
+
+def can_record_diagnosis(user: AnyUser) -> bool:
+    return staff_role(user) in _PRESCRIBERS
+
+
+def can_record_score(user: AnyUser) -> bool:
+    return staff_role(user) in {Role.CONSULTANT, Role.NURSE_SPECIALIST}
+
+
+def can_manage_treatment(user: AnyUser) -> bool:
+    return staff_role(user) in _PRESCRIBERS
+
+
+def can_record_relapse(user: AnyUser) -> bool:
+    return staff_role(user) in {Role.CONSULTANT, Role.NURSE_SPECIALIST}
+
+
+def can_manage_investigations(user: AnyUser) -> bool:
+    return staff_role(user) in {Role.CONSULTANT, Role.NURSE_SPECIALIST, Role.SURGEON}
+
+
+def can_manage_tumour(user: AnyUser) -> bool:
+    return staff_role(user) in {Role.CONSULTANT, Role.SURGEON}
+
+
+def can_change_track(user: AnyUser) -> bool:
+    return staff_role(user) in _CLINICIANS
+
+
+def can_manage_scales(user: AnyUser) -> bool:
+    return staff_role(user) == Role.CLINIC_ADMIN

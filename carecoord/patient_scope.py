@@ -1,0 +1,54 @@
+"""The children a user may see, for the apps below patients (tasks, notifications, audit).
+
+``apps/patients/access.py`` is the one source of truth for who sees which child. The lower apps keep
+rows about a child but may not import patients (the arrows point down), so patients registers its
+rules here when Django starts (``PatientsConfig.ready``) and the lower apps ask through this module.
+"""
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+Scope = Callable[[Any], QuerySet[Any]]
+
+
+class _Rules(NamedTuple):
+    visible: Scope
+    routine: Scope
+
+
+_rules: _Rules | None = None
+
+
+def register(*, visible: Scope, routine: Scope) -> None:
+    """Called once at startup by patients with its two scoping functions."""
+    global _rules
+    _rules = _Rules(visible, routine)
+
+
+def _registered() -> _Rules:
+    if _rules is None:
+        raise ImproperlyConfigured("No patient scope registered: is apps.patients installed?")
+    return _rules
+
+
+def visible_patients(user: Any) -> QuerySet[Any]:
+    """The children this user may see (``apps.patients.access.visible_patients``)."""
+    return _registered().visible(user)
+
+
+def routinely_visible_patients(user: Any) -> QuerySet[Any]:
+    """Staff access without break-glass (``apps.patients.access.routinely_visible_patients``)."""
+    return _registered().routine(user)
+
+
+def can_see(user: Any, patient_id: int) -> bool:
+    return visible_patients(user).filter(pk=patient_id).exists()
+
+
+def visible_patient_get(user: Any, pk: int) -> Any:
+    """One child this user may see; 404 otherwise (missing and forbidden look the same)."""
+    return get_object_or_404(visible_patients(user), pk=pk)
