@@ -38,6 +38,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy apps carecoord
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .

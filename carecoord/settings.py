@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "apps.audit",
     "apps.notifications",
     "apps.ops",
+    "apps.workingtime",
     "apps.pathways",
     "apps.tasks",
     "apps.referrals",
@@ -300,6 +301,11 @@ CELERY_BEAT_SCHEDULE = {
     "unacknowledged-results": {
         "task": "apps.pathways.tasks.flag_unacknowledged_results",
         "schedule": 60.0 * 15,
+    },
+    # Bank holidays five years ahead (idempotent; the migration seeded the first years).
+    "bank-holidays-yearly": {
+        "task": "apps.workingtime.tasks.refresh_bank_holidays",
+        "schedule": crontab(minute=0, hour=4, day_of_month=2, month_of_year=1),
     },
 }
 

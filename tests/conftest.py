@@ -80,6 +80,19 @@ def _private_celery_queue(worker_id: str):  # type: ignore[no-untyped-def]
             redis.Redis.from_url(url, socket_connect_timeout=2).delete(queue)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """Start from no bank holidays: each test adds the ones it relies on.
+
+    The migration seeds England and Wales from the real current year, which would make "an ordinary
+    Monday" in a test depend on when the suite runs (tests/workingtime covers the seeding itself).
+    """
+    from apps.workingtime.models import BankHoliday
+
+    with django_db_blocker.unblock():
+        BankHoliday.objects.all().delete()
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings) -> None:  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -2,6 +2,8 @@
 
 from django.conf import settings
 
+from carecoord import demo
+
 from .models import StaffProfile, Team, User
 from .services import staff_user_create
 
@@ -91,3 +93,6 @@ def seed() -> dict[str, User]:
                 user.save(update_fields=["is_superuser"])
         staff[role if role not in staff else f"{role}2"] = user
     return staff
+
+
+demo.register("accounts", seed)

@@ -26,14 +26,14 @@ from apps.accounts.models import User
 from apps.accounts.types import request_user
 from apps.audit.services import access_record
 from apps.patients.selectors import patient_get
-from apps.referrals.services.attachments import ATTACHMENT_MAX_BYTES
 from carecoord.errors import refuse_unless
+from carecoord.uploads import UPLOAD_MAX_BYTES
 
 from . import selectors, services
 from .models import FamilyDocument
 
 FILE_HELP = (
-    f"A PDF, PNG or JPEG (checked by its content), up to {ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB; "
+    f"A PDF, PNG or JPEG (checked by its content), up to {UPLOAD_MAX_BYTES // (1024 * 1024)} MB; "
     "send as multipart/form-data."
 )
 

@@ -1,7 +1,7 @@
 from django import forms
 
-from apps.referrals.services.attachments import ATTACHMENT_MAX_BYTES
 from carecoord.forms import DateInput
+from carecoord.uploads import UPLOAD_MAX_BYTES
 
 
 class DocumentForm(forms.Form):
@@ -20,7 +20,7 @@ class DocumentForm(forms.Form):
     )
     file = forms.FileField(
         label="File",
-        help_text=f"A PDF, PNG or JPEG, up to {ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB.",
+        help_text=f"A PDF, PNG or JPEG, up to {UPLOAD_MAX_BYTES // (1024 * 1024)} MB.",
         widget=forms.FileInput(attrs={"accept": "application/pdf,image/png,image/jpeg"}),
         error_messages={"required": "Choose a file to upload.", "empty": "The file is empty."},
     )

@@ -12,8 +12,8 @@ from apps.accounts.models import User
 from apps.notifications.services import notification_create
 from apps.patients import access
 from apps.patients.models import Guardian, Patient
-from apps.referrals.services.attachments import validate_letter
 from carecoord.errors import ApplicationError
+from carecoord.uploads import validate_upload
 
 from .models import FamilyDocument
 
@@ -45,7 +45,7 @@ def document_upload(
         errors["file"] = ["Choose a file to upload."]
     else:
         try:
-            content_type = validate_letter(upload)
+            content_type = validate_upload(upload)
         except ValidationError as exc:
             errors.update(exc.message_dict)
     if errors or upload is None or dated is None:

@@ -10,6 +10,7 @@ from apps.documents.models import FamilyDocument
 from apps.documents.services import document_upload
 from apps.pathways.services import symptom_report_submit
 from apps.patients.models import Guardian, Patient
+from carecoord import demo
 
 from . import services
 from .models import Thread
@@ -84,3 +85,7 @@ def seed(staff: dict[str, User], patients: list[Patient]) -> None:
             dated=timezone.localdate() - datetime.timedelta(days=14),
             upload=SimpleUploadedFile("clinic-letter.pdf", _LETTER, content_type="application/pdf"),
         )
+
+
+# Uses pathways (symptom report) and documents; last, as before.
+demo.register("messaging", seed, uses=["accounts", "patients"], after=["pathways", "scheduling"])

@@ -14,14 +14,14 @@ from django.utils import timezone
 from apps.accounts import roles
 from apps.accounts.models import Team, User
 from apps.notifications.services import notification_create
-from apps.ops.working_time import holidays_between, working_hours_between
 from apps.patients import access
 from apps.patients.models import Guardian, Patient
 from apps.patients.services import named_nurse_or_nursing_queue
-from apps.referrals.services.attachments import validate_letter
 from apps.tasks.models import Task
 from apps.tasks.services import task_open, tasks_complete_for_sources
+from apps.workingtime.working_time import holidays_between, working_hours_between
 from carecoord.errors import ApplicationError
+from carecoord.uploads import validate_upload
 
 from .models import MESSAGE_MAX_LENGTH, EmailNotice, Message, MessageAttachment, ReadState, Thread
 
@@ -50,7 +50,7 @@ def _checked(attachments: Sequence[UploadedFile]) -> list[tuple[UploadedFile, st
     if len(attachments) > 3:
         raise ValidationError({"file": "Attach up to 3 files to one message."})
     try:
-        return [(a, validate_letter(a, max_bytes=ATTACHMENT_MAX_BYTES)) for a in attachments]
+        return [(a, validate_upload(a, max_bytes=ATTACHMENT_MAX_BYTES)) for a in attachments]
     except ValidationError as exc:
         raise ValidationError({"file": exc.message_dict.get("file", exc.messages)}) from exc
 

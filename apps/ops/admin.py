@@ -1,12 +1,6 @@
 from django.contrib import admin
 
-from .models import BankHoliday, Heartbeat
-
-
-@admin.register(BankHoliday)
-class BankHolidayAdmin(admin.ModelAdmin):
-    list_display = ["day", "name"]
-    date_hierarchy = "day"
+from .models import Heartbeat
 
 
 @admin.register(Heartbeat)

@@ -17,19 +17,6 @@ class Heartbeat(models.Model):
         return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"
 
 
-class BankHoliday(models.Model):
-    """Days that are not working days (England and Wales by default; managed in the admin)."""
-
-    day = models.DateField(unique=True)
-    name = models.CharField(max_length=100)
-
-    class Meta:
-        ordering = ["day"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.day:%d %b %Y})"
-
-
 class IdempotentRequest(models.Model):
     """A write already answered, by its caller's key: a retry gets the first answer, not a second row.
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from apps.accounts.models import StaffProfile, User
 from apps.patients.models import Patient
+from carecoord import demo
 
 from . import services
 from .models import (
@@ -248,3 +249,6 @@ def seed(staff: dict[str, User], patients: list[Patient]) -> None:
         elif i % 4 == 1:
             move(staff[Role.NEUROPSYCHOLOGIST], "neuropsychology", Stage.REFERRED, diagnosed + days(90))
         _scores(rng, nurse, patient, scale, diagnosed, relapse_days)
+
+
+demo.register("pathways", seed, uses=["accounts", "patients"])

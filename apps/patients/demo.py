@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.accounts.models import StaffProfile, User
+from carecoord import demo
 
 from . import services
 from .models import Guardian, Patient
@@ -157,3 +158,6 @@ def seed(staff: dict[str, User]) -> list[Patient]:
                 parent.user.save(update_fields=["password"])
         patients.append(patient)
     return patients
+
+
+demo.register("patients", seed, uses=["accounts"])

@@ -5,10 +5,11 @@ import datetime
 from django.utils import timezone
 
 from apps.accounts.models import StaffProfile, Team, User
-from apps.ops.working_time import add_working_days
 from apps.patients.models import Patient
 from apps.tasks.models import Task
 from apps.tasks.services import task_create
+from apps.workingtime.working_time import add_working_days
+from carecoord import demo
 
 from . import services
 from .models import Referral, ServiceLevelTarget
@@ -94,3 +95,7 @@ def seed(staff: dict[str, User], patients: list[Patient]) -> None:
         due_on=today + datetime.timedelta(days=3),
     )
     services.referrals_check_service_levels()
+
+
+# After pathways as before; targets are counted in working days, so bank holidays first.
+demo.register("referrals", seed, uses=["accounts", "patients"], after=["workingtime", "pathways"])

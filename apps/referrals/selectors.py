@@ -11,8 +11,8 @@ from django.utils import timezone
 from apps.accounts import roles
 from apps.accounts.models import User
 from apps.accounts.types import AnyUser
-from apps.ops.working_time import holidays_between
 from apps.patients import access
+from apps.workingtime.working_time import holidays_between
 
 from .models import Referral, ServiceLevelTarget
 from .services.service_levels import seen_due_at, triage_due_at

@@ -7,6 +7,7 @@ from django.utils import timezone
 from apps.accounts.models import StaffProfile, Team, User
 from apps.pathways.models import TreatmentCourse
 from apps.patients.models import Patient
+from carecoord import demo
 
 from . import services
 from .models import Appointment, ReviewPolicy
@@ -113,3 +114,7 @@ def seed(staff: dict[str, User], patients: list[Patient]) -> None:
     )
     services.appointment_did_not_attend(actor=nurse, appointment=missed)
     services.reviews_open_due()  # what the daily beat job does, so the demo shows due re-evaluations at once
+
+
+# Treatment series follow pathways' courses; after referrals as before.
+demo.register("scheduling", seed, uses=["accounts", "patients"], after=["pathways", "referrals"])

@@ -16,8 +16,8 @@ from apps.accounts.models import Team
 from apps.messaging import services
 from apps.messaging.models import Thread
 from apps.messaging.tasks import escalate_unanswered_messages
-from apps.ops.models import BankHoliday
 from apps.tasks.models import Task
+from apps.workingtime.models import BankHoliday
 
 from . import at, reply, start
 

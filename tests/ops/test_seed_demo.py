@@ -31,3 +31,47 @@ def test_demo_logins_work_with_the_demo_password(client, settings):
     ok = client.login(username="nurse@carecoord.example", password=settings.DEMO_PASSWORD)
     assert ok
     assert client.get("/caseload/").context["patients"]
+
+
+def test_demo_steps_run_after_what_they_use_whatever_the_registration_order():
+    from carecoord.demo import DemoStep, ordered_steps
+
+    steps = {
+        "messaging": DemoStep("messaging", print, uses=("accounts", "patients"), after=("pathways",)),
+        "pathways": DemoStep("pathways", print, uses=("accounts", "patients")),
+        "patients": DemoStep("patients", print, uses=("accounts",)),
+        "accounts": DemoStep("accounts", print),
+    }
+    assert [s.name for s in ordered_steps(steps)] == ["accounts", "patients", "pathways", "messaging"]
+
+
+def test_demo_steps_refuse_a_missing_or_circular_dependency():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from carecoord.demo import DemoStep, ordered_steps
+
+    with pytest.raises(ImproperlyConfigured, match="not registered"):
+        ordered_steps({"a": DemoStep("a", print, uses=("b",))})
+    with pytest.raises(ImproperlyConfigured, match="circle"):
+        ordered_steps({"a": DemoStep("a", print, after=("b",)), "b": DemoStep("b", print, after=("a",))})
+
+
+@pytest.mark.django_db
+def test_seed_demo_finds_every_apps_demo_module_and_seeds_bank_holidays(capsys):
+    from apps.workingtime.models import BankHoliday
+    from carecoord.demo import ordered_steps
+
+    call_command("seed_demo")
+    names = [s.name for s in ordered_steps()]
+    assert names.index("accounts") < names.index("patients")
+    assert set(names) == {
+        "accounts",
+        "patients",
+        "workingtime",
+        "pathways",
+        "referrals",
+        "scheduling",
+        "messaging",
+    }
+    assert names.index("patients") < names.index("pathways") < names.index("scheduling")
+    assert BankHoliday.objects.exists()

@@ -13,9 +13,9 @@ import time_machine
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from apps.ops.models import BankHoliday
 from apps.referrals import services
 from apps.referrals.models import ServiceLevelTarget
+from apps.workingtime.models import BankHoliday
 
 from ..factories import PatientFactory
 from . import Status, drive_to, make_people, refer

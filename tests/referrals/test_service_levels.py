@@ -6,13 +6,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from apps.ops.models import BankHoliday
 from apps.referrals import services
 from apps.referrals.models import ServiceLevelTarget
 from apps.referrals.services import referrals_check_service_levels, triage_due_at
 from apps.referrals.services.service_levels import seen_due_at
 from apps.tasks import selectors as task_selectors
 from apps.tasks.models import Task
+from apps.workingtime.models import BankHoliday
 
 from ..factories import PatientFactory
 from . import Status, make_people, refer

@@ -13,7 +13,7 @@ from apps.accounts.types import AuthedRequest
 from apps.audit.services import access_record
 from apps.notifications.models import Notification
 from apps.notifications.services import notifications_mark_read
-from apps.ops.working_time import is_working_time
+from apps.workingtime.working_time import is_working_time
 from carecoord.errors import SERVICE_REFUSALS, form_add_service_errors
 
 from .. import selectors, services

@@ -6,9 +6,9 @@ from collections.abc import Collection
 from django.db import transaction
 from django.utils import timezone
 
-from apps.ops.working_time import add_working_days, holidays_between
 from apps.tasks import services as tasks
 from apps.tasks.models import Task
+from apps.workingtime.working_time import add_working_days, holidays_between
 
 from ..models import Referral, ServiceLevelTarget
 

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from apps.ops.models import BankHoliday
-from apps.ops.working_time import add_working_days, is_working_day
+from apps.workingtime.models import BankHoliday
+from apps.workingtime.working_time import add_working_days, is_working_day
 
 LONDON = ZoneInfo("Europe/London")
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from apps.ops.models import BankHoliday
-from apps.ops.working_time import is_working_time, working_hours_between
+from apps.workingtime.models import BankHoliday
+from apps.workingtime.working_time import is_working_time, working_hours_between
 
 LONDON = ZoneInfo("Europe/London")
 UTC = datetime.UTC
