@@ -25,10 +25,6 @@ if TYPE_CHECKING:
 
 Role = StaffProfile.Role
 
-# The role helpers moved to apps/accounts/roles.py; re-exported while the access rework lands.
-# Import them from there.
-__all__ = ["is_family", "staff_role", "team_ids"]
-
 
 def current_care_team(day: datetime.date | None = None) -> Q:
     """Q on CareTeamMember for memberships current today (or on ``day``)."""
