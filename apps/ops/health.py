@@ -67,7 +67,12 @@ def _interval_seconds(entry: dict[str, Any]) -> float:
     if isinstance(every, int | float):
         return float(every)
     if isinstance(every, crontab):
-        return 25 * 3600.0  # a daily job (the only crontab kind here): allow a day and an hour
+        # The gap between its next two due times (a day for the daily jobs, a year for bank
+        # holidays), plus an hour.
+        last, delta, _ = every.remaining_delta(timezone.now())
+        first = last + delta
+        last, delta, _ = every.remaining_delta(first)
+        return (last + delta - first).total_seconds() + 3600.0
     if isinstance(every, schedule):
         return every.run_every.total_seconds()
     return 3600.0

@@ -115,3 +115,13 @@ def test_every_response_has_a_request_id_and_a_strict_csp(client):
 def test_pages_carry_no_inline_script(client):
     content = client.get("/login/").content.decode()
     assert "<script>" not in content and "onclick" not in content
+
+
+@pytest.mark.django_db
+def test_the_yearly_bank_holiday_job_is_not_late_a_week_after_beat_started_but_a_daily_one_is(client):
+    _alive(BEAT, WORKER)
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=7)):
+        _alive(BEAT, WORKER)
+        body = client.get("/healthz").json()
+    assert body["jobs"]["each"]["bank-holidays-yearly"]["status"] == "ok"
+    assert body["jobs"]["each"]["due-reviews-daily"]["status"] == "late"
