@@ -19,7 +19,7 @@ def move_content_type_back(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("contenttypes", "0002_remove_content_type_name"),
-        ("ops", "0003_heartbeat_started_at_alter_heartbeat_name"),
+        ("ops", "0004_idempotentrequest"),
         ("workingtime", "0001_initial"),
     ]
 
