@@ -21,17 +21,26 @@ def threads_visible_to(user: AnyUser) -> QuerySet[Thread]:
     return threads
 
 
-def with_unread(threads: QuerySet[Thread], user: User) -> QuerySet[Thread]:
-    """Annotate ``unread`` (messages from others since the user last read the thread)."""
-    # Used inside the Message subquery below, so the outer row is a message: match on its thread.
+def unread_messages(user: User) -> QuerySet[Message]:
+    """Messages from others that ``user`` has not read: posted since they last read the thread, or in a
+    thread they have never opened. The one unread rule; narrow it with ``.filter(thread=...)``."""
+    # The subqueries correlate with the message row itself, so this also works nested in another query.
     read_at = ReadState.objects.filter(thread=OuterRef("thread"), user=user).values("last_read_at")[:1]
-    unread = (
-        Message.objects.filter(thread=OuterRef("pk"))
-        .exclude(author=user)
+    return (
+        Message.objects.exclude(author=user)
         .filter(
             Q(created_at__gt=Subquery(read_at))
             | ~Exists(ReadState.objects.filter(thread=OuterRef("thread"), user=user))
         )
+        .order_by()
+    )
+
+
+def with_unread(threads: QuerySet[Thread], user: User) -> QuerySet[Thread]:
+    """Annotate ``unread`` (messages from others since the user last read the thread)."""
+    unread = (
+        unread_messages(user)
+        .filter(thread=OuterRef("pk"))
         .values("thread")
         .annotate(n=Count("pk"))
         .values("n")
