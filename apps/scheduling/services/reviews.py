@@ -122,8 +122,7 @@ def reviews_open_due(*, today: datetime.date | None = None) -> int:
                         patient=patient,
                         target_team=policy.target_team,
                         reason=f"Re-evaluation due by {due:%d %B %Y} ({policy.name}).",
-                        # Already past due: it should not wait behind routine referrals.
-                        urgency=Referral.Urgency.URGENT if due < today else Referral.Urgency.ROUTINE,
+                        urgency=Referral.Urgency.ROUTINE,  # even past due: urgency is a clinician's call
                     )
                     review.referral = referral
                     review.save(update_fields=["referral"])
