@@ -1,5 +1,4 @@
 import csv
-from typing import TYPE_CHECKING, cast
 
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -15,10 +14,7 @@ from apps.pathways.models import Specialty, SpecialtyTrack
 from apps.patients.models import Patient
 from apps.scheduling.models import Appointment
 
-from .selectors import STALE_CONTACT_DAYS, caseload_rows, days_since
-
-if TYPE_CHECKING:
-    from .selectors import CaseloadPatient
+from .selectors import CaseloadRow, caseload_rows, caseload_table
 
 # Short labels for the compact track column; the full name is in the cell's title and hidden text.
 _STAGE_SHORT: dict[str, str] = {
@@ -42,7 +38,7 @@ SPECIALTY_SHORT = {
 }
 
 
-def _tracks(patient: "CaseloadPatient") -> list[dict[str, str]]:
+def _tracks(patient: Patient) -> list[dict[str, str]]:
     stages = {t.specialty: t.stage for t in patient.tracks.all()}
     cells = []
     for value, label in Specialty.choices:
@@ -58,21 +54,21 @@ def _tracks(patient: "CaseloadPatient") -> list[dict[str, str]]:
     return cells
 
 
-def _row(patient: "CaseloadPatient") -> dict:
-    days = days_since(patient.last_contact)
+def _row(row: CaseloadRow) -> dict:
+    patient = row.patient
+    kind = vars(patient)["next_appointment_kind"]
     return {
         "patient": patient,
-        "stale_contact": patient.status == Patient.Status.ACTIVE
-        and (days is None or days > STALE_CONTACT_DAYS),
-        "review_overdue": patient.review_due_on is not None and patient.review_due_on < timezone.localdate(),
-        "next_appointment_label": (
-            Appointment.Kind(patient.next_appointment_kind).label if patient.next_appointment_kind else ""
-        ),
+        "reasons": row.reasons,
+        "clinical": row.clinical_urgency > 0,
+        "review_overdue": row.review_overdue,
+        "review_due_on": row.review_due_on,
+        "next_appointment_label": Appointment.Kind(kind).label if kind else "",
         "tracks": _tracks(patient),
         "treatment": ", ".join(
-            f"{c.label} ({c.get_status_display().lower()})" for c in patient.current_courses
+            f"{c.label} ({c.get_status_display().lower()})" for c in vars(patient)["current_courses"]
         ),
-        "days_since_contact": days,
+        "days_since_contact": row.days_since_contact,
     }
 
 
@@ -82,17 +78,19 @@ def home(request: AuthedRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     status = request.GET.get("status", "")
     attention_only = request.GET.get("attention") == "1"
-    rows = caseload_rows(user=request.user, query=query, status=status, attention_only=attention_only)
-    patients = cast("list[CaseloadPatient]", list(rows))
+    patients = list(
+        caseload_rows(user=request.user, query=query, status=status, attention_only=attention_only)
+    )
+    rows = caseload_table(patients)
     if request.GET.get("format") == "csv":
         access_record(
             request=request, patients=patients, what="caseload export", channel=AccessEvent.Channel.EXPORT
         )
-        return _csv(patients)
+        return _csv(rows)
     access_record(request=request, patients=patients, what="caseload")
     context = {
         "patients": patients,
-        "rows": [_row(p) for p in patients],
+        "rows": [_row(row) for row in rows],
         "query": query,
         "status": status,
         "attention_only": attention_only,
@@ -104,7 +102,7 @@ def home(request: AuthedRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _csv(patients: list["CaseloadPatient"]) -> HttpResponse:
+def _csv(rows: list[CaseloadRow]) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="caseload-{timezone.localdate():%Y-%m-%d}.csv"'
     writer = csv.writer(response)
@@ -117,6 +115,9 @@ def _csv(patients: list["CaseloadPatient"]) -> HttpResponse:
             "Date of birth",
             "Status",
             "Needs attention score",
+            "Clinical urgency score",
+            "Administrative backlog score",
+            "Reasons",
             "Open relapse",
             "Overdue tasks",
             "Results to acknowledge",
@@ -126,8 +127,8 @@ def _csv(patients: list["CaseloadPatient"]) -> HttpResponse:
             *[label for _, label in Specialty.choices],
         ]
     )
-    for patient in patients:
-        row = _row(patient)
+    for row in rows:
+        patient, shown = row.patient, _row(row)
         writer.writerow(
             [
                 _safe(patient.family_name),
@@ -136,14 +137,17 @@ def _csv(patients: list["CaseloadPatient"]) -> HttpResponse:
                 patient.nhs_number_display,
                 patient.date_of_birth.isoformat(),
                 patient.get_status_display(),
-                patient.attention,
-                "yes" if patient.open_relapse else "no",
-                patient.overdue_tasks,
-                patient.unacknowledged_results,
-                "yes" if patient.urgent_referral else "no",
-                _safe(row["treatment"]),
-                "" if row["days_since_contact"] is None else row["days_since_contact"],
-                *[t["label"] for t in row["tracks"]],
+                row.attention,
+                row.clinical_urgency,
+                row.administrative_backlog,
+                _safe("; ".join(reason.text for reason in row.reasons)),
+                "yes" if row.items["open_relapse"] else "no",
+                row.items["overdue_tasks"],
+                row.items["abnormal_results"] + row.items["normal_results"],
+                "yes" if row.items["urgent_referral"] else "no",
+                _safe(shown["treatment"]),
+                "" if row.days_since_contact is None else row.days_since_contact,
+                *[t["label"] for t in shown["tracks"]],
             ]
         )
     return response

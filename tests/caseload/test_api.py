@@ -157,3 +157,18 @@ def test_the_caseload_query_count_is_flat(nurse, consultant, api_for, django_ass
         response = client.get(URL)
     assert response.json()["count"] == size
     assert sum(len(r["current_courses"]) for r in response.json()["results"]) == len(range(0, size, 3))
+
+
+def test_rows_carry_both_tiers_and_the_reasons_in_words(nurse, api_for):
+    child = PatientFactory(named_nurse=nurse)
+    pathways.relapse_record(actor=nurse, patient=child, onset_date=days_ago(3), severity="moderate")
+    Task.objects.create(title="Call back", patient=child, assignee=nurse, due_on=days_ago(1))
+
+    [row] = api_for(nurse).get(URL).json()["results"]
+
+    assert (row["clinical_urgency"], row["administrative_backlog"], row["attention"]) == (40, 15, 55)
+    assert [(r["key"], r["tier"]) for r in row["reasons"]] == [
+        ("open_relapse", "clinical"),
+        ("overdue_tasks", "administrative"),
+    ]
+    assert row["reasons"][1]["text"] == "1 overdue task, due yesterday"

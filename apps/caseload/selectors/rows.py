@@ -1,0 +1,178 @@
+"""The caseload rows: one query that annotates every flag and both tier scores, plus two prefetches
+(tracks, current courses), so the page costs the same for 5 children or 300."""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+
+from apps.accounts.models import User
+from apps.accounts.types import AnyUser
+from apps.messaging.models import Thread
+from apps.messaging.selectors import unread_messages
+from apps.pathways.models import SpecialtyTrack, TreatmentCourse
+from apps.pathways.services.courses import OPEN_STATUSES as OPEN_COURSES
+from apps.patients import access
+from apps.patients.models import Patient
+from apps.patients.selectors import search_patients
+from apps.scheduling.models import Appointment
+
+from .attention import WEIGHTS, Tier, items_field, rank, tier_score
+from .flags import FLAGS, days_since, flag_sql
+from .words import Clock
+
+
+def _display(user: AnyUser, clock: Clock) -> dict[str, Combinable]:
+    """What the row shows beside the flags: the next appointment, and the family's messages."""
+    if not isinstance(user, User):  # no caseload either: access.caseload_patients is empty
+        return {}
+    upcoming = Appointment.objects.filter(
+        patient=OuterRef("pk"), status__in=Appointment.ACTIVE_STATUSES, starts_at__gte=clock.now
+    ).order_by("starts_at")
+    # Messaging's one unread rule, narrowed to this child's family messages.
+    unread = unread_messages(user).filter(
+        thread__patient=OuterRef("pk"), thread__kind=Thread.Kind.FAMILY, from_family=True
+    )
+    waiting = Thread.objects.filter(
+        patient=OuterRef("pk"), kind=Thread.Kind.FAMILY, awaiting_reply_since__isnull=False
+    )
+    return {
+        "next_appointment_at": Subquery(upcoming.values("starts_at")[:1]),
+        "next_appointment_kind": Subquery(upcoming.values("kind")[:1]),
+        "unread_family_messages": Coalesce(
+            Subquery(
+                unread.values("thread__patient").annotate(n=Count("pk")).values("n"),
+                output_field=IntegerField(),
+            ),
+            0,
+        ),
+        "family_waiting": Exists(waiting),
+    }
+
+
+def caseload_rows(
+    *,
+    user: AnyUser,
+    query: str = "",
+    status: str = "",
+    attention_only: bool = False,
+    clock: Clock | None = None,
+) -> QuerySet[Patient]:
+    """The user's caseload: clinical urgency first, then administrative backlog, then by name.
+
+    Each row carries every flag's annotations, ``flag_<key>`` (how many items it counts),
+    ``clinical_urgency`` and ``attention`` (both tiers); ``caseload_row`` reads them. Ordering by
+    attention within equal clinical urgency is ordering by the administrative backlog, and selecting
+    that instead of computing it again keeps the one query smaller.
+    """
+    clock = clock or Clock.current()
+    flags = flag_sql(clock)
+    annotations = {name: expr for flag in flags.values() for name, expr in flag.annotations.items()}
+    rows = (
+        access.caseload_patients(user)
+        .select_related("named_nurse")
+        .annotate(**_display(user, clock), **annotations)
+        .annotate(**{items_field(key): flag.items for key, flag in flags.items()})
+        .annotate(
+            clinical_urgency=tier_score(Tier.CLINICAL),
+            attention=tier_score(Tier.CLINICAL) + tier_score(Tier.ADMINISTRATIVE),
+        )
+        .prefetch_related(
+            Prefetch("tracks", queryset=SpecialtyTrack.objects.order_by("specialty")),
+            Prefetch(
+                "treatment_courses",
+                queryset=TreatmentCourse.objects.filter(status__in=OPEN_COURSES).order_by("start_date"),
+                to_attr="current_courses",
+            ),
+        )
+    )
+    if status in Patient.Status.values:
+        rows = rows.filter(status=status)
+    if attention_only:
+        rows = rows.filter(attention__gt=0)
+    ranked = rows.order_by("-clinical_urgency", "-attention", "family_name", "given_name")
+    return search_patients(ranked, query)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One flag on a row, in words."""
+
+    key: str
+    tier: Tier
+    text: str
+    link: str = ""
+
+    @property
+    def clinical(self) -> bool:
+        return self.tier == Tier.CLINICAL
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    """A caseload row as the page, the CSV and the API show it."""
+
+    patient: Patient
+    clinical_urgency: int
+    administrative_backlog: int
+    attention: int
+    items: dict[str, int]  # per flag key: how many items (0: not raised)
+    reasons: list[Reason]  # raised flags, most urgent first
+    last_contact: datetime.date | None
+    days_since_contact: int | None
+    review_due_on: datetime.date | None
+
+    @property
+    def review_overdue(self) -> bool:
+        return self.items["review_overdue"] > 0
+
+    @property
+    def stale_contact(self) -> bool:
+        return self.items["stale_contact"] > 0
+
+
+def _reason(key: str, values: dict, patient: Patient, clock: Clock) -> Reason:
+    flag = FLAGS[key]
+    link = ""
+    if flag.link is not None:
+        name, fragment = flag.link
+        link = reverse(name, args=[patient.pk]) + fragment
+    return Reason(key=key, tier=WEIGHTS[key].tier, text=flag.words(values, clock), link=link)
+
+
+def caseload_row(patient: Patient, clock: Clock | None = None) -> CaseloadRow:
+    """Read one row of ``caseload_rows`` (its annotations) into numbers and words."""
+    clock = clock or Clock.current()
+    values = vars(patient)  # the annotations live on the instance
+    items = {key: int(values[items_field(key)]) for key in WEIGHTS}
+    raised = sorted((key for key, n in items.items() if n > 0), key=rank)
+    days = days_since(values["last_contact"], clock.today)
+    return CaseloadRow(
+        patient=patient,
+        clinical_urgency=values["clinical_urgency"],
+        administrative_backlog=values["attention"] - values["clinical_urgency"],
+        attention=values["attention"],
+        items=items,
+        reasons=[_reason(key, values, patient, clock) for key in raised],
+        last_contact=values["last_contact"] if days is not None else None,
+        days_since_contact=days,
+        review_due_on=values["review_due_on"],
+    )
+
+
+def caseload_table(patients: Iterable[Patient], clock: Clock | None = None) -> list[CaseloadRow]:
+    """The rows of ``caseload_rows`` (already fetched) in numbers and words."""
+    clock = clock or Clock.current()
+    return [caseload_row(patient, clock) for patient in patients]
