@@ -27,14 +27,14 @@ _STAGE_SHORT: dict[str, str] = {
 }
 
 
-SPECIALTY_SHORT = {
-    "neurology": "Neuro",
-    "oncology": "Onc",
-    "surgery": "Surg",
-    "nursing": "Nurs",
-    "psychology": "Psych",
-    "neuropsychology": "NPsy",
-    "therapies": "Ther",
+SPECIALTY_SHORT: dict[str, str] = {
+    Specialty.NEUROLOGY: "Neuro",
+    Specialty.ONCOLOGY: "Onc",
+    Specialty.SURGERY: "Surg",
+    Specialty.NURSING: "Nurs",
+    Specialty.PSYCHOLOGY: "Psych",
+    Specialty.NEUROPSYCHOLOGY: "NPsy",
+    Specialty.THERAPIES: "Ther",
 }
 
 
@@ -62,6 +62,7 @@ def _row(row: CaseloadRow) -> dict:
         "reasons": row.reasons,
         "clinical": row.clinical_urgency > 0,
         "review_overdue": row.review_overdue,
+        "stale_contact": row.stale_contact,
         "review_due_on": row.review_due_on,
         "next_appointment_label": Appointment.Kind(kind).label if kind else "",
         "tracks": _tracks(patient),

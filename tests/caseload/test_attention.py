@@ -156,12 +156,10 @@ def with_urgent_referral(nurse, patient: Patient) -> None:
 
 
 CLINICAL_ITEMS: dict[str, Callable] = {
-    "Symptoms reported just now": with_symptom_report,
+    "Symptoms reported by the family just now": with_symptom_report,
     "Relapse not resolved, since 8 Nov": with_relapse,
     "1 abnormal result to acknowledge": with_abnormal_result,
-    "Family waiting for a reply since yesterday, past the response target · 1 unread family message": (
-        with_family_past_the_target
-    ),
+    "Family waiting for a reply since yesterday, past the response target": (with_family_past_the_target),
     "Urgent referral to Oncology awaiting triage since 10:00": with_urgent_referral,
 }
 
@@ -181,7 +179,7 @@ def test_one_clinical_item_outranks_a_child_with_every_administrative_item(
     assert rows[1]["clinical"] == []
     assert rows[1]["reasons"] == [
         "5 overdue tasks, oldest due 5 Nov",
-        "Family waiting for a reply since 09:00 · 1 unread family message",
+        "Family waiting for a reply since 09:00",
         "3 normal results to acknowledge",
         "Re-evaluation overdue (Neuropsychology, due 11 Oct)",
         "No contact recorded for 100 days",
@@ -234,10 +232,13 @@ def test_rows_show_the_reasons_in_words_and_mark_the_clinical_ones(client, nurse
 
     assert [row["reasons"] for row in rows] == [
         ["Relapse not resolved, since 3 Nov"],
-        ["Symptoms reported 2 h ago"],
+        ["Symptoms reported by the family 2 h ago"],
     ]
     assert '<span class="visually-hidden">Clinical: </span>Relapse not resolved, since 3 Nov' in html
-    assert f'href="/patients/{reported.pk}/pathway/#symptom-reports">Symptoms reported 2 h ago</a>' in html
+    assert (
+        f'href="/patients/{reported.pk}/pathway/#symptom-reports">Symptoms reported by the family 2 h ago</a>'
+        in html
+    )
 
 
 # --- One cause, one flag -------------------------------------------------------------------------------
@@ -310,7 +311,7 @@ def test_the_call_after_a_symptom_report_is_part_of_its_flag_until_the_report_is
     clock.shift(datetime.timedelta(days=1))  # the urgent call task was due yesterday
 
     [row] = caseload(client, nurse)
-    assert row["reasons"] == ["Symptoms reported yesterday"]
+    assert row["reasons"] == ["Symptoms reported by the family yesterday"]
 
     pathways.symptom_report_review(actor=nurse, report=patient.symptom_reports.get())
     [row] = caseload(client, nurse)
@@ -323,9 +324,7 @@ def test_an_escalated_family_message_is_one_flag_not_also_an_overdue_task(client
     clock.shift(datetime.timedelta(days=2))  # the Nursing queue's task is overdue now
 
     [row] = caseload(client, nurse)
-    assert row["reasons"] == [
-        "Family waiting for a reply since 9 Nov, past the response target · 1 unread family message"
-    ]
+    assert row["reasons"] == ["Family waiting for a reply since 9 Nov, past the response target"]
 
 
 # --- The weights ---------------------------------------------------------------------------------------

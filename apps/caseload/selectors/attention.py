@@ -4,7 +4,8 @@ Every flag on a caseload row belongs to one of two tiers, kept apart:
 
 - **Clinical urgency**: the child's condition may be changing, or the family has waited on us past
   the response target. A symptom report awaiting review, an unresolved relapse, an abnormal result to
-  acknowledge, a family waiting past the response target, an urgent referral awaiting triage.
+  acknowledge, a family waiting past the response target, an urgent referral awaiting triage that
+  a person made (not the automatic account).
 - **Administrative backlog**: work that is late but is not a sign of the child getting worse. An
   overdue re-evaluation, an overdue task, a family message still within the response target, a
   normal result to acknowledge, no recorded contact for a while.
@@ -21,8 +22,10 @@ result's acknowledgement) is part of that flag while the flag shows, not also an
 The re-evaluation job opens its referrals as routine, so an urgent referral is always a person's
 call; a re-evaluation whose referral a clinician made urgent shows as that urgent referral.
 
-The points are demo values, to be agreed with the clinical team. README.md lists them, and a test
-checks that it lists exactly ``weights_in_words()``.
+``WEIGHTS`` is the one place the points live; they are demo values, to be agreed with the clinical
+team. tests/caseload/test_attention.py pins the ordering with examples (a child with only a symptom
+report above a child with 5 overdue tasks, an overdue re-evaluation and no recent contact), and
+checks that README.md lists exactly ``weights_in_words()``.
 """
 
 from dataclasses import dataclass
@@ -50,9 +53,10 @@ class Weight:
     most_counted: int = 1  # above 1: ``points`` per item, for at most this many items
 
 
-# The one table of weights, most urgent first. Each key names a flag helper in flags.py.
+# The one table of weights, most urgent first. Each key names a flag in flags.FLAGS, and the row
+# annotation holding how many items that flag counts (0: not raised).
 WEIGHTS: dict[str, Weight] = {
-    "symptom_report": Weight(Tier.CLINICAL, 40, "symptoms reported by the family and not yet reviewed"),
+    "open_symptom_report": Weight(Tier.CLINICAL, 40, "symptoms reported by the family and not yet reviewed"),
     "open_relapse": Weight(Tier.CLINICAL, 40, "unresolved relapse"),
     "family_reply_overdue": Weight(Tier.CLINICAL, 25, "family waiting past the response target"),
     "urgent_referral": Weight(Tier.CLINICAL, 20, "urgent or emergency referral by a person awaiting triage"),
@@ -65,15 +69,10 @@ WEIGHTS: dict[str, Weight] = {
 }
 
 
-def items_field(key: str) -> str:
-    """The row annotation holding how many items flag ``key`` counts (0: not raised)."""
-    return f"flag_{key}"
-
-
 def tier_score(tier: Tier) -> Combinable:
-    """The SQL sum of a tier's points over the ``flag_*`` annotations of a row."""
+    """The SQL sum of a tier's points over the flag annotations of a row (named by WEIGHTS' keys)."""
     parts = [
-        Least(F(items_field(key)), Value(weight.most_counted)) * Value(weight.points)
+        Least(F(key), Value(weight.most_counted)) * Value(weight.points)
         for key, weight in WEIGHTS.items()
         if weight.tier == tier
     ]

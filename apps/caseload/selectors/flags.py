@@ -1,9 +1,10 @@
 """One helper per caseload flag (the SQL that raises it) and its words (how the row explains it).
 
-A helper returns a ``FlagSql``: the annotations it adds to each row, how many items it counts on
-the row (0: not raised), and the overdue tasks that are part of it (folded in, so one cause gives
-one flag). ``FLAGS`` pairs each helper with its words; the key is the one in ``attention.WEIGHTS``,
-which gives its tier and points. To add a flag: a helper, its words, a line in ``FLAGS``, a weight.
+A helper returns a ``FlagSql``: how many items the flag counts on a row (annotated under the
+flag's key; 0 means not raised), the annotations its words read, and the overdue tasks that are
+part of it (folded in, so one cause gives one flag). ``FLAGS`` pairs each helper with its words;
+the key is the one in ``attention.WEIGHTS``, which gives its tier and points. To add a flag: a
+helper, its words, a line in ``FLAGS`` and a weight.
 """
 
 import datetime
@@ -87,7 +88,7 @@ def _unreviewed_reports(patient: OuterRef) -> QuerySet[SymptomReport]:
     return SymptomReport.objects.filter(patient=patient, reviewed_at__isnull=True)
 
 
-def symptom_report(clock: Clock) -> FlagSql:
+def open_symptom_report(clock: Clock) -> FlagSql:
     return FlagSql(
         annotations={"symptoms_reported_at": _first(_unreviewed_reports(PATIENT), "submitted_at")},
         items=_raised("symptoms_reported_at"),
@@ -95,8 +96,8 @@ def symptom_report(clock: Clock) -> FlagSql:
     )
 
 
-def symptom_report_words(v: Values, clock: Clock) -> str:
-    return f"Symptoms reported {ago(v['symptoms_reported_at'], clock)}"
+def open_symptom_report_words(v: Values, clock: Clock) -> str:
+    return f"Symptoms reported by the family {ago(v['symptoms_reported_at'], clock)}"
 
 
 def open_relapse(clock: Clock) -> FlagSql:
@@ -130,16 +131,13 @@ def family_reply_overdue(clock: Clock) -> FlagSql:
     )
 
 
-def _family_words(waiting_since: datetime.datetime, v: Values, clock: Clock, *, overdue: bool) -> str:
+def _family_words(waiting_since: datetime.datetime, clock: Clock, *, overdue: bool) -> str:
     text = f"Family waiting for a reply {since(waiting_since, clock)}"
-    if overdue:
-        text += ", past the response target"
-    unread = v.get("unread_family_messages") or 0  # the same cause: shown with it, not as another flag
-    return text + (f" · {plural(unread, 'unread family message')}" if unread else "")
+    return text + ", past the response target" if overdue else text
 
 
 def family_reply_overdue_words(v: Values, clock: Clock) -> str:
-    return _family_words(v["family_overdue_since"], v, clock, overdue=True)
+    return _family_words(v["family_overdue_since"], clock, overdue=True)
 
 
 def _made_urgent_by_a_person() -> QuerySet[Referral]:
@@ -183,10 +181,10 @@ def _results_to_acknowledge(patient: OuterRef, *, abnormal: bool) -> QuerySet[In
     return results.exclude(abnormal=False) if abnormal else results.filter(abnormal=False)
 
 
-def _results(name: str, *, abnormal: bool) -> FlagSql:
+def _results(*, abnormal: bool) -> FlagSql:
     return FlagSql(
-        annotations={name: _count(_results_to_acknowledge(PATIENT, abnormal=abnormal))},
-        items=F(name),
+        annotations={},
+        items=_count(_results_to_acknowledge(PATIENT, abnormal=abnormal)),
         tasks=Q(
             Exists(_results_to_acknowledge(TASK_PATIENT, abnormal=abnormal)),
             source=Task.Source.INVESTIGATION_RESULT,
@@ -195,7 +193,7 @@ def _results(name: str, *, abnormal: bool) -> FlagSql:
 
 
 def abnormal_results(clock: Clock) -> FlagSql:
-    return _results("abnormal_results", abnormal=True)
+    return _results(abnormal=True)
 
 
 def abnormal_results_words(v: Values, clock: Clock) -> str:
@@ -219,11 +217,11 @@ def family_waiting(clock: Clock) -> FlagSql:
 
 
 def family_waiting_words(v: Values, clock: Clock) -> str:
-    return _family_words(v["family_waiting_since"], v, clock, overdue=False)
+    return _family_words(v["family_waiting_since"], clock, overdue=False)
 
 
 def normal_results(clock: Clock) -> FlagSql:
-    return _results("normal_results", abnormal=False)
+    return _results(abnormal=False)
 
 
 def normal_results_words(v: Values, clock: Clock) -> str:
@@ -295,7 +293,9 @@ def stale_contact(clock: Clock) -> FlagSql:
 
 def stale_contact_words(v: Values, clock: Clock) -> str:
     days = days_since(v["last_contact"], clock.today)
-    return "No contact on record" if days is None else f"No contact recorded for {days} days"
+    if days is None:
+        return f"No contact recorded for {STALE_CONTACT_DAYS} days (none on record)"
+    return f"No contact recorded for {days} days"
 
 
 def overdue_tasks(clock: Clock, folded: Sequence[Q] = ()) -> FlagSql:
@@ -304,8 +304,8 @@ def overdue_tasks(clock: Clock, folded: Sequence[Q] = ()) -> FlagSql:
     if folded:
         overdue = overdue.exclude(reduce(or_, folded))
     return FlagSql(
-        annotations={"overdue_tasks": _count(overdue), "overdue_tasks_since": _first(overdue, "due_on")},
-        items=F("overdue_tasks"),
+        annotations={"overdue_tasks_since": _first(overdue, "due_on")},
+        items=_count(overdue),
     )
 
 
@@ -318,7 +318,9 @@ THREADS = ("messaging:patient_threads", "")
 
 # Every flag, by its key in attention.WEIGHTS.
 FLAGS: dict[str, Flag] = {
-    "symptom_report": Flag(symptom_report, symptom_report_words, ("pathways:review", "#symptom-reports")),
+    "open_symptom_report": Flag(
+        open_symptom_report, open_symptom_report_words, ("pathways:review", "#symptom-reports")
+    ),
     "open_relapse": Flag(open_relapse, open_relapse_words),
     "family_reply_overdue": Flag(family_reply_overdue, family_reply_overdue_words, THREADS),
     "urgent_referral": Flag(urgent_referral, urgent_referral_words),

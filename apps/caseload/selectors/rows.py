@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from django.db.models import (
     Count,
-    Exists,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -29,7 +28,7 @@ from apps.patients.models import Patient
 from apps.patients.selectors import search_patients
 from apps.scheduling.models import Appointment
 
-from .attention import WEIGHTS, Tier, items_field, rank, tier_score
+from .attention import WEIGHTS, Tier, rank, tier_score
 from .flags import FLAGS, days_since, flag_sql
 from .words import Clock
 
@@ -45,9 +44,6 @@ def _display(user: AnyUser, clock: Clock) -> dict[str, Combinable]:
     unread = unread_messages(user).filter(
         thread__patient=OuterRef("pk"), thread__kind=Thread.Kind.FAMILY, from_family=True
     )
-    waiting = Thread.objects.filter(
-        patient=OuterRef("pk"), kind=Thread.Kind.FAMILY, awaiting_reply_since__isnull=False
-    )
     return {
         "next_appointment_at": Subquery(upcoming.values("starts_at")[:1]),
         "next_appointment_kind": Subquery(upcoming.values("kind")[:1]),
@@ -58,7 +54,6 @@ def _display(user: AnyUser, clock: Clock) -> dict[str, Combinable]:
             ),
             0,
         ),
-        "family_waiting": Exists(waiting),
     }
 
 
@@ -72,7 +67,7 @@ def caseload_rows(
 ) -> QuerySet[Patient]:
     """The user's caseload: clinical urgency first, then administrative backlog, then by name.
 
-    Each row carries every flag's annotations, ``flag_<key>`` (how many items it counts),
+    Each row carries every flag's annotations, one per flag named by its key (how many items),
     ``clinical_urgency`` and ``attention`` (both tiers); ``caseload_row`` reads them. Ordering by
     attention within equal clinical urgency is ordering by the administrative backlog, and selecting
     that instead of computing it again keeps the one query smaller.
@@ -84,7 +79,7 @@ def caseload_rows(
         access.caseload_patients(user)
         .select_related("named_nurse")
         .annotate(**_display(user, clock), **annotations)
-        .annotate(**{items_field(key): flag.items for key, flag in flags.items()})
+        .annotate(**{key: flag.items for key, flag in flags.items()})
         .annotate(
             clinical_urgency=tier_score(Tier.CLINICAL),
             attention=tier_score(Tier.CLINICAL) + tier_score(Tier.ADMINISTRATIVE),
@@ -156,7 +151,7 @@ def caseload_row(patient: Patient, clock: Clock | None = None) -> CaseloadRow:
     """Read one row of ``caseload_rows`` (its annotations) into numbers and words."""
     clock = clock or Clock.current()
     values = vars(patient)  # the annotations live on the instance
-    items = {key: int(values[items_field(key)]) for key in WEIGHTS}
+    items = {key: int(values[key]) for key in WEIGHTS}
     raised = sorted((key for key, n in items.items() if n > 0), key=rank)
     days = days_since(values["last_contact"], clock.today)
     return CaseloadRow(
