@@ -19,7 +19,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -177,3 +177,9 @@ class RefusalMiddleware:
             return None
         response = TemplateResponse(request, "refused.html", {"message": exc.message}, status=exc.status)
         return response.render()
+
+
+def json_error(status: int, code: str, message: str, *, headers: dict[str, str] | None = None) -> JsonResponse:
+    """The one error shape, for refusals made outside a DRF view (middleware, lockout)."""
+    body = {"error": {"status": status, "code": code, "message": message, "fields": {}}}
+    return JsonResponse(body, status=status, headers=headers)

@@ -5,6 +5,7 @@ broker, both under ``var/``. ``DJANGO_ENV=production`` turns on the deployment
 checklist and refuses to start without its secrets.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -44,6 +45,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -75,11 +80,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.accounts.security.sessions.SessionLifetimeMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "apps.accounts.security.gate.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "apps.ops.idempotency.IdempotencyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a flagged lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "carecoord.urls"
@@ -125,15 +135,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:staff_login"
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("full_name", "email")},
+    },
+    {
+        # 12 characters for staff and admin accounts, 10 for families.
+        "NAME": "apps.accounts.security.passwords.MinimumLengthForKindValidator",
+        "OPTIONS": {"staff_min_length": 12, "family_min_length": 10},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -169,7 +189,12 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
+SESSION_ABSOLUTE_HOURS = env.int("SESSION_ABSOLUTE_HOURS", default=12)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 60 * 60
+SESSION_IDLE_MINUTES = {
+    "staff": env.int("SESSION_IDLE_MINUTES_STAFF", default=30),
+    "family": env.int("SESSION_IDLE_MINUTES_FAMILY", default=60),
+}
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -186,14 +211,60 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # axes logs every attempt at INFO with the email and address masked; carecoord.security names them.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+}
+
+# Cache: shared by every web process (throttles and rate limits count across them). Redis when
+# REDIS_URL is set, a per-process memory cache otherwise (fine for one development process).
+REDIS_URL = env.str("REDIS_URL", default="")
+if env.str("CACHE_URL", default=""):
+    CACHES = {"default": env.cache_url("CACHE_URL")}
+elif REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "carecoord",
+            # A Redis outage must not hang requests: throttles then let requests through.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Sign-in defences (apps/accounts/security). Behind N reverse proxies that each append to
+# X-Forwarded-For, set TRUSTED_PROXY_COUNT=N; with 0 the header is ignored (it can be forged).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address", "username"]]
+AXES_USERNAME_FORM_FIELD = "username"  # the login forms' field (and authenticate()'s keyword)
+AXES_USERNAME_CALLABLE = "apps.accounts.security.lockout.attempted_email"
+AXES_CLIENT_IP_CALLABLE = "apps.accounts.security.network.client_ip"
+AXES_LOCKOUT_CALLABLE = "apps.accounts.security.lockout.lockout_response"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_RESET_ON_SUCCESS = False
+# Two-step verification (django-otp): on in production, off in development so the demo is one step.
+STAFF_2FA_REQUIRED = env.bool("STAFF_2FA_REQUIRED", default=PRODUCTION)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="CareCoord")
+BACKUP_CODE_COUNT = 10
+# Request rates ("N/second|minute|hour|day"), per signed-in user or, when anonymous, per address.
+THROTTLE_RATES = {
+    "user": env.str("THROTTLE_RATE_USER", default="300/minute"),
+    "anon": env.str("THROTTLE_RATE_ANON", default="60/minute"),
+    "intake": env.str("THROTTLE_RATE_INTAKE", default="30/hour"),
+    "invitation_accept": env.str("THROTTLE_RATE_INVITATION_ACCEPT", default="10/hour"),
+    "password_reset": env.str("THROTTLE_RATE_PASSWORD_RESET", default="5/hour"),
+    "symptom_report": env.str("THROTTLE_RATE_SYMPTOM_REPORT", default="10/hour"),
 }
 
 # REST API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # A staff token is refused while two-step verification is required and not set up.
+        "apps.accounts.security.tokens.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -202,6 +273,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "carecoord.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Rates live in THROTTLE_RATES; these classes read them at request time.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "apps.accounts.security.throttles.AnonThrottle",
+        "apps.accounts.security.throttles.UserThrottle",
+        "apps.accounts.security.throttles.ScopedWriteThrottle",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CareCoord API",
@@ -233,7 +310,6 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: Redis when REDIS_URL is set, otherwise the filesystem broker under var/.
-REDIS_URL = env.str("REDIS_URL", default="")
 BROKER_SOCKET_TIMEOUT_SECONDS = env.float("BROKER_SOCKET_TIMEOUT_SECONDS", default=1.0)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL

@@ -5,6 +5,7 @@ import contextlib
 import datetime
 import os
 import shutil
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -96,6 +97,18 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings) -> None:  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings) -> None:  # type: ignore[no-untyped-def]
+    """Each test gets its own empty cache, so throttle counters never carry over from another test
+    (or another xdist worker sharing the developer's Redis). Throttle tests lower the rates."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"test-{uuid.uuid4().hex}",
+        }
+    }
 
 
 @dataclass

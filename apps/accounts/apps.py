@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "apps.accounts"
     label = "accounts"
+
+    def ready(self) -> None:
+        # Signal receivers: failure and lockout logging, session stamps, the two-step flag.
+        from .security import lockout, sessions, two_factor  # noqa: F401

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.signals import user_login_failed
 from django.template.loader import render_to_string
 
 from .mail import send_email
@@ -7,15 +8,21 @@ from .models import User
 
 
 class _KindLoginForm(AuthenticationForm):
-    """Email login that admits only one kind of account, so each lands on its own home."""
+    """Email login that admits only one kind of account, so each lands on its own home.
+
+    The other kind of account gets exactly the answer a wrong password gets, whatever the password,
+    and the attempt counts towards the lockout like a wrong password: the page never confirms that
+    a password was right.
+    """
 
     kind: str = ""
-    wrong_kind_message = ""
+    invalid_login_message = ""
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "Email address"
         self.fields["username"].widget = forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+        self.error_messages = {**self.error_messages, "invalid_login": self.invalid_login_message}
 
     def clean_username(self) -> str:
         # Emails are stored lower-case; people type them any way.
@@ -24,17 +31,25 @@ class _KindLoginForm(AuthenticationForm):
     def confirm_login_allowed(self, user: User) -> None:  # type: ignore[override]
         super().confirm_login_allowed(user)
         if user.kind != self.kind:
-            raise forms.ValidationError(self.wrong_kind_message, code="wrong_login_page")
+            credentials = {"username": self.cleaned_data.get("username"), "password": "********"}
+            user_login_failed.send(sender=__name__, credentials=credentials, request=self.request)
+            raise self.get_invalid_login_error()
 
 
 class StaffLoginForm(_KindLoginForm):
     kind = User.Kind.STAFF
-    wrong_kind_message = "This is the staff login. Families please use the family login page."
+    invalid_login_message = (
+        "Enter a correct email address and password. "
+        "This is the staff login. Families please use the family login page."
+    )
 
 
 class FamilyLoginForm(_KindLoginForm):
     kind = User.Kind.FAMILY
-    wrong_kind_message = "This is the family login. Staff please use the staff login page."
+    invalid_login_message = (
+        "Enter a correct email address and password. "
+        "This is the family login. Staff please use the staff login page."
+    )
 
 
 class OutboxPasswordResetForm(PasswordResetForm):
@@ -59,3 +74,27 @@ class OutboxPasswordResetForm(PasswordResetForm):
         subject = "".join(render_to_string(subject_template_name, context).splitlines())
         body = render_to_string(email_template_name, context)
         send_email(to_address=to_email, subject=subject, body=body)
+
+
+class SecondStepCodeForm(forms.Form):
+    """A 6-digit code from the authenticator app (or, on the code page, a backup code)."""
+
+    code = forms.CharField(
+        label="Code",
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+                "class": "input--code",
+            }
+        ),
+    )
+
+    def __init__(self, *args, label: str = "", help_text: str = "", **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        if label:
+            self.fields["code"].label = label
+        self.fields["code"].help_text = help_text

@@ -1,5 +1,6 @@
 from collections.abc import Iterable
 
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -91,3 +92,18 @@ def user_set_password(*, actor: User, password: str) -> User:
         actor.set_password(password)
         actor.save(update_fields=["password"])
     return actor
+
+
+def can_manage_sign_in(actor: User) -> bool:
+    """Clinic administrators unlock accounts and reset two-step verification."""
+    if actor.is_superuser:
+        return True
+    profile = getattr(actor, "staff_profile", None)
+    return profile is not None and profile.role == StaffProfile.Role.CLINIC_ADMIN
+
+
+def record_account_change(*, actor: User, user: User, message: str) -> None:
+    """An entry in the account's admin history (who did what to it, when)."""
+    LogEntry.objects.log_actions(
+        user_id=actor.pk, queryset=[user], action_flag=CHANGE, change_message=message, single_object=True
+    )

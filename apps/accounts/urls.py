@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
+from .security import views as two_factor_views
 
 app_name = "accounts"
 
@@ -25,4 +26,10 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_reset_complete.html"),
         name="password_reset_complete",
     ),
+    path("account/two-step/", two_factor_views.manage, name="two_factor"),
+    path("account/two-step/set-up/", two_factor_views.setup, name="two_factor_setup"),
+    path("account/two-step/code/", two_factor_views.verify, name="two_factor_verify"),
+    path("account/two-step/backup-codes/", two_factor_views.backup_codes, name="backup_codes"),
+    path("account/two-step/backup-codes/new/", two_factor_views.new_backup_codes, name="new_backup_codes"),
+    path("account/two-step/turn-off/", two_factor_views.turn_off, name="two_factor_off"),
 ]

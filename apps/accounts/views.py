@@ -1,9 +1,13 @@
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
 
 from .forms import FamilyLoginForm, OutboxPasswordResetForm, StaffLoginForm
+from .security.throttles import rate_limited
 
 
 def home_url_for(user) -> str:  # type: ignore[no-untyped-def]
@@ -18,28 +22,38 @@ def root(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:staff_login")
 
 
-class StaffLoginView(auth_views.LoginView):
+class _LoginView(auth_views.LoginView):
+    redirect_authenticated_user = True
+    audience = "staff"
+
+    def get_default_redirect_url(self) -> str:
+        return home_url_for(self.request.user)
+
+    def get_context_data(self, **kwargs):  # type: ignore[no-untyped-def]
+        # How long a session lasts, said plainly on the page (sessions.py enforces it).
+        return super().get_context_data(
+            idle_minutes=settings.SESSION_IDLE_MINUTES[self.audience],
+            absolute_hours=settings.SESSION_ABSOLUTE_HOURS,
+            **kwargs,
+        )
+
+
+class StaffLoginView(_LoginView):
     form_class = StaffLoginForm
     template_name = "accounts/staff_login.html"
-    redirect_authenticated_user = True
-
-    def get_default_redirect_url(self) -> str:
-        return home_url_for(self.request.user)
 
 
-class FamilyLoginView(auth_views.LoginView):
+class FamilyLoginView(_LoginView):
     form_class = FamilyLoginForm
     template_name = "accounts/family_login.html"
-    redirect_authenticated_user = True
-
-    def get_default_redirect_url(self) -> str:
-        return home_url_for(self.request.user)
+    audience = "family"
 
 
 class LogoutView(auth_views.LogoutView):
     template_name = "accounts/logged_out.html"
 
 
+@method_decorator(rate_limited("password_reset"), name="post")
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = OutboxPasswordResetForm
     template_name = "accounts/password_reset_form.html"
@@ -51,3 +65,8 @@ class PasswordResetView(auth_views.PasswordResetView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        # Proving the email address by its link also lifts a lockout on that account.
+        AxesProxyHandler.reset_attempts(username=self.user.email)
+        return super().form_valid(form)

@@ -16,6 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts import services as account_services
+from apps.accounts.security import two_factor
+from apps.accounts.security.throttles import rate_limited
 from apps.accounts.types import AuthedRequest
 from apps.audit.services import access_record
 from apps.documents import selectors as document_selectors
@@ -203,6 +205,7 @@ def _working_hours() -> str:
 
 
 @family_required
+@rate_limited("symptom_report")
 @require_http_methods(["GET", "POST"])
 def symptoms(request: AuthedRequest, pk: int) -> HttpResponse:
     patient = selectors.patient_get(user=request.user, pk=pk)
@@ -265,6 +268,7 @@ def account(request: AuthedRequest) -> HttpResponse:
         "password_form": password_form,
         "preference_form": preference_form,
         "children": children,
+        "two_step_on": two_factor.has_app(request.user),
     }
     failed = bool(password_form.errors or preference_form.errors)
     return render(request, "portal/account.html", context, status=400 if failed else 200)
@@ -277,6 +281,7 @@ def _invitation_problem(request: AuthedRequest, problem: str) -> HttpResponse:
 
 
 @never_cache
+@rate_limited("invitation_accept")
 @require_http_methods(["GET", "POST"])
 def invite(request: AuthedRequest, token: str) -> HttpResponse:
     """Public: a guardian's invitation link. They set a password, are logged in and land in the portal."""

@@ -217,6 +217,7 @@ def with_history(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
 class ReferralViewSet(viewsets.GenericViewSet):
     serializer_class = ReferralOutput
     filter_backends: list = []
+    throttle_scope: str | None = None  # the external action sets "intake"
 
     def get_queryset(self) -> QuerySet[Referral]:
         referrals = selectors.referrals_visible_to(self.request.user)
@@ -266,7 +267,7 @@ class ReferralViewSet(viewsets.GenericViewSet):
         return Response(self._detail(referral), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ExternalReferralInput, responses={201: ExternalReceiptOutput})
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], throttle_scope="intake")
     def external(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Record a referral from a GP or another hospital. A known child is matched, never duplicated;
         an unknown one is registered as referred. The referral lands in the team's inbox."""

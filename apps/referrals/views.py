@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.accounts import roles
 from apps.accounts.decorators import staff_required
 from apps.accounts.models import Team, User
+from apps.accounts.security.throttles import rate_limited
 from apps.accounts.types import AuthedRequest
 from apps.audit.services import access_record
 from apps.patients import access
@@ -218,6 +219,7 @@ def create(request: AuthedRequest, patient_pk: int) -> HttpResponse:
 
 
 @staff_required
+@rate_limited("intake")
 @require_http_methods(["GET", "POST"])
 def external(request: AuthedRequest) -> HttpResponse:
     if not roles.can_register_patient(request.user):

@@ -28,14 +28,18 @@ def test_families_log_in_on_their_page_and_land_in_the_portal(client, parent):
 
 
 def test_each_login_page_refuses_the_other_kind_of_account(client, nurse, parent):
+    # The message still points to the right page, but it is the wrong-password message: the page
+    # never confirms that a password was right (issue 10).
     response = client.post("/login/", {"username": "parent@example.org", "password": PASSWORD})
     assert response.status_code == 200
     assert response.context["form"].non_field_errors() == [
+        "Enter a correct email address and password. "
         "This is the staff login. Families please use the family login page."
     ]
     assert "_auth_user_id" not in client.session
     response = client.post("/portal/login/", {"username": "nurse@example.org", "password": PASSWORD})
     assert response.context["form"].non_field_errors() == [
+        "Enter a correct email address and password. "
         "This is the family login. Staff please use the staff login page."
     ]
 

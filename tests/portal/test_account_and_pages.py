@@ -4,6 +4,7 @@ account page (password, email preference, linked children)."""
 import datetime
 
 from django.contrib.auth import authenticate
+from django.test import RequestFactory
 from django.utils import timezone
 
 from apps.accounts.models import StaffProfile
@@ -81,7 +82,9 @@ def test_changing_the_password_keeps_this_session(client, client_for, cast):
     )
     assert response.status_code == 302
     assert family.get("/portal/account/").status_code == 200  # still logged in
-    assert authenticate(username=cast.family_a.email, password=NEW_PASSWORD) == cast.family_a
+    # django-axes (first backend) needs the request of the attempt.
+    attempt = RequestFactory().post("/portal/login/")
+    assert authenticate(attempt, username=cast.family_a.email, password=NEW_PASSWORD) == cast.family_a
 
 
 def test_a_wrong_current_password_is_a_400(client_for, cast):

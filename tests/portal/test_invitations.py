@@ -8,6 +8,7 @@ import re
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest  # django-axes needs the request of a log in
 from django.utils import timezone
 from icalendar import Calendar
 
@@ -91,7 +92,7 @@ def test_accepting_sets_the_password_links_the_child_and_lands_in_the_portal(cli
     assert GuardianInvitation.objects.get().accepted_at is not None
     home = client.get("/portal/", follow=True)  # logged in: one child, so straight to their page
     assert home.redirect_chain[-1][0] == f"/portal/children/{cast.child_a.pk}/"
-    assert client.login(username="grace.g@example.org", password=GOOD_PASSWORD)
+    assert client.login(request=HttpRequest(), username="grace.g@example.org", password=GOOD_PASSWORD)
 
 
 def test_the_link_works_once(client, client_for, cast):

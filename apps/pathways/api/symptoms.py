@@ -170,6 +170,7 @@ class PatientSymptomReportViewSet(SymptomReportsViewSet):
     """/patients/{patient_pk}/symptom-reports/: a child's reports, and a guardian sending one."""
 
     serializer_class = SymptomReportOutput
+    throttle_scope = "symptom_report"  # sending only: ScopedWriteThrottle does not count reads
 
     @extend_schema(
         responses={
