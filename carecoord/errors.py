@@ -179,7 +179,9 @@ class RefusalMiddleware:
         return response.render()
 
 
-def json_error(status: int, code: str, message: str, *, headers: dict[str, str] | None = None) -> JsonResponse:
+def json_error(
+    status: int, code: str, message: str, *, headers: dict[str, str] | None = None
+) -> JsonResponse:
     """The one error shape, for refusals made outside a DRF view (middleware, lockout)."""
     body = {"error": {"status": status, "code": code, "message": message, "fields": {}}}
     return JsonResponse(body, status=status, headers=headers)

@@ -80,10 +80,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    # Session limits, then whether the second step is done (apps/accounts/security).
     "apps.accounts.security.sessions.SessionLifetimeMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "apps.accounts.security.gate.SecondFactorMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "apps.ops.idempotency.IdempotencyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -212,7 +213,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # axes logs every attempt at INFO with the email and address masked; carecoord.security names them.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "ERROR"}},
 }
 
 # Cache: shared by every web process (throttles and rate limits count across them). Redis when

@@ -42,7 +42,6 @@ class UserAdmin(BaseUserAdmin):
         ),
     )
 
-
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return with_recent_failures(super().get_queryset(request))
 
@@ -56,9 +55,7 @@ class UserAdmin(BaseUserAdmin):
 
     @admin.action(description="Reset two-step verification (they set it up again at next log in)")
     def reset_two_step(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        self._each(
-            request, queryset, lambda actor, user: two_factor_reset(actor=actor, user=user), "reset"
-        )
+        self._each(request, queryset, lambda actor, user: two_factor_reset(actor=actor, user=user), "reset")
 
     def _each(self, request: HttpRequest, queryset: QuerySet[User], run, done: str) -> None:  # type: ignore[no-untyped-def]
         try:

@@ -29,7 +29,9 @@ def test_seed_demo_is_idempotent_and_covers_every_role(capsys):
 @pytest.mark.django_db
 def test_demo_logins_work_with_the_demo_password(client, settings):
     call_command("seed_demo")
-    ok = client.login(request=HttpRequest(), username="nurse@carecoord.example", password=settings.DEMO_PASSWORD)
+    ok = client.login(
+        request=HttpRequest(), username="nurse@carecoord.example", password=settings.DEMO_PASSWORD
+    )
     assert ok
     assert client.get("/caseload/").context["patients"]
 

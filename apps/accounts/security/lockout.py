@@ -112,5 +112,7 @@ def _log_failure(sender: Any, credentials: dict, request: HttpRequest | None = N
 
 
 @receiver(user_locked_out, dispatch_uid="carecoord-log-lockout")
-def _log_lockout(sender: Any, request: HttpRequest, username: str | None, ip_address: str, **kwargs: Any) -> None:
+def _log_lockout(
+    sender: Any, request: HttpRequest, username: str | None, ip_address: str, **kwargs: Any
+) -> None:
     logger.warning("Account locked: %s from %s after repeated failures", username, ip_address)

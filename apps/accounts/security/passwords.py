@@ -8,7 +8,9 @@ from django.core.exceptions import ValidationError
 def _is_staff_account(user: Any) -> bool:
     # Admin-site and superuser accounts count as staff whatever their kind.
     return user is not None and (
-        getattr(user, "kind", None) == "staff" or getattr(user, "is_staff", False) or getattr(user, "is_superuser", False)
+        getattr(user, "kind", None) == "staff"
+        or getattr(user, "is_staff", False)
+        or getattr(user, "is_superuser", False)
     )
 
 

@@ -14,14 +14,14 @@ from rest_framework import authentication, exceptions
 from ..models import User
 from . import two_factor
 
-TOKEN_NEEDS_SECOND_STEP = (
+SECOND_STEP_MISSING_FOR_API = (
     "Two-step verification is required for this account. Log in on the website to set it up first."
 )
 
 
 def refuse_token_without_second_step(user: User) -> None:
     if two_factor.required_by_policy(user) and not two_factor.has_app(user):
-        raise exceptions.PermissionDenied(TOKEN_NEEDS_SECOND_STEP)
+        raise exceptions.PermissionDenied(SECOND_STEP_MISSING_FOR_API)
 
 
 class TokenAuthentication(authentication.TokenAuthentication):

@@ -135,7 +135,9 @@ def manage(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def new_backup_codes(request: AuthedRequest) -> HttpResponse:
-    request.session[SHOW_CODES_SESSION_KEY] = two_factor.backup_codes_replace(request=request, actor=request.user)
+    request.session[SHOW_CODES_SESSION_KEY] = two_factor.backup_codes_replace(
+        request=request, actor=request.user
+    )
     return redirect(_with_next("accounts:backup_codes", request, reverse("accounts:two_factor")))
 
 
