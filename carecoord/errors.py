@@ -182,6 +182,5 @@ class RefusalMiddleware:
 def json_error(
     status: int, code: str, message: str, *, headers: dict[str, str] | None = None
 ) -> JsonResponse:
-    """The one error shape, for refusals made outside a DRF view (middleware, lockout)."""
-    body = {"error": {"status": status, "code": code, "message": message, "fields": {}}}
-    return JsonResponse(body, status=status, headers=headers)
+    """The one error shape outside a DRF view, where a DRF Response cannot be rendered (middleware)."""
+    return JsonResponse(_error_body(status, code, message), status=status, headers=headers)
