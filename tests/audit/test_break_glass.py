@@ -19,6 +19,7 @@ def outsider(db):
 
 def test_it_opens_a_record_for_a_limited_time_with_a_reason(client, outsider, settings):
     settings.BREAK_GLASS_HOURS = 2  # shorter than the session, so expiry is the grant's
+    settings.SESSION_IDLE_MINUTES = {"staff": 3 * 60, "family": 60}  # and than the idle timeout
     patient = PatientFactory(hospital_number="RCH42")
     client.force_login(outsider)
     assert client.get(f"/patients/{patient.pk}/").status_code == 404
