@@ -24,6 +24,7 @@ OPEN_BEFORE_SECOND_STEP = {
     "accounts:logout",
     "admin:logout",
     "healthz",
+    "livez",
 }
 
 
