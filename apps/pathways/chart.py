@@ -12,6 +12,7 @@ from dataclasses import dataclass
 WIDTH = 760
 LEFT, RIGHT, TOP = 56, 20, 20
 PLOT_HEIGHT = 200
+PLOT_WIDTH = WIDTH - LEFT - RIGHT
 BAND_HEIGHT, BAND_GAP = 18, 6
 AXIS_GAP = 34  # room for the date labels between the plot and the bands
 
@@ -78,6 +79,206 @@ def _y_step(y_max: int) -> int:
     return -(-y_max // 6)
 
 
+@dataclass(frozen=True)
+class _Frame:
+    """The chart's geometry: the dates and totals it spans, and where they land in the SVG."""
+
+    start: datetime.date
+    end: datetime.date
+    today: datetime.date
+    y_step: int
+    y_max: int
+    bands_top: int
+    height: int
+
+    @property
+    def span(self) -> int:
+        return max((self.end - self.start).days, 1)
+
+    @property
+    def axis_y(self) -> int:
+        return TOP + PLOT_HEIGHT
+
+    def x(self, day: datetime.date) -> float:
+        return round(LEFT + (day - self.start).days / self.span * PLOT_WIDTH, 1)
+
+    def y(self, total: int) -> float:
+        return round(TOP + PLOT_HEIGHT - total / self.y_max * PLOT_HEIGHT, 1)
+
+
+def _frame(
+    scores: Sequence[ScorePoint],
+    courses: Sequence[CourseBand],
+    relapses: Sequence[RelapseMarker],
+    today: datetime.date,
+) -> _Frame:
+    start, end = _date_range(scores, courses, relapses, today)
+    highest = max([s.max_total for s in scores] + [s.total for s in scores] + [1])
+    y_step = _y_step(highest)
+    bands_top = TOP + PLOT_HEIGHT + AXIS_GAP
+    return _Frame(
+        start=start,
+        end=end,
+        today=today,
+        y_step=y_step,
+        y_max=-(-highest // y_step) * y_step,
+        bands_top=bands_top,
+        height=bands_top + max(len(courses), 1) * (BAND_HEIGHT + BAND_GAP) + 10,
+    )
+
+
+def _attrs(**values: object) -> dict[str, str]:
+    """SVG attributes in the order given, every value as text: ``data_x`` is ``data-x``, ``class_`` is ``class``."""
+    return {name.rstrip("_").replace("_", "-"): str(value) for name, value in values.items()}
+
+
+def _line(parent: ET.Element, x1: object, x2: object, y1: object, y2: object, cls: str) -> ET.Element:
+    return ET.SubElement(parent, "line", _attrs(x1=x1, x2=x2, y1=y1, y2=y2, class_=cls))
+
+
+def _text(parent: ET.Element, text: str, **attrs: object) -> ET.Element:
+    element = ET.SubElement(parent, "text", _attrs(**attrs))
+    element.text = text
+    return element
+
+
+def _accessible_text(svg: ET.Element, counts: tuple[int, int, int], table_id: str) -> None:
+    """The chart's accessible name and description, pointing to the table with the same data."""
+    scores, courses, relapses = counts
+    ET.SubElement(svg, "title", {"id": "chart-title"}).text = "Severity score over time"
+    ET.SubElement(svg, "desc", {"id": "chart-desc"}).text = (
+        f"{scores} scores, {courses} treatment courses and {relapses} relapses. "
+        f"Higher scores mean more severe symptoms. The same data is in the table with id {table_id}."
+    )
+
+
+def _tick_label(tick: datetime.date, first: datetime.date) -> str:
+    return tick.strftime("%b %Y") if tick.month == 1 or tick == first else tick.strftime("%b")
+
+
+def _grid(svg: ET.Element, frame: _Frame) -> None:
+    """Horizontal gridlines with the totals, and month ticks with their labels."""
+    grid = ET.SubElement(svg, "g", {"class": "grid"})
+    for value in range(0, frame.y_max + 1, frame.y_step):
+        _line(grid, LEFT, WIDTH - RIGHT, frame.y(value), frame.y(value), "gridline")
+        _text(grid, str(value), x=LEFT - 8, y=frame.y(value) + 4, text_anchor="end", class_="axis-label")
+    ticks = _ticks(frame.start, frame.end)
+    for tick in ticks:
+        _line(grid, frame.x(tick), frame.x(tick), frame.axis_y, frame.axis_y + 5, "tick")
+        _text(
+            grid,
+            _tick_label(tick, ticks[0]),
+            x=frame.x(tick),
+            y=frame.axis_y + 20,
+            text_anchor="middle",
+            class_="axis-label",
+        )
+
+
+def _axes(svg: ET.Element, frame: _Frame) -> None:
+    """The time axis, the title of the score axis, and the line marking today."""
+    _line(svg, LEFT, WIDTH - RIGHT, frame.axis_y, frame.axis_y, "axis")
+    middle = TOP + PLOT_HEIGHT / 2
+    _text(
+        svg,
+        "Total score",
+        x=14,
+        y=middle,
+        transform=f"rotate(-90 14 {middle})",
+        text_anchor="middle",
+        class_="axis-title",
+    )
+    today_x = frame.x(frame.today)
+    _line(svg, today_x, today_x, TOP, frame.axis_y, "today")
+
+
+def _relapse_markers(svg: ET.Element, frame: _Frame, relapses: Sequence[RelapseMarker]) -> None:
+    """A vertical line and a downward triangle at each relapse's onset."""
+    markers = ET.SubElement(svg, "g", {"class": "relapses"})
+    for r in relapses:
+        rx = frame.x(r.day)
+        group = ET.SubElement(
+            markers,
+            "g",
+            _attrs(
+                class_="relapse-marker", data_relapse=r.relapse_id, data_date=r.day.isoformat(), data_x=rx
+            ),
+        )
+        ET.SubElement(group, "title").text = f"Relapse on {r.day:%d %b %Y} ({r.severity})"
+        _line(group, rx, rx, TOP, frame.axis_y, "relapse-line")
+        ET.SubElement(
+            group,
+            "path",
+            {"d": f"M{rx - 7},{TOP - 2} L{rx + 7},{TOP - 2} L{rx},{TOP + 10} Z", "class": "relapse-symbol"},
+        )
+
+
+def _score_series(svg: ET.Element, frame: _Frame, scores: Sequence[ScorePoint]) -> None:
+    """The line through the totals and a titled point for each score (or a note that there are none)."""
+    if not scores:
+        _text(
+            svg,
+            "No scores recorded yet",
+            x=LEFT + PLOT_WIDTH / 2,
+            y=TOP + PLOT_HEIGHT / 2,
+            text_anchor="middle",
+            class_="empty",
+        )
+        return
+    series = ET.SubElement(svg, "g", {"class": "scores"})
+    points = " ".join(f"{frame.x(s.day)},{frame.y(s.total)}" for s in scores)
+    ET.SubElement(series, "polyline", {"points": points, "class": "score-line"})
+    for s in scores:
+        point = ET.SubElement(
+            series,
+            "circle",
+            _attrs(
+                cx=frame.x(s.day),
+                cy=frame.y(s.total),
+                r=5,
+                class_="score-point",
+                data_date=s.day.isoformat(),
+                data_total=s.total,
+            ),
+        )
+        ET.SubElement(point, "title").text = f"{s.day:%d %b %Y}: {s.total} of {s.max_total}"
+
+
+def _course_band(bands: ET.Element, frame: _Frame, row: int, course: CourseBand) -> None:
+    top = frame.bands_top + row * (BAND_HEIGHT + BAND_GAP)
+    end = course.end or frame.today
+    x1, x2 = frame.x(course.start), frame.x(end)
+    band = ET.SubElement(
+        bands,
+        "rect",
+        _attrs(
+            x=x1,
+            y=top,
+            width=max(x2 - x1, 3),
+            height=BAND_HEIGHT,
+            fill=_AGENT_COLOURS[row % len(_AGENT_COLOURS)],
+            class_=f"course-band course-{course.status}",
+            data_course=course.course_id,
+            data_start=course.start.isoformat(),
+            data_end=end.isoformat(),
+            rx=3,
+        ),
+    )
+    until = f"{course.end:%d %b %Y}" if course.end else "now"
+    ET.SubElement(
+        band, "title"
+    ).text = f"{course.label}: {course.start:%d %b %Y} to {until} ({course.status})"
+    label = course.label if course.end else f"{course.label} ({course.status})"
+    _text(bands, label, x=min(x1 + 6, WIDTH - RIGHT - 6), y=top + BAND_HEIGHT - 5, class_="band-label")
+
+
+def _course_bands(svg: ET.Element, frame: _Frame, courses: Sequence[CourseBand]) -> None:
+    """One row per course below the plot, from its start to its end (or today), labelled."""
+    bands = ET.SubElement(svg, "g", {"class": "courses"})
+    for row, course in enumerate(courses):
+        _course_band(bands, frame, row, course)
+
+
 def severity_chart_svg(
     *,
     scores: Sequence[ScorePoint],
@@ -86,215 +287,22 @@ def severity_chart_svg(
     today: datetime.date,
     table_id: str = "severity-table",
 ) -> str:
-    start, end = _date_range(scores, courses, relapses, today)
-    span = max((end - start).days, 1)
-    plot_width = WIDTH - LEFT - RIGHT
-    y_step = _y_step(max([s.max_total for s in scores] + [s.total for s in scores] + [1]))
-    y_max = -(-max([s.max_total for s in scores] + [s.total for s in scores] + [1]) // y_step) * y_step
-    bands_top = TOP + PLOT_HEIGHT + AXIS_GAP
-    height = bands_top + max(len(courses), 1) * (BAND_HEIGHT + BAND_GAP) + 10
-
-    def x(day: datetime.date) -> float:
-        return round(LEFT + (day - start).days / span * plot_width, 1)
-
-    def y(total: int) -> float:
-        return round(TOP + PLOT_HEIGHT - total / y_max * PLOT_HEIGHT, 1)
-
+    frame = _frame(scores, courses, relapses, today)
     svg = ET.Element(
         "svg",
         {
             "xmlns": "http://www.w3.org/2000/svg",
-            "viewBox": f"0 0 {WIDTH} {height}",
+            "viewBox": f"0 0 {WIDTH} {frame.height}",
             "role": "img",
             "aria-labelledby": "chart-title chart-desc",
             "class": "severity-chart",
-            "data-y-max": str(y_max),
+            "data-y-max": str(frame.y_max),
         },
     )
-    ET.SubElement(svg, "title", {"id": "chart-title"}).text = "Severity score over time"
-    ET.SubElement(svg, "desc", {"id": "chart-desc"}).text = (
-        f"{len(scores)} scores, {len(courses)} treatment courses and {len(relapses)} relapses. "
-        f"Higher scores mean more severe symptoms. The same data is in the table with id {table_id}."
-    )
-
-    grid = ET.SubElement(svg, "g", {"class": "grid"})
-    for value in range(0, y_max + 1, y_step):
-        ET.SubElement(
-            grid,
-            "line",
-            {
-                "x1": str(LEFT),
-                "x2": str(WIDTH - RIGHT),
-                "y1": str(y(value)),
-                "y2": str(y(value)),
-                "class": "gridline",
-            },
-        )
-        label = ET.SubElement(
-            grid,
-            "text",
-            {"x": str(LEFT - 8), "y": str(y(value) + 4), "text-anchor": "end", "class": "axis-label"},
-        )
-        label.text = str(value)
-    for tick in _ticks(start, end):
-        ET.SubElement(
-            grid,
-            "line",
-            {
-                "x1": str(x(tick)),
-                "x2": str(x(tick)),
-                "y1": str(TOP + PLOT_HEIGHT),
-                "y2": str(TOP + PLOT_HEIGHT + 5),
-                "class": "tick",
-            },
-        )
-        label = ET.SubElement(
-            grid,
-            "text",
-            {
-                "x": str(x(tick)),
-                "y": str(TOP + PLOT_HEIGHT + 20),
-                "text-anchor": "middle",
-                "class": "axis-label",
-            },
-        )
-        label.text = (
-            tick.strftime("%b %Y")
-            if tick.month == 1 or tick == _ticks(start, end)[0]
-            else tick.strftime("%b")
-        )
-    ET.SubElement(
-        svg,
-        "line",
-        {
-            "x1": str(LEFT),
-            "x2": str(WIDTH - RIGHT),
-            "y1": str(TOP + PLOT_HEIGHT),
-            "y2": str(TOP + PLOT_HEIGHT),
-            "class": "axis",
-        },
-    )
-    ET.SubElement(
-        svg,
-        "text",
-        {
-            "x": "14",
-            "y": str(TOP + PLOT_HEIGHT / 2),
-            "transform": f"rotate(-90 14 {TOP + PLOT_HEIGHT / 2})",
-            "text-anchor": "middle",
-            "class": "axis-title",
-        },
-    ).text = "Total score"
-    today_x = x(today)
-    ET.SubElement(
-        svg,
-        "line",
-        {
-            "x1": str(today_x),
-            "x2": str(today_x),
-            "y1": str(TOP),
-            "y2": str(TOP + PLOT_HEIGHT),
-            "class": "today",
-        },
-    )
-
-    markers = ET.SubElement(svg, "g", {"class": "relapses"})
-    for r in relapses:
-        rx = x(r.day)
-        group = ET.SubElement(
-            markers,
-            "g",
-            {
-                "class": "relapse-marker",
-                "data-relapse": str(r.relapse_id),
-                "data-date": r.day.isoformat(),
-                "data-x": str(rx),
-            },
-        )
-        ET.SubElement(group, "title").text = f"Relapse on {r.day:%d %b %Y} ({r.severity})"
-        ET.SubElement(
-            group,
-            "line",
-            {
-                "x1": str(rx),
-                "x2": str(rx),
-                "y1": str(TOP),
-                "y2": str(TOP + PLOT_HEIGHT),
-                "class": "relapse-line",
-            },
-        )
-        ET.SubElement(
-            group,
-            "path",
-            {"d": f"M{rx - 7},{TOP - 2} L{rx + 7},{TOP - 2} L{rx},{TOP + 10} Z", "class": "relapse-symbol"},
-        )
-
-    if scores:
-        series = ET.SubElement(svg, "g", {"class": "scores"})
-        ET.SubElement(
-            series,
-            "polyline",
-            {"points": " ".join(f"{x(s.day)},{y(s.total)}" for s in scores), "class": "score-line"},
-        )
-        for s in scores:
-            point = ET.SubElement(
-                series,
-                "circle",
-                {
-                    "cx": str(x(s.day)),
-                    "cy": str(y(s.total)),
-                    "r": "5",
-                    "class": "score-point",
-                    "data-date": s.day.isoformat(),
-                    "data-total": str(s.total),
-                },
-            )
-            ET.SubElement(point, "title").text = f"{s.day:%d %b %Y}: {s.total} of {s.max_total}"
-    else:
-        ET.SubElement(
-            svg,
-            "text",
-            {
-                "x": str(LEFT + plot_width / 2),
-                "y": str(TOP + PLOT_HEIGHT / 2),
-                "text-anchor": "middle",
-                "class": "empty",
-            },
-        ).text = "No scores recorded yet"
-
-    bands = ET.SubElement(svg, "g", {"class": "courses"})
-    for row, course in enumerate(courses):
-        top = bands_top + row * (BAND_HEIGHT + BAND_GAP)
-        x1 = x(course.start)
-        x2 = x(course.end or today)
-        colour = _AGENT_COLOURS[row % len(_AGENT_COLOURS)]
-        band = ET.SubElement(
-            bands,
-            "rect",
-            {
-                "x": str(x1),
-                "y": str(top),
-                "width": str(max(x2 - x1, 3)),
-                "height": str(BAND_HEIGHT),
-                "fill": colour,
-                "class": f"course-band course-{course.status}",
-                "data-course": str(course.course_id),
-                "data-start": course.start.isoformat(),
-                "data-end": (course.end or today).isoformat(),
-                "rx": "3",
-            },
-        )
-        ET.SubElement(
-            band, "title"
-        ).text = f"{course.label}: {course.start:%d %b %Y} to {f'{course.end:%d %b %Y}' if course.end else 'now'} ({course.status})"
-        label = ET.SubElement(
-            bands,
-            "text",
-            {
-                "x": str(min(x1 + 6, WIDTH - RIGHT - 6)),
-                "y": str(top + BAND_HEIGHT - 5),
-                "class": "band-label",
-            },
-        )
-        label.text = course.label if course.end else f"{course.label} ({course.status})"
+    _accessible_text(svg, (len(scores), len(courses), len(relapses)), table_id)
+    _grid(svg, frame)
+    _axes(svg, frame)
+    _relapse_markers(svg, frame, relapses)
+    _score_series(svg, frame, scores)
+    _course_bands(svg, frame, courses)
     return ET.tostring(svg, encoding="unicode")
