@@ -1,0 +1,30 @@
+"""The clinical record of a child's OMS pathway. Workflows live in services; this is shape only.
+
+One module per part of the record; everything is importable from ``apps.pathways.models``.
+"""
+
+from .assessment import DiagnosticAssessment, DiagnosticCriterion
+from .investigations import Investigation
+from .scales import ScaleItem, SeverityScale, SeverityScore, SeverityScoreValue
+from .symptoms import SymptomReport
+from .tracks import Specialty, SpecialtyTrack, TrackEvent
+from .treatment import CourseEvent, Relapse, TreatmentCourse
+from .tumours import Tumour
+
+__all__ = [
+    "CourseEvent",
+    "DiagnosticAssessment",
+    "DiagnosticCriterion",
+    "Investigation",
+    "Relapse",
+    "ScaleItem",
+    "SeverityScale",
+    "SeverityScore",
+    "SeverityScoreValue",
+    "Specialty",
+    "SpecialtyTrack",
+    "SymptomReport",
+    "TrackEvent",
+    "TreatmentCourse",
+    "Tumour",
+]
