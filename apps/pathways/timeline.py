@@ -17,6 +17,7 @@ from .models import (
     CourseEvent,
     DiagnosticCriterion,
     Investigation,
+    InvestigationEvent,
     Relapse,
     Specialty,
     TrackEvent,
@@ -100,32 +101,41 @@ def _criteria(patient: Patient) -> Iterable[TimelineEntry]:
         )
 
 
+def _investigation_step(event: InvestigationEvent) -> tuple[datetime.date, str]:
+    """The day a step belongs to, and what the timeline says about it."""
+    inv, to = event.investigation, event.to_status
+    note = f": {event.note}" if event.note else ""
+    if to == Investigation.Status.REQUESTED:
+        return inv.requested_on, f"{inv.label} requested{note}"
+    if to == Investigation.Status.RESULTED:
+        flag = "abnormal" if inv.abnormal else "normal" if inv.abnormal is False else "result"
+        return timezone.localdate(event.at), f"{inv.label} resulted ({flag})"
+    if to == InvestigationEvent.ACKNOWLEDGED:
+        return timezone.localdate(event.at), f"{inv.label} result acknowledged"
+    if to == Investigation.Status.DONE and inv.done_on:
+        return inv.done_on, f"{inv.label} done"
+    if to == Investigation.Status.BOOKED:  # the note says when: "for 12 Jun 2026"
+        return timezone.localdate(event.at), f"{inv.label} booked {event.note}".strip()
+    return timezone.localdate(event.at), f"{inv.label} {event.get_to_status_display().lower()}{note}"
+
+
 @timeline_source("investigations")
 def _investigations(patient: Patient) -> Iterable[TimelineEntry]:
-    for inv in Investigation.objects.filter(patient=patient).select_related(
-        "requested_by", "acknowledged_by"
-    ):
-        specialty = Specialty.ONCOLOGY if inv.kind in _TUMOUR_SEARCH else Specialty.NEUROLOGY
-        url = _pathway_url(patient, f"investigation-{inv.pk}")
+    events = InvestigationEvent.objects.filter(investigation__patient=patient).select_related(
+        "investigation", "actor"
+    )
+    for event in events:
+        inv = event.investigation
+        day, summary = _investigation_step(event)
         yield TimelineEntry(
             "investigation",
-            inv.requested_on,
-            _name(inv.requested_by),
-            f"{inv.label} requested",
-            url,
-            specialty,
+            day,
+            _name(event.actor),
+            summary,
+            _pathway_url(patient, f"investigation-{inv.pk}"),
+            Specialty.ONCOLOGY if inv.kind in _TUMOUR_SEARCH else Specialty.NEUROLOGY,
+            event.at,
         )
-        if inv.resulted_at:
-            flag = "abnormal" if inv.abnormal else "normal" if inv.abnormal is False else "result"
-            yield TimelineEntry(
-                "investigation",
-                timezone.localdate(inv.resulted_at),
-                "",  # who recorded a result is not stored yet; the acknowledger is someone else
-                f"{inv.label} resulted ({flag})",
-                url,
-                specialty,
-                inv.resulted_at,
-            )
 
 
 @timeline_source("tumours")

@@ -4,7 +4,7 @@ One module per part of the record; everything is importable from ``apps.pathways
 """
 
 from .assessment import DiagnosticAssessment, DiagnosticCriterion
-from .investigations import Investigation
+from .investigations import Investigation, InvestigationEvent
 from .scales import ScaleItem, SeverityScale, SeverityScore, SeverityScoreValue
 from .symptoms import SymptomReport
 from .tracks import Specialty, SpecialtyTrack, TrackEvent
@@ -16,6 +16,7 @@ __all__ = [
     "DiagnosticAssessment",
     "DiagnosticCriterion",
     "Investigation",
+    "InvestigationEvent",
     "Relapse",
     "ScaleItem",
     "SeverityScale",

@@ -72,3 +72,28 @@ class Investigation(models.Model):
         if self.kind == self.Kind.OTHER and self.description:
             return self.description
         return self.get_kind_display()
+
+
+class InvestigationEvent(models.Model):
+    """One step of an investigation (who, when, from, to, note). The request is the first, from "".
+
+    Acknowledging a result is a step too, but not a status: the investigation stays resulted, with
+    who acknowledged it, so the API and the caseload keep reading ``status`` as before.
+    """
+
+    ACKNOWLEDGED = "acknowledged"
+    STEPS = [*Investigation.Status.choices, (ACKNOWLEDGED, "Acknowledged")]
+
+    investigation = models.ForeignKey(Investigation, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=12, choices=Investigation.Status.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=STEPS)
+    # Null only on steps backfilled from history that named no user.
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.investigation_id}: {self.from_status or '-'} -> {self.to_status}"

@@ -3,13 +3,14 @@
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.accounts import roles
 from apps.accounts.models import User
 from apps.patients.models import Patient
 from carecoord.errors import refuse_unless
+from carecoord.history import save_with_history
 
 from ..models import DiagnosticAssessment, DiagnosticCriterion
 from ._common import not_in_future
@@ -23,11 +24,16 @@ def criteria_met(criteria: list[DiagnosticCriterion]) -> int:
 
 
 def _assessment_for(patient: Patient, actor: User) -> DiagnosticAssessment:
-    assessment, created = DiagnosticAssessment.objects.select_for_update().get_or_create(
-        patient=patient, defaults={"updated_by": actor}
-    )
-    if created:  # get_or_create cannot pass the actor to simple_history: name them on the new row
-        assessment.history.filter(history_user__isnull=True).update(history_user=actor)
+    """The child's assessment, locked; made on first use, its history row naming the actor."""
+    existing = DiagnosticAssessment.objects.select_for_update().filter(patient=patient).first()
+    if existing is not None:
+        return existing
+    assessment = DiagnosticAssessment(patient=patient, updated_by=actor)
+    try:
+        with transaction.atomic():  # a savepoint: someone may make it at the same moment
+            save_with_history(assessment, actor=actor)
+    except IntegrityError:
+        return DiagnosticAssessment.objects.select_for_update().get(patient=patient)
     return assessment
 
 
@@ -53,11 +59,12 @@ def assessment_record_criterion(
             row = DiagnosticCriterion(assessment=assessment, criterion=criterion)
         row.present, row.observed_on, row.note, row.recorded_by = present, observed_on, note[:300], actor
         row.recorded_at = timezone.now()
-        row._history_user = actor  # type: ignore[attr-defined]
-        row.save(
+        save_with_history(
+            row,
+            actor=actor,
             update_fields=["present", "observed_on", "note", "recorded_by", "recorded_at"]
             if existing
-            else None
+            else None,
         )
         if not present and assessment.oms_status == DiagnosticAssessment.OmsStatus.CONFIRMED:
             met = criteria_met(list(assessment.criteria.all()))
@@ -117,6 +124,5 @@ def assessment_update(
             if assessment.diagnosis_date is None:
                 raise ValidationError({"diagnosis_date": "Enter the date of diagnosis when confirming OMS."})
         assessment.updated_by = actor
-        assessment._history_user = actor  # type: ignore[attr-defined]
-        assessment.save(update_fields=[*changed, "updated_by", "updated_at"])
+        save_with_history(assessment, actor=actor, update_fields=[*changed, "updated_by", "updated_at"])
     return assessment

@@ -10,20 +10,37 @@ from apps.accounts import roles
 from apps.accounts.models import User
 from apps.patients.models import Patient
 from carecoord.errors import refuse_unless
+from carecoord.transitions import Transitions
 
 from ..models import CourseEvent, TreatmentCourse
 from ..signals import course_ended
-from ._common import check_transition
+from ._common import refused_move
 
 Status = TreatmentCourse.Status
 
-COURSE_TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.PLANNED: frozenset({Status.ACTIVE, Status.STOPPED}),
-    Status.ACTIVE: frozenset({Status.WEANING, Status.COMPLETED, Status.STOPPED}),
-    Status.WEANING: frozenset({Status.COMPLETED, Status.STOPPED, Status.ACTIVE}),
-    Status.COMPLETED: frozenset(),
-    Status.STOPPED: frozenset(),
-}
+
+def _event(
+    course: TreatmentCourse, before: str, after: str, actor: User, note: str, *, on_date: datetime.date
+) -> CourseEvent:
+    return CourseEvent(
+        course=course, from_status=before, to_status=after, on_date=on_date, actor=actor, note=note[:300]
+    )
+
+
+COURSE = Transitions(
+    "treatment course",
+    {
+        Status.PLANNED: {Status.ACTIVE, Status.STOPPED},
+        Status.ACTIVE: {Status.WEANING, Status.COMPLETED, Status.STOPPED},
+        Status.WEANING: {Status.COMPLETED, Status.STOPPED, Status.ACTIVE},  # back to active: restarted
+        Status.COMPLETED: set(),
+        Status.STOPPED: set(),
+    },
+    label=lambda state: Status(state).label,
+    event=_event,
+    illegal_message=refused_move(lambda course: f"This {course.label} course"),
+)
+COURSE_TRANSITIONS = COURSE.table  # the table itself, read by status
 OPEN_STATUSES = (Status.PLANNED, Status.ACTIVE, Status.WEANING)
 
 
@@ -66,11 +83,7 @@ def course_create(
             regimen_notes=regimen_notes.strip(),
             prescriber=actor,
         )
-        course._history_user = actor  # type: ignore[attr-defined]
-        course.save()
-        CourseEvent.objects.create(
-            course=course, from_status="", to_status=status, on_date=start_date, actor=actor
-        )
+        COURSE.create(course, actor=actor, event_fields={"on_date": start_date})
     return course
 
 
@@ -92,45 +105,49 @@ def course_transition(
         raise ValidationError({"on_date": "The date cannot be in the future."})
     with transaction.atomic(durable=True):
         locked = TreatmentCourse.objects.select_for_update().get(pk=course.pk)
-        check_transition(COURSE_TRANSITIONS, locked.status, to_status, f"This {locked.label} course")
-        # A planned course's start_date is only the plan: it may start (or be called off) earlier.
-        if locked.status != Status.PLANNED and on_date < locked.start_date:
-            raise ValidationError({"on_date": "The date cannot be before the course started."})
-        if (
-            to_status == Status.ACTIVE
-            and locked.status == Status.PLANNED
-            and locked.planned_end_date
-            and on_date > locked.planned_end_date
-        ):
-            raise ValidationError(
-                {
-                    "on_date": f"The course cannot start after its planned end ({locked.planned_end_date:%d %b %Y})."
-                }
-            )
-        fields = ["status"]
-        if to_status == Status.WEANING:
-            locked.wean_started_on = on_date
-            fields.append("wean_started_on")
-        if to_status in (Status.COMPLETED, Status.STOPPED):
-            locked.ended_on = on_date
-            fields.append("ended_on")
-        if to_status == Status.ACTIVE and locked.status == Status.PLANNED:
-            locked.start_date = on_date
-            fields.append("start_date")
-        if to_status == Status.STOPPED:
-            locked.stop_reason = reason.strip()[:300]
-            fields.append("stop_reason")
-        CourseEvent.objects.create(
-            course=locked,
-            from_status=locked.status,
-            to_status=to_status,
-            on_date=on_date,
+        COURSE.check(locked.status, to_status, subject=locked)
+        _check_dates(locked, to_status, on_date)
+        COURSE.move(
+            locked,
+            to_status,
             actor=actor,
-            note=(note or reason).strip()[:300],
+            note=(note or reason).strip(),
+            event_fields={"on_date": on_date},
+            **_fields_for(locked, to_status, on_date, reason),
         )
-        locked.status = to_status
-        locked._history_user = actor  # type: ignore[attr-defined]
-        locked.save(update_fields=fields)
         if to_status in (Status.COMPLETED, Status.STOPPED):
             course_ended.send(sender=TreatmentCourse, course=locked, actor=actor, reason=reason or note)
     return locked
+
+
+def _check_dates(locked: TreatmentCourse, to_status: str, on_date: datetime.date) -> None:
+    # A planned course's start_date is only the plan: it may start (or be called off) earlier.
+    if locked.status != Status.PLANNED and on_date < locked.start_date:
+        raise ValidationError({"on_date": "The date cannot be before the course started."})
+    if (
+        to_status == Status.ACTIVE
+        and locked.status == Status.PLANNED
+        and locked.planned_end_date
+        and on_date > locked.planned_end_date
+    ):
+        raise ValidationError(
+            {
+                "on_date": f"The course cannot start after its planned end ({locked.planned_end_date:%d %b %Y})."
+            }
+        )
+
+
+def _fields_for(
+    locked: TreatmentCourse, to_status: str, on_date: datetime.date, reason: str
+) -> dict[str, object]:
+    """The dates (and the stop reason) a move sets on the course besides its status."""
+    fields: dict[str, object] = {}
+    if to_status == Status.WEANING:
+        fields["wean_started_on"] = on_date
+    if to_status in (Status.COMPLETED, Status.STOPPED):
+        fields["ended_on"] = on_date
+    if to_status == Status.ACTIVE and locked.status == Status.PLANNED:
+        fields["start_date"] = on_date
+    if to_status == Status.STOPPED:
+        fields["stop_reason"] = reason.strip()[:300]
+    return fields

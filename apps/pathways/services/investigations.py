@@ -1,6 +1,12 @@
-"""Investigations: requested -> booked -> done -> resulted, or cancelled; results are acknowledged."""
+"""Investigations: requested -> booked -> done -> resulted, or cancelled; results are acknowledged.
+
+Every step writes an InvestigationEvent through the one ``INVESTIGATION`` table (the request writes
+the first). Acknowledging is a step of its own that leaves the status at resulted.
+"""
 
 import datetime
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,23 +19,63 @@ from apps.patients.models import Patient
 from apps.tasks.models import Task
 from apps.tasks.services import task_open, tasks_complete_for_sources
 from carecoord.errors import refuse_unless
+from carecoord.history import save_with_history
+from carecoord.transitions import Transitions
 
-from ..models import Investigation
-from ._common import check_transition, not_in_future
+from ..models import Investigation, InvestigationEvent
+from ._common import not_in_future, refused_move
 
 Status = Investigation.Status
+ACKNOWLEDGED = InvestigationEvent.ACKNOWLEDGED
 
-INVESTIGATION_TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.REQUESTED: frozenset({Status.BOOKED, Status.DONE, Status.CANCELLED}),
-    Status.BOOKED: frozenset({Status.DONE, Status.CANCELLED, Status.BOOKED}),
-    Status.DONE: frozenset({Status.RESULTED}),
-    Status.RESULTED: frozenset(),
-    Status.CANCELLED: frozenset(),
-}
+
+def _event(
+    investigation: Investigation, before: str, after: str, actor: User, note: str
+) -> InvestigationEvent:
+    return InvestigationEvent(
+        investigation=investigation, from_status=before, to_status=after, actor=actor, note=note[:300]
+    )
+
+
+INVESTIGATION = Transitions(
+    "investigation",
+    {
+        Status.REQUESTED: {Status.BOOKED, Status.DONE, Status.CANCELLED},
+        Status.BOOKED: {Status.DONE, Status.CANCELLED, Status.BOOKED},  # a booking may be moved
+        Status.DONE: {Status.RESULTED},
+        Status.RESULTED: set(),
+        Status.CANCELLED: set(),
+    },
+    label=lambda state: Status(state).label,
+    event=_event,
+    illegal_message=refused_move(lambda investigation: f"This {investigation.label}"),
+)
+# The table itself, read by status (as the tests and the track callers do).
+INVESTIGATION_TRANSITIONS = INVESTIGATION.table
+
+# One move: (to, fields to set, note on the event).
+Step = tuple[str, dict[str, Any], str]
 
 
 def acknowledge_task_key(investigation: Investigation) -> str:
     return f"investigation:{investigation.pk}:acknowledge"
+
+
+def result_path(status: str) -> list[str] | None:
+    """The moves that record a result from ``status``: straight to resulted, or by way of done.
+
+    None when no result can be recorded from there (what the page asks before offering it).
+    """
+    if INVESTIGATION.can(status, Status.RESULTED):
+        return [Status.RESULTED]
+    if INVESTIGATION.can(status, Status.DONE) and INVESTIGATION.can(Status.DONE, Status.RESULTED):
+        return [Status.DONE, Status.RESULTED]
+    return None
+
+
+def acknowledgement_due(investigation: Investigation) -> bool:
+    """A result nobody has acknowledged yet."""
+    return investigation.status == Status.RESULTED and investigation.acknowledged_at is None
 
 
 def investigation_request(
@@ -54,25 +100,21 @@ def investigation_request(
             requested_by=actor,
             requested_on=requested_on or timezone.localdate(),
         )
-        investigation._history_user = actor  # type: ignore[attr-defined]
-        investigation.save()
+        INVESTIGATION.create(investigation, actor=actor)
     return investigation
 
 
-def _advance(*, actor: User, investigation: Investigation, steps: list[tuple[str, dict]]) -> Investigation:
-    """Apply one or more transitions to the locked row in one transaction, each checked against the table."""
+def _advance(
+    *, actor: User, investigation: Investigation, steps: Callable[[Investigation], list[Step]]
+) -> Investigation:
+    """Apply one or more moves to the locked row, each checked and recorded, saved as one change."""
     refuse_unless(roles.can_manage_investigations(actor), "Your role cannot update investigations.")
     with transaction.atomic(durable=True):
         locked = Investigation.objects.select_for_update().get(pk=investigation.pk)
-        changed = {"status"}
-        for to, fields in steps:
-            check_transition(INVESTIGATION_TRANSITIONS, locked.status, to, f"This {locked.label}")
-            locked.status = to
-            for field, value in fields.items():
-                setattr(locked, field, value)
-            changed.update(fields)
-        locked._history_user = actor  # type: ignore[attr-defined]
-        locked.save(update_fields=sorted(changed))
+        changed: set[str] = set()
+        for to, fields, note in steps(locked):
+            changed.update(INVESTIGATION.apply(locked, to, actor=actor, note=note, **fields))
+        save_with_history(locked, actor=actor, update_fields=sorted(changed))
     return locked
 
 
@@ -81,16 +123,16 @@ def investigation_book(
 ) -> Investigation:
     if booked_for is None:
         raise ValidationError({"booked_for": "Enter the booked date."})
-    return _advance(
-        actor=actor, investigation=investigation, steps=[(Status.BOOKED, {"booked_for": booked_for})]
-    )
+    step: Step = (Status.BOOKED, {"booked_for": booked_for}, f"for {booked_for:%d %b %Y}")
+    return _advance(actor=actor, investigation=investigation, steps=lambda _: [step])
 
 
 def investigation_mark_done(
     *, actor: User, investigation: Investigation, done_on: datetime.date
 ) -> Investigation:
     not_in_future(done_on, "done_on", "date done")
-    return _advance(actor=actor, investigation=investigation, steps=[(Status.DONE, {"done_on": done_on})])
+    step: Step = (Status.DONE, {"done_on": done_on}, "")
+    return _advance(actor=actor, investigation=investigation, steps=lambda _: [step])
 
 
 def investigation_record_result(
@@ -105,37 +147,50 @@ def investigation_record_result(
     if not (result_summary or "").strip():
         raise ValidationError({"result_summary": "Enter a summary of the result."})
     not_in_future(done_on, "done_on", "date done")
-    steps: list[tuple[str, dict]] = []
-    if investigation.status in (Status.REQUESTED, Status.BOOKED):
-        steps.append((Status.DONE, {"done_on": done_on or timezone.localdate()}))
-    steps.append(
-        (
-            Status.RESULTED,
-            {"result_summary": result_summary.strip(), "abnormal": abnormal, "resulted_at": timezone.now()},
-        )
-    )
+    result = {"result_summary": result_summary.strip(), "abnormal": abnormal, "resulted_at": timezone.now()}
+
+    def steps(locked: Investigation) -> list[Step]:
+        # No path: try the direct move, so the table's refusal names where the investigation stands.
+        path = result_path(locked.status) or [Status.RESULTED]
+        done: Step = (Status.DONE, {"done_on": done_on or timezone.localdate()}, "")
+        return [done if to == Status.DONE else (to, result, "") for to in path]
+
     return _advance(actor=actor, investigation=investigation, steps=steps)
 
 
 def investigation_cancel(*, actor: User, investigation: Investigation, reason: str) -> Investigation:
     if not (reason or "").strip():
         raise ValidationError({"reason": "Give a reason for cancelling."})
-    steps: list[tuple[str, dict]] = [(Status.CANCELLED, {"cancel_reason": reason.strip()[:300]})]
-    return _advance(actor=actor, investigation=investigation, steps=steps)
+    step: Step = (Status.CANCELLED, {"cancel_reason": reason.strip()[:300]}, reason.strip())
+    return _advance(actor=actor, investigation=investigation, steps=lambda _: [step])
 
 
 def investigation_acknowledge(*, actor: User, investigation: Investigation) -> Investigation:
-    """A clinician confirms they have seen and acted on the result."""
+    """A clinician confirms they have seen and acted on the result (a step; the status stays resulted)."""
     refuse_unless(roles.can_manage_investigations(actor), "Your role cannot acknowledge results.")
     with transaction.atomic(durable=True):
-        updated = Investigation.objects.filter(
-            pk=investigation.pk, status=Status.RESULTED, acknowledged_at__isnull=True
-        ).update(acknowledged_by=actor, acknowledged_at=timezone.now())
-        if not updated:
+        locked = Investigation.objects.select_for_update().get(pk=investigation.pk)
+        if not acknowledgement_due(locked):
             raise ValidationError("There is no result to acknowledge, or it was acknowledged already.")
-        tasks_complete_for_sources(source_keys=[acknowledge_task_key(investigation)], actor=actor)
-    investigation.refresh_from_db()
-    return investigation
+        _event(locked, locked.status, ACKNOWLEDGED, actor, "").save()
+        locked.acknowledged_by, locked.acknowledged_at = actor, timezone.now()
+        save_with_history(locked, actor=actor, update_fields=["acknowledged_by", "acknowledged_at"])
+        tasks_complete_for_sources(source_keys=[acknowledge_task_key(locked)], actor=actor)
+    return locked
+
+
+def _claim_overdue(investigation: Investigation, now: datetime.datetime) -> bool:
+    """Mark one result as escalated, once: a second worker finds it claimed and skips it."""
+    locked = (
+        Investigation.objects.select_for_update()
+        .filter(pk=investigation.pk, acknowledgement_overdue_at__isnull=True)
+        .first()
+    )
+    if locked is None:
+        return False
+    locked.acknowledgement_overdue_at = now
+    save_with_history(locked, actor=None, update_fields=["acknowledgement_overdue_at"])
+    return True
 
 
 def investigations_flag_unacknowledged(*, now: datetime.datetime | None = None) -> int:
@@ -155,10 +210,7 @@ def investigations_flag_unacknowledged(*, now: datetime.datetime | None = None) 
     flagged = 0
     for investigation in due[:500]:
         with transaction.atomic():
-            claimed = Investigation.objects.filter(
-                pk=investigation.pk, acknowledgement_overdue_at__isnull=True
-            ).update(acknowledgement_overdue_at=now)
-            if not claimed:
+            if not _claim_overdue(investigation, now):
                 continue
             task_open(
                 title=f"Acknowledge the {investigation.label} result",

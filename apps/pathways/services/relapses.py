@@ -7,6 +7,7 @@ from apps.accounts import roles
 from apps.accounts.models import User
 from apps.patients.models import Patient
 from carecoord.errors import refuse_unless
+from carecoord.history import save_with_history
 
 from ..models import Relapse, TreatmentCourse
 from ._common import not_in_future
@@ -47,8 +48,7 @@ def relapse_record(
             response_course=response_course,
             recorded_by=actor,
         )
-        relapse._history_user = actor  # type: ignore[attr-defined]
-        relapse.save()
+        save_with_history(relapse, actor=actor)
     return relapse
 
 
@@ -78,6 +78,5 @@ def relapse_update(
         if resolved_on is not None:
             relapse.resolved_on = resolved_on
             fields.append("resolved_on")
-        relapse._history_user = actor  # type: ignore[attr-defined]
-        relapse.save(update_fields=fields)
+        save_with_history(relapse, actor=actor, update_fields=fields)
     return relapse

@@ -9,23 +9,48 @@ from django.utils import timezone
 from apps.accounts import roles
 from apps.accounts.models import User
 from apps.patients.models import Patient
-from carecoord.errors import ApplicationError, refuse_unless
+from carecoord.errors import refuse_unless
+from carecoord.transitions import Transitions
 
 from ..models import Specialty, SpecialtyTrack, TrackEvent
-from ._common import check_transition
+from ._common import refused_move
 
 Stage = SpecialtyTrack.Stage
 
+
+def _event(
+    track: SpecialtyTrack, before: str, after: str, actor: User, note: str, *, at: datetime.datetime
+) -> TrackEvent:
+    return TrackEvent(track=track, from_stage=before, to_stage=after, actor=actor, at=at, note=note[:300])
+
+
+def _stale(track: SpecialtyTrack, current: str) -> str:
+    return (
+        f"The {track.get_specialty_display()} track is now {Stage(current).label.lower()}; "
+        "someone changed it a moment ago. Please check and try again."
+    )
+
+
 # The one place the allowed moves are written down. Discharged tracks can be re-referred.
-TRACK_TRANSITIONS: dict[str, frozenset[str]] = {
-    Stage.NOT_INVOLVED: frozenset({Stage.REFERRED}),
-    Stage.REFERRED: frozenset({Stage.ASSESSING, Stage.NOT_INVOLVED, Stage.DISCHARGED}),
-    Stage.ASSESSING: frozenset({Stage.TREATING, Stage.MONITORING, Stage.DISCHARGED}),
-    Stage.TREATING: frozenset({Stage.MONITORING, Stage.DISCHARGED}),
-    # A child in monitoring can be re-referred or reassessed (suspected relapse or recurrence).
-    Stage.MONITORING: frozenset({Stage.REFERRED, Stage.ASSESSING, Stage.TREATING, Stage.DISCHARGED}),
-    Stage.DISCHARGED: frozenset({Stage.REFERRED}),
-}
+TRACK = Transitions(
+    "specialty track",
+    {
+        Stage.NOT_INVOLVED: {Stage.REFERRED},
+        Stage.REFERRED: {Stage.ASSESSING, Stage.NOT_INVOLVED, Stage.DISCHARGED},
+        Stage.ASSESSING: {Stage.TREATING, Stage.MONITORING, Stage.DISCHARGED},
+        Stage.TREATING: {Stage.MONITORING, Stage.DISCHARGED},
+        # A child in monitoring can be re-referred or reassessed (suspected relapse or recurrence).
+        Stage.MONITORING: {Stage.REFERRED, Stage.ASSESSING, Stage.TREATING, Stage.DISCHARGED},
+        Stage.DISCHARGED: {Stage.REFERRED},
+    },
+    label=lambda stage: Stage(stage).label,
+    event=_event,
+    field="stage",
+    stale_message=_stale,
+    illegal_message=refused_move(lambda track: f"The {track.get_specialty_display()} track"),
+)
+# The table itself, read by stage (referrals ask it before moving a track).
+TRACK_TRANSITIONS = TRACK.table
 
 
 def tracks_ensure(*, patient: Patient) -> None:
@@ -56,12 +81,7 @@ def track_move(
         raise ValidationError({"to_stage": "Choose a stage."})
     tracks_ensure(patient=patient)
     track = SpecialtyTrack.objects.select_for_update().get(patient=patient, specialty=specialty)
-    if expected_stage is not None and track.stage != expected_stage:
-        raise ApplicationError.stale(
-            f"The {track.get_specialty_display()} track is now {track.get_stage_display().lower()}; "
-            "someone changed it a moment ago. Please check and try again."
-        )
-    check_transition(TRACK_TRANSITIONS, track.stage, to_stage, f"The {track.get_specialty_display()} track")
+    TRACK.check(track.stage, to_stage, expected=expected_stage, subject=track)
     now = timezone.now()
     at = effective_at or now
     if at > now:
@@ -72,12 +92,7 @@ def track_move(
         track.stage != Stage.NOT_INVOLVED or TrackEvent.objects.filter(track=track).exists()
     ):
         raise ValidationError({"effective_at": "This is earlier than the track's last change."})
-    TrackEvent.objects.create(
-        track=track, from_stage=track.stage, to_stage=to_stage, actor=actor, at=at, note=note[:300]
-    )
-    track.stage = to_stage
-    track.stage_changed_at = at
-    track.save(update_fields=["stage", "stage_changed_at"])
+    TRACK.move(track, to_stage, actor=actor, note=note, event_fields={"at": at}, stage_changed_at=at)
     return track
 
 

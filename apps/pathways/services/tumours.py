@@ -7,6 +7,7 @@ from apps.accounts import roles
 from apps.accounts.models import User
 from apps.patients.models import Patient
 from carecoord.errors import refuse_unless
+from carecoord.history import save_with_history
 
 from ..models import Tumour
 from ._common import not_in_future
@@ -54,8 +55,7 @@ def tumour_record(
     )
     _validate(tumour)
     with transaction.atomic(durable=True):
-        tumour._history_user = actor  # type: ignore[attr-defined]
-        tumour.save()
+        save_with_history(tumour, actor=actor)
     return tumour
 
 
@@ -69,6 +69,5 @@ def tumour_update(*, actor: User, tumour: Tumour, **changes: object) -> Tumour:
         for field, value in changes.items():
             setattr(locked, field, value)
         _validate(locked)
-        locked._history_user = actor  # type: ignore[attr-defined]
-        locked.save(update_fields=list(changes))
+        save_with_history(locked, actor=actor, update_fields=list(changes))
     return locked
