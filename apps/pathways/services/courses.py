@@ -1,6 +1,7 @@
 """Treatment courses: planned -> active -> weaning -> completed, or stopped with a reason."""
 
 import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -139,9 +140,9 @@ def _check_dates(locked: TreatmentCourse, to_status: str, on_date: datetime.date
 
 def _fields_for(
     locked: TreatmentCourse, to_status: str, on_date: datetime.date, reason: str
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """The dates (and the stop reason) a move sets on the course besides its status."""
-    fields: dict[str, object] = {}
+    fields: dict[str, Any] = {}
     if to_status == Status.WEANING:
         fields["wean_started_on"] = on_date
     if to_status in (Status.COMPLETED, Status.STOPPED):
