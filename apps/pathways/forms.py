@@ -1,5 +1,7 @@
 """Field shapes for the pathway forms. The rules live in pathways.services."""
 
+from collections.abc import Collection
+
 from django import forms
 from django.utils import timezone
 
@@ -81,6 +83,14 @@ class CourseTransitionForm(forms.Form):
     )
     on_date = _date("From", initial_today=True)
     reason = forms.CharField(label="Reason (needed to stop)", max_length=300, required=False)
+
+    def __init__(self, *args, offered: Collection[str] | None = None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        """``offered``: the statuses to show (the course table's moves from where it stands)."""
+        super().__init__(*args, **kwargs)
+        if offered is not None:
+            self.fields["to_status"].choices = [  # type: ignore[attr-defined]
+                (s, label) for s, label in TreatmentCourse.Status.choices if s in offered
+            ]
 
 
 class RelapseForm(forms.Form):
