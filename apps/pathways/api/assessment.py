@@ -97,7 +97,6 @@ class CriterionViewSet(mixins.CreateModelMixin, PathwayChildViewSet):
 
 class AssessmentViewSet(PathwayPatientViewSet):
     serializer_class = AssessmentOutput
-    filter_backends: list = []
 
     def get_queryset(self) -> QuerySet[DiagnosticAssessment]:
         return DiagnosticAssessment.objects.none()  # one row per child, reached through the child

@@ -138,7 +138,6 @@ class ScaleViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = ScaleOutput
     permission_classes = [IsAuthenticated, IsClinicalStaff]
-    filter_backends: list = []
 
     def get_queryset(self) -> QuerySet[SeverityScale]:
         return selectors.active_scales().order_by("name", "-version")

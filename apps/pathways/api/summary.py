@@ -68,7 +68,6 @@ class TimelineQuery(serializers.Serializer):
 class PathwayViewSet(PathwayPatientViewSet):
     serializer_class = PathwaySummaryOutput
     audit_what = "pathway summary"
-    filter_backends: list = []
 
     def get_queryset(self) -> Any:
         return DiagnosticAssessment.objects.none()  # the summary is built by selectors.pathway_summary
@@ -82,9 +81,12 @@ class PathwayViewSet(PathwayPatientViewSet):
 
 
 class TimelineViewSet(PathwayPatientViewSet):
+    """The timeline is merged in Python from every registered source, not one queryset, so there is
+    nothing for django-filter to filter: ``specialty`` is validated by TimelineQuery and applied by
+    ``timeline_for``."""
+
     serializer_class = TimelineEntryOutput
     audit_what = "timeline"
-    filter_backends: list = []
 
     def get_queryset(self) -> Any:
         return DiagnosticAssessment.objects.none()  # entries come from timeline_for(), newest first

@@ -162,15 +162,12 @@ def symptom_report_get(*, user: User, pk: int) -> SymptomReport:
     return report
 
 
-class SymptomReportsViewSet(viewsets.GenericViewSet):
-    filter_backends: list = []
-
-
-class PatientSymptomReportViewSet(SymptomReportsViewSet):
+class PatientSymptomReportViewSet(viewsets.GenericViewSet):
     """/patients/{patient_pk}/symptom-reports/: a child's reports, and a guardian sending one."""
 
     serializer_class = SymptomReportOutput
     throttle_scope = "symptom_report"  # sending only: ScopedWriteThrottle does not count reads
+    queryset = SymptomReport.objects.none()  # names the model; rows come from _reports_for()
 
     @extend_schema(
         responses={
@@ -206,10 +203,11 @@ class PatientSymptomReportViewSet(SymptomReportsViewSet):
         return Response(SymptomReportSentOutput(report).data, status=status.HTTP_201_CREATED)
 
 
-class SymptomReportViewSet(SymptomReportsViewSet):
+class SymptomReportViewSet(viewsets.GenericViewSet):
     """/symptom-reports/{id}/: reviewing a report."""
 
     serializer_class = SymptomReportOutput
+    queryset = SymptomReport.objects.none()  # names the model; the report comes from symptom_report_get()
 
     @extend_schema(request=None, responses={200: SymptomReportOutput})
     @action(detail=True, methods=["post"])

@@ -46,7 +46,6 @@ class TrackViewSet(PathwayPatientViewSet):
     serializer_class = TrackOutput
     audit_what = "specialty tracks"
     pagination_class = None  # always the seven specialties
-    filter_backends: list = []
 
     def get_queryset(self) -> Any:
         return SpecialtyTrack.objects.none()  # rows are built per specialty by tracks_of()
