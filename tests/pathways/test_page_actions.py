@@ -1,0 +1,124 @@
+"""The review page offers each item's actions from its state table, never from a list of its own."""
+
+import datetime
+import re
+
+import pytest
+from django.utils import timezone
+
+from apps.pathways import services
+from apps.pathways.models import Investigation, TreatmentCourse
+
+Status = TreatmentCourse.Status
+InvStatus = Investigation.Status
+TODAY = timezone.localdate()
+
+
+def _course_at(actor, patient, status):
+    start = TODAY - datetime.timedelta(days=30)
+    course = services.course_create(
+        actor=actor,
+        patient=patient,
+        agent="ivig",
+        start_date=start,
+        status=Status.PLANNED if status == Status.PLANNED else Status.ACTIVE,
+    )
+    if status in (Status.WEANING, Status.COMPLETED, Status.STOPPED):
+        reason = "no response" if status == Status.STOPPED else ""
+        course = services.course_transition(actor=actor, course=course, to_status=status, reason=reason)
+    assert course.status == status
+    return course
+
+
+def _page(client, user, patient):
+    client.force_login(user)
+    response = client.get(f"/patients/{patient.pk}/pathway/")
+    assert response.status_code == 200
+    return response
+
+
+def _offered_options(html, form_id):
+    form = re.search(rf'<form[^>]*id="{form_id}".*?</form>', html, re.S).group(0)
+    select = re.search(r'<select name="[^"]*to_status"[^>]*>(.*?)</select>', form, re.S).group(1)
+    return set(re.findall(r'<option value="([^"]+)"', select))
+
+
+@pytest.mark.parametrize("status", Status.values)
+def test_a_course_offers_exactly_the_moves_its_table_allows(client, cast, consultant, status):
+    course = _course_at(consultant, cast.child_a, status)
+    response = _page(client, consultant, cast.child_a)
+
+    [(row_course, slot)] = response.context["course_rows"]
+    allowed = services.COURSE.allowed_from(status)
+    assert row_course.pk == course.pk
+    if not allowed:
+        assert slot is None
+        assert f'id="form-course-transition-{course.pk}"' not in response.content.decode()
+        return
+    assert {value for value, _ in slot.form.fields["to_status"].choices} == allowed
+    assert _offered_options(response.content.decode(), f"form-course-transition-{course.pk}") == allowed
+
+
+def test_a_role_that_cannot_treat_is_offered_no_course_move(client, cast, consultant):
+    _course_at(consultant, cast.child_a, Status.ACTIVE)
+    response = _page(client, cast.nurse_a, cast.child_a)
+    assert [slot for _, slot in response.context["course_rows"]] == [None]
+
+
+def test_a_move_from_a_page_left_open_gets_the_tables_refusal(client, cast, consultant):
+    course = _course_at(consultant, cast.child_a, Status.COMPLETED)
+    client.force_login(consultant)
+    prefix = f"course-transition-{course.pk}"
+    response = client.post(
+        f"/patients/{cast.child_a.pk}/pathway/course-transition/{course.pk}/",
+        {f"{prefix}-to_status": "weaning", f"{prefix}-on_date": TODAY.isoformat()},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 400
+    assert response.context["slot"].form.non_field_errors() == [
+        "This IVIG course cannot move from completed to weaning. Allowed from completed: none."
+    ]
+
+
+def _investigation_at(actor, patient, status, acknowledged=False):
+    investigation = services.investigation_request(actor=actor, patient=patient, kind="mibg")
+    if status == InvStatus.BOOKED:
+        investigation = services.investigation_book(
+            actor=actor, investigation=investigation, booked_for=TODAY
+        )
+    if status == InvStatus.DONE:
+        investigation = services.investigation_mark_done(
+            actor=actor, investigation=investigation, done_on=TODAY
+        )
+    if status == InvStatus.RESULTED:
+        investigation = services.investigation_record_result(
+            actor=actor, investigation=investigation, result_summary="Normal", abnormal=False
+        )
+    if status == InvStatus.CANCELLED:
+        investigation = services.investigation_cancel(actor=actor, investigation=investigation, reason="dup")
+    if acknowledged:
+        investigation = services.investigation_acknowledge(actor=actor, investigation=investigation)
+    return investigation
+
+
+@pytest.mark.parametrize(
+    ("status", "acknowledged"),
+    [(s, False) for s in InvStatus.values] + [(InvStatus.RESULTED, True)],
+    ids=[*InvStatus.values, "resulted-acknowledged"],
+)
+def test_an_investigation_offers_its_result_and_acknowledgement_from_its_state(
+    client, cast, consultant, status, acknowledged
+):
+    investigation = _investigation_at(consultant, cast.child_a, status, acknowledged)
+    response = _page(client, consultant, cast.child_a)
+
+    [(row, result_slot, ack_slot)] = response.context["investigation_rows"]
+    assert row.pk == investigation.pk
+    # A result is offered where the table leads to resulted, directly or by way of done.
+    reachable = services.INVESTIGATION.can(status, InvStatus.RESULTED) or (
+        services.INVESTIGATION.can(status, InvStatus.DONE)
+        and services.INVESTIGATION.can(InvStatus.DONE, InvStatus.RESULTED)
+    )
+    assert (result_slot is not None) == reachable
+    assert reachable == (status in (InvStatus.REQUESTED, InvStatus.BOOKED, InvStatus.DONE))
+    assert (ack_slot is not None) == (status == InvStatus.RESULTED and not acknowledged)
