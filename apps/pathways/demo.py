@@ -3,6 +3,7 @@ two years, and one child in whom OMS was excluded. The scale is a demo configura
 
 import datetime
 import random
+from dataclasses import dataclass
 
 from django.utils import timezone
 
@@ -69,186 +70,244 @@ def _scores(
         day += datetime.timedelta(days=rng.randint(42, 70))
 
 
+@dataclass
+class _Child:
+    """One demo child being seeded: who acts, the random source, and the dates of their story."""
+
+    index: int
+    patient: Patient
+    staff: dict[str, User]
+    rng: random.Random
+    onset: datetime.date = datetime.date.min
+    diagnosed: datetime.date = datetime.date.min
+
+    @property
+    def neuro(self) -> User:
+        return self.staff[Role.CONSULTANT]
+
+    @property
+    def onco(self) -> User:
+        return self.staff[f"{Role.CONSULTANT}2"]
+
+    def move(self, actor: User, specialty: str, stage: str, day: datetime.date, note: str = "") -> None:
+        """Move a track on ``day`` (at 10:00, never later than yesterday)."""
+        day = min(day, timezone.localdate() - DAY)
+        services.track_change_stage(
+            actor=actor,
+            patient=self.patient,
+            specialty=specialty,
+            to_stage=stage,
+            note=note,
+            effective_at=datetime.datetime.combine(day, datetime.time(10), tzinfo=datetime.UTC),
+        )
+
+
+DAY = datetime.timedelta(days=1)
+
+
+def _days(n: int) -> datetime.timedelta:
+    return datetime.timedelta(days=n)
+
+
+def _assess(child: _Child) -> Investigation:
+    """Referral to neurology and nursing, the first three criteria, and the MRI request."""
+    today = timezone.localdate()
+    neuro, nurse, onset = child.neuro, child.staff[Role.NURSE_SPECIALIST], child.onset
+    child.move(neuro, "neurology", Stage.REFERRED, onset + _days(2))
+    child.move(nurse, "nursing", Stage.REFERRED, onset + _days(2))
+    child.move(neuro, "neurology", Stage.ASSESSING, onset + _days(4))
+    for criterion, present in [
+        ("ataxia_myoclonus", True),
+        ("behaviour_sleep", True),
+        ("opsoclonus", child.index != 29),
+    ]:
+        services.assessment_record_criterion(
+            actor=neuro,
+            patient=child.patient,
+            criterion=criterion,
+            present=present,
+            observed_on=min(child.diagnosed, today),
+        )
+    return services.investigation_request(
+        actor=neuro,
+        patient=child.patient,
+        kind=Investigation.Kind.MRI_BRAIN,
+        requested_on=min(onset + _days(3), today),
+    )
+
+
+def _newly_referred(child: _Child) -> None:
+    """Suspected with the work-up under way, or (child 29) OMS excluded and discharged."""
+    if child.index != 29:
+        services.investigation_request(actor=child.neuro, patient=child.patient, kind=Investigation.Kind.MIBG)
+        return
+    services.assessment_update(
+        actor=child.neuro,
+        patient=child.patient,
+        oms_status=DiagnosticAssessment.OmsStatus.EXCLUDED,
+        onset_date=child.onset,
+    )
+    child.move(
+        child.neuro,
+        "neurology",
+        Stage.DISCHARGED,
+        child.onset + _days(9),
+        "Acute cerebellar ataxia; OMS excluded",
+    )
+
+
+def _confirm(child: _Child, mri: Investigation, tumour: bool) -> None:
+    """The fourth criterion, the confirmed diagnosis, and the MRI and tumour-search results."""
+    neuro, patient, onset = child.neuro, child.patient, child.onset
+    services.assessment_record_criterion(
+        actor=neuro, patient=patient, criterion="neuroblastoma", present=tumour, observed_on=child.diagnosed
+    )
+    services.assessment_update(
+        actor=neuro,
+        patient=patient,
+        oms_status=DiagnosticAssessment.OmsStatus.CONFIRMED,
+        aetiology="neuroblastoma" if tumour else child.rng.choice(["post_infectious", "idiopathic"]),
+        onset_date=onset,
+        diagnosis_date=child.diagnosed,
+    )
+    services.investigation_record_result(
+        actor=neuro,
+        investigation=mri,
+        result_summary="Normal brain MRI.",
+        abnormal=False,
+        done_on=onset + _days(5),
+    )
+    services.investigation_acknowledge(actor=neuro, investigation=mri)
+    cap = services.investigation_request(
+        actor=neuro, patient=patient, kind=Investigation.Kind.CAP_IMAGING, requested_on=onset + _days(6)
+    )
+    services.investigation_record_result(
+        actor=neuro,
+        investigation=cap,
+        abnormal=tumour,
+        done_on=onset + _days(12),
+        result_summary="Small left adrenal mass, likely neuroblastoma." if tumour else "No mass seen.",
+    )
+    if child.index not in (1, 3):  # two results still wait for acknowledgement
+        services.investigation_acknowledge(actor=neuro, investigation=cap)
+    child.move(neuro, "neurology", Stage.TREATING, child.diagnosed)
+
+
+def _tumour(child: _Child) -> None:
+    """Oncology staging and, for all but child 6, resection and monitoring."""
+    onco, surgeon, onset = child.onco, child.staff[Role.SURGEON], child.onset
+    child.move(onco, "oncology", Stage.REFERRED, onset + _days(12))
+    child.move(onco, "oncology", Stage.ASSESSING, onset + _days(14))
+    resected = child.diagnosed + _days(30) if child.index != 6 else None
+    services.tumour_record(
+        actor=onco,
+        patient=child.patient,
+        site="Left adrenal",
+        inrg_stage=child.rng.choice(["L1", "L1", "L2"]),
+        detected_on=onset + _days(12),
+        resected_on=resected,
+        surgical_outcome="Complete resection" if resected else "",
+        oncology_status=Tumour.OncologyStatus.POST_SURGERY_MONITORING
+        if resected
+        else Tumour.OncologyStatus.AWAITING_SURGERY,
+    )
+    child.move(surgeon, "surgery", Stage.REFERRED, onset + _days(16))
+    if resected:
+        child.move(surgeon, "surgery", Stage.ASSESSING, onset + _days(20))
+        child.move(surgeon, "surgery", Stage.DISCHARGED, resected + _days(10), "Resected")
+        child.move(onco, "oncology", Stage.MONITORING, resected + _days(10))
+
+
+def _immunotherapy(child: _Child, discharged: bool) -> TreatmentCourse:
+    """ACTH with a long wean, or dexamethasone pulses; weaning started where it is due."""
+    start = child.diagnosed + _days(3)
+    agent = Agent.ACTH if child.index in (2, 8, 10, 11) else Agent.DEXAMETHASONE_PULSES
+    course = services.course_create(
+        actor=child.neuro,
+        patient=child.patient,
+        agent=agent,
+        start_date=start,
+        planned_end_date=start + _days(336),
+        regimen_notes="ACTH, long wean planned over about a year"
+        if agent == Agent.ACTH
+        else "12 pulses at 4-weekly intervals",
+    )
+    if agent == Agent.ACTH or discharged:
+        wean = start + _days(child.rng.randint(120, 200))
+        if wean < timezone.localdate():
+            services.course_transition(actor=child.neuro, course=course, to_status="weaning", on_date=wean)
+    return course
+
+
+def _relapse(child: _Child, course: TreatmentCourse) -> list[datetime.date]:
+    """For children 0, 2, 5 and 8: a relapse on weaning or after a virus, treated with IVIG."""
+    if child.index not in (0, 2, 5, 8):
+        return []
+    onset = course.start_date + _days(child.rng.randint(220, 300))
+    if onset >= timezone.localdate() - _days(20):
+        return []
+    nurse = child.staff[Role.NURSE_SPECIALIST]
+    ivig = services.course_create(
+        actor=child.neuro,
+        patient=child.patient,
+        agent=Agent.IVIG,
+        start_date=onset + _days(4),
+        regimen_notes="IVIG every 4 weeks for 6 months",
+    )
+    relapse = services.relapse_record(
+        actor=nurse,
+        patient=child.patient,
+        onset_date=onset,
+        severity=child.rng.choice(["mild", "moderate"]),
+        trigger=Relapse.Trigger.WEANING if course.agent == Agent.ACTH else Relapse.Trigger.ILLNESS,
+        response="Restarted treatment; IVIG added",
+        response_course=ivig,
+    )
+    if child.index in (0, 2) and onset + _days(60) < timezone.localdate():
+        services.relapse_update(actor=nurse, relapse=relapse, resolved_on=onset + _days(60))
+    return [onset]
+
+
+def _follow_up(child: _Child, course: TreatmentCourse, discharged: bool) -> None:
+    """Discharged children complete treatment and leave neurology; some are referred for neuropsychology."""
+    if discharged:
+        ended = min(course.start_date + _days(500), timezone.localdate())
+        services.course_transition(actor=child.neuro, course=course, to_status="completed", on_date=ended)
+        child.move(child.neuro, "neurology", Stage.MONITORING, ended)
+        child.move(child.neuro, "neurology", Stage.DISCHARGED, ended + _days(180))
+    elif child.index % 4 == 1:
+        neuropsychologist = child.staff[Role.NEUROPSYCHOLOGIST]
+        child.move(neuropsychologist, "neuropsychology", Stage.REFERRED, child.diagnosed + _days(90))
+
+
+def _seed_child(child: _Child, scale: SeverityScale) -> None:
+    today, rng, i = timezone.localdate(), child.rng, child.index
+    child.onset = today - _days(rng.randint(300, 760) if i < 22 else rng.randint(900, 1400))
+    if i >= 27:
+        child.onset = today - _days(rng.randint(10, 40))
+    child.diagnosed = child.onset + _days(rng.randint(14, 45))
+    mri = _assess(child)
+    if i >= 27:  # newly referred
+        _newly_referred(child)
+        return
+    tumour = i in (0, 2, 4, 6)
+    _confirm(child, mri, tumour)
+    if tumour:
+        _tumour(child)
+    discharged = i in (22, 23, 24, 25)
+    course = _immunotherapy(child, discharged)
+    relapse_days = _relapse(child, course)
+    _follow_up(child, course, discharged)
+    _scores(rng, child.staff[Role.NURSE_SPECIALIST], child.patient, scale, child.diagnosed, relapse_days)
+
+
 def seed(staff: dict[str, User], patients: list[Patient]) -> None:
     rng = random.Random(48)
     scale = _scale()
-    neuro, onco = staff[Role.CONSULTANT], staff[f"{Role.CONSULTANT}2"]
-    surgeon, nurse = staff[Role.SURGEON], staff[Role.NURSE_SPECIALIST]
-    today = timezone.localdate()
-    days = datetime.timedelta
     for i, patient in enumerate(patients):
         if SpecialtyTrack.objects.filter(patient=patient).exists():
             continue  # already seeded
-
-        def move(
-            actor: User,
-            specialty: str,
-            stage: str,
-            day: datetime.date,
-            note: str = "",
-            patient: Patient = patient,
-        ) -> None:
-            when = datetime.datetime.combine(
-                min(day, today - days(1)), datetime.time(10), tzinfo=datetime.UTC
-            )
-            services.track_change_stage(
-                actor=actor,
-                patient=patient,
-                specialty=specialty,
-                to_stage=stage,
-                note=note,
-                effective_at=when,
-            )
-
-        onset = today - days(rng.randint(300, 760) if i < 22 else rng.randint(900, 1400))
-        if i >= 27:
-            onset = today - days(rng.randint(10, 40))
-        diagnosed = onset + days(rng.randint(14, 45))
-        move(neuro, "neurology", Stage.REFERRED, onset + days(2))
-        move(nurse, "nursing", Stage.REFERRED, onset + days(2))
-        move(neuro, "neurology", Stage.ASSESSING, onset + days(4))
-        for criterion, present in [
-            ("ataxia_myoclonus", True),
-            ("behaviour_sleep", True),
-            ("opsoclonus", i != 29),
-        ]:
-            services.assessment_record_criterion(
-                actor=neuro,
-                patient=patient,
-                criterion=criterion,
-                present=present,
-                observed_on=min(diagnosed, today),
-            )
-        mri = services.investigation_request(
-            actor=neuro,
-            patient=patient,
-            kind=Investigation.Kind.MRI_BRAIN,
-            requested_on=min(onset + days(3), today),
-        )
-        if i >= 27:  # newly referred: suspected with work-up under way, or OMS excluded
-            if i == 29:
-                services.assessment_update(
-                    actor=neuro,
-                    patient=patient,
-                    oms_status=DiagnosticAssessment.OmsStatus.EXCLUDED,
-                    onset_date=onset,
-                )
-                move(
-                    neuro,
-                    "neurology",
-                    Stage.DISCHARGED,
-                    onset + days(9),
-                    "Acute cerebellar ataxia; OMS excluded",
-                )
-            else:
-                services.investigation_request(actor=neuro, patient=patient, kind=Investigation.Kind.MIBG)
-            continue
-        tumour = i in (0, 2, 4, 6)
-        services.assessment_record_criterion(
-            actor=neuro, patient=patient, criterion="neuroblastoma", present=tumour, observed_on=diagnosed
-        )
-        services.assessment_update(
-            actor=neuro,
-            patient=patient,
-            oms_status=DiagnosticAssessment.OmsStatus.CONFIRMED,
-            aetiology="neuroblastoma" if tumour else rng.choice(["post_infectious", "idiopathic"]),
-            onset_date=onset,
-            diagnosis_date=diagnosed,
-        )
-        services.investigation_record_result(
-            actor=neuro,
-            investigation=mri,
-            result_summary="Normal brain MRI.",
-            abnormal=False,
-            done_on=onset + days(5),
-        )
-        services.investigation_acknowledge(actor=neuro, investigation=mri)
-        cap = services.investigation_request(
-            actor=neuro, patient=patient, kind=Investigation.Kind.CAP_IMAGING, requested_on=onset + days(6)
-        )
-        services.investigation_record_result(
-            actor=neuro,
-            investigation=cap,
-            abnormal=tumour,
-            done_on=onset + days(12),
-            result_summary="Small left adrenal mass, likely neuroblastoma." if tumour else "No mass seen.",
-        )
-        if i not in (1, 3):  # two results still wait for acknowledgement
-            services.investigation_acknowledge(actor=neuro, investigation=cap)
-        move(neuro, "neurology", Stage.TREATING, diagnosed)
-        if tumour:
-            move(onco, "oncology", Stage.REFERRED, onset + days(12))
-            move(onco, "oncology", Stage.ASSESSING, onset + days(14))
-            resected = diagnosed + days(30) if i != 6 else None
-            services.tumour_record(
-                actor=onco,
-                patient=patient,
-                site="Left adrenal",
-                inrg_stage=rng.choice(["L1", "L1", "L2"]),
-                detected_on=onset + days(12),
-                resected_on=resected,
-                surgical_outcome="Complete resection" if resected else "",
-                oncology_status=Tumour.OncologyStatus.POST_SURGERY_MONITORING
-                if resected
-                else Tumour.OncologyStatus.AWAITING_SURGERY,
-            )
-            move(surgeon, "surgery", Stage.REFERRED, onset + days(16))
-            if resected:
-                move(surgeon, "surgery", Stage.ASSESSING, onset + days(20))
-                move(surgeon, "surgery", Stage.DISCHARGED, resected + days(10), "Resected")
-                move(onco, "oncology", Stage.MONITORING, resected + days(10))
-        # Immunotherapy
-        start = diagnosed + days(3)
-        agent = Agent.ACTH if i in (2, 8, 10, 11) else Agent.DEXAMETHASONE_PULSES
-        notes = (
-            "ACTH, long wean planned over about a year"
-            if agent == Agent.ACTH
-            else "12 pulses at 4-weekly intervals"
-        )
-        course = services.course_create(
-            actor=neuro,
-            patient=patient,
-            agent=agent,
-            start_date=start,
-            planned_end_date=start + days(336),
-            regimen_notes=notes,
-        )
-        relapse_days: list[datetime.date] = []
-        discharged = i in (22, 23, 24, 25)
-        if agent == Agent.ACTH or discharged:
-            wean = start + days(rng.randint(120, 200))
-            if wean < today:
-                services.course_transition(actor=neuro, course=course, to_status="weaning", on_date=wean)
-        if i in (0, 2, 5, 8):  # relapses, often on weaning or after a virus
-            onset_r = start + days(rng.randint(220, 300))
-            if onset_r < today - days(20):
-                relapse_days.append(onset_r)
-                ivig = services.course_create(
-                    actor=neuro,
-                    patient=patient,
-                    agent=Agent.IVIG,
-                    start_date=onset_r + days(4),
-                    regimen_notes="IVIG every 4 weeks for 6 months",
-                )
-                relapse = services.relapse_record(
-                    actor=nurse,
-                    patient=patient,
-                    onset_date=onset_r,
-                    severity=rng.choice(["mild", "moderate"]),
-                    trigger=Relapse.Trigger.WEANING if agent == Agent.ACTH else Relapse.Trigger.ILLNESS,
-                    response="Restarted treatment; IVIG added",
-                    response_course=ivig,
-                )
-                if i in (0, 2) and onset_r + days(60) < today:
-                    services.relapse_update(actor=nurse, relapse=relapse, resolved_on=onset_r + days(60))
-        if discharged:
-            ended = min(start + days(500), today)
-            services.course_transition(actor=neuro, course=course, to_status="completed", on_date=ended)
-            move(neuro, "neurology", Stage.MONITORING, ended)
-            move(neuro, "neurology", Stage.DISCHARGED, ended + days(180))
-        elif i % 4 == 1:
-            move(staff[Role.NEUROPSYCHOLOGIST], "neuropsychology", Stage.REFERRED, diagnosed + days(90))
-        _scores(rng, nurse, patient, scale, diagnosed, relapse_days)
+        _seed_child(_Child(i, patient, staff, rng), scale)
 
 
 demo.register("pathways", seed, uses=["accounts", "patients"])
