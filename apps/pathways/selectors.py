@@ -27,6 +27,7 @@ from .models import (
 )
 from .services.assessment import criteria_met
 from .services.courses import OPEN_STATUSES
+from .services.investigations import acknowledgement_due
 
 
 def pathway_patient_get(*, user: AnyUser, pk: int) -> Patient:
@@ -141,9 +142,7 @@ def pathway_summary(*, patient: Patient) -> PathwaySummary:
             f"Symptoms reported by the family ({len(unreviewed)} report{'s' if len(unreviewed) > 1 else ''} "
             "not yet reviewed)"
         )
-    unacknowledged = [
-        i for i in investigations if i.status == Investigation.Status.RESULTED and not i.acknowledged_at
-    ]
+    unacknowledged = [i for i in investigations if acknowledgement_due(i)]
     pending = [
         i for i in investigations if i.status in (Investigation.Status.REQUESTED, Investigation.Status.BOOKED)
     ]

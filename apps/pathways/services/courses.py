@@ -42,7 +42,8 @@ COURSE = Transitions(
     illegal_message=refused_move(lambda course: f"This {course.label} course"),
 )
 COURSE_TRANSITIONS = COURSE.table  # the table itself, read by status
-OPEN_STATUSES = (Status.PLANNED, Status.ACTIVE, Status.WEANING)
+# Still going (planned, active or weaning): every status the table can move on from.
+OPEN_STATUSES = tuple(Status(s) for s in Status.values if COURSE.allowed_from(s))
 
 
 def course_create(
