@@ -15,24 +15,24 @@ checked against the table (and against the state the caller saw, so a move from 
 refused), the event row is written, and the row is saved with its history in the same transaction.
 Views and templates offer exactly ``allowed_from(state)``.
 
-A machine whose refusals name the row ("The Neurology track cannot move from ...") passes
-``stale_message`` and ``illegal_message``; ``event_fields`` carries what the event row needs beyond
-who, when, from, to and note (the date a course change takes effect); ``apply`` makes one move of
-several that are saved together, and ``create`` saves a new row with the event that opens its history.
+A refusal names the row as ``subject(row)`` says ("The Neurology track"; "This referral" by default),
+and ``illegal`` words an illegal move from {name}, {subject}, {current}, {target} and {allowed}.
+``event_fields`` carries what an event row needs beyond who, when, from, to and note (the date a course
+change takes effect); ``apply`` makes one of several moves saved as one change, and ``create`` saves a
+new row with the event that opens its history.
 """
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import models
 
 from .errors import ApplicationError
 from .history import save_with_history
 
-# (subject, before, after, actor, note, **event_fields) -> an unsaved event row
+# (row, before, after, actor, note, **event_fields) -> an unsaved event row
 EventFactory = Callable[..., models.Model]
-StaleMessage = Callable[[Any, str], str]  # (subject, current) -> message
-IllegalMessage = Callable[[Any, str, str, frozenset[str]], str]  # (subject, current, target, allowed)
+Row = TypeVar("Row", bound=models.Model)
 
 
 class Transitions:
@@ -44,8 +44,8 @@ class Transitions:
         label: Callable[[str], str] | None = None,
         event: EventFactory | None = None,
         field: str = "status",
-        stale_message: StaleMessage | None = None,
-        illegal_message: IllegalMessage | None = None,
+        illegal: str = "A {name} that is {current} cannot be {target}.",
+        subject: Callable[[Any], str] | None = None,
     ) -> None:
         self.name = name
         self.table: dict[str, frozenset[str]] = {
@@ -54,8 +54,8 @@ class Transitions:
         self._label = label or (lambda state: state.replace("_", " "))
         self._event = event
         self.field = field
-        self._stale_message = stale_message
-        self._illegal_message = illegal_message
+        self._illegal = illegal
+        self._subject = subject
 
     def label(self, state: str) -> str:
         return str(self._label(state)).lower()
@@ -67,6 +67,9 @@ class Transitions:
     def can(self, current: str, target: str) -> bool:
         return str(target) in self.allowed_from(current)
 
+    def _named(self, row: Any) -> str:
+        return self._subject(row) if self._subject is not None and row is not None else f"This {self.name}"
+
     def check(
         self,
         current: str,
@@ -75,20 +78,26 @@ class Transitions:
         expected: str | Iterable[str] | None = None,
         subject: Any = None,
     ) -> None:
-        """Refuse a move from a state other than the one the caller saw (stale), or one the table forbids."""
+        """Refuse a move from a state other than the one the caller saw (stale), or one the table forbids.
+
+        ``subject`` is the row, for a refusal that names it.
+        """
         if expected is not None:
             seen = {str(expected)} if isinstance(expected, str) else {str(s) for s in expected}
             if str(current) not in seen:
                 raise ApplicationError.stale(
-                    self._stale_message(subject, str(current))
-                    if self._stale_message
-                    else f"This {self.name} is now {self.label(current)}; someone changed it a moment ago."
+                    f"{self._named(subject)} is now {self.label(current)}; someone changed it a moment ago."
                 )
         if not self.can(current, target):
+            allowed = ", ".join(sorted(self.label(s) for s in self.allowed_from(current))) or "none"
             raise ApplicationError.illegal_transition(
-                self._illegal_message(subject, str(current), str(target), self.allowed_from(current))
-                if self._illegal_message
-                else f"A {self.name} that is {self.label(current)} cannot be {self.label(target)}."
+                self._illegal.format(
+                    name=self.name,
+                    subject=self._named(subject),
+                    current=self.label(current),
+                    target=self.label(target),
+                    allowed=allowed,
+                )
             )
 
     def apply(
@@ -117,7 +126,7 @@ class Transitions:
 
     def move(
         self,
-        locked: models.Model,
+        locked: Row,
         to: str,
         *,
         actor: Any,
@@ -125,7 +134,7 @@ class Transitions:
         expected: str | Iterable[str] | None = None,
         event_fields: Mapping[str, Any] | None = None,
         **fields: Any,
-    ) -> models.Model:
+    ) -> Row:
         """Check and apply one move to a row the caller has locked, inside the caller's transaction.
 
         Writes the event row (when the table has one) and saves the row's history with its actor.
@@ -138,12 +147,12 @@ class Transitions:
 
     def create(
         self,
-        instance: models.Model,
+        instance: Row,
         *,
         actor: Any,
         note: str = "",
         event_fields: Mapping[str, Any] | None = None,
-    ) -> models.Model:
+    ) -> Row:
         """Save a new row in its first state, with its history and the event that opens it (from "")."""
         save_with_history(instance, actor=actor)
         if self._event is not None:

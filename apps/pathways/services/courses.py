@@ -15,16 +15,28 @@ from carecoord.transitions import Transitions
 
 from ..models import CourseEvent, TreatmentCourse
 from ..signals import course_ended
-from ._common import refused_move
+from ._common import MOVE_REFUSED
 
 Status = TreatmentCourse.Status
 
 
 def _event(
-    course: TreatmentCourse, before: str, after: str, actor: User, note: str, *, on_date: datetime.date
+    course: TreatmentCourse,
+    before: str,
+    after: str,
+    actor: User,
+    note: str,
+    *,
+    on_date: datetime.date | None = None,
 ) -> CourseEvent:
+    """A course change takes effect on ``on_date`` (today unless the service says otherwise)."""
     return CourseEvent(
-        course=course, from_status=before, to_status=after, on_date=on_date, actor=actor, note=note[:300]
+        course=course,
+        from_status=before,
+        to_status=after,
+        on_date=on_date or timezone.localdate(),
+        actor=actor,
+        note=note[:300],
     )
 
 
@@ -39,7 +51,8 @@ COURSE = Transitions(
     },
     label=lambda state: Status(state).label,
     event=_event,
-    illegal_message=refused_move(lambda course: f"This {course.label} course"),
+    illegal=MOVE_REFUSED,
+    subject=lambda course: f"This {course.label} course",
 )
 COURSE_TRANSITIONS = COURSE.table  # the table itself, read by status
 # Still going (planned, active or weaning): every status the table can move on from.

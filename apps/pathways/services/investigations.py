@@ -23,7 +23,7 @@ from carecoord.history import save_with_history
 from carecoord.transitions import Transitions
 
 from ..models import Investigation, InvestigationEvent
-from ._common import not_in_future, refused_move
+from ._common import MOVE_REFUSED, not_in_future
 
 Status = Investigation.Status
 ACKNOWLEDGED = InvestigationEvent.ACKNOWLEDGED
@@ -48,7 +48,8 @@ INVESTIGATION = Transitions(
     },
     label=lambda state: Status(state).label,
     event=_event,
-    illegal_message=refused_move(lambda investigation: f"This {investigation.label}"),
+    illegal=MOVE_REFUSED,
+    subject=lambda investigation: f"This {investigation.label}",
 )
 # The table itself, read by status (as the tests and the track callers do).
 INVESTIGATION_TRANSITIONS = INVESTIGATION.table

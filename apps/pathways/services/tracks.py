@@ -13,21 +13,23 @@ from carecoord.errors import refuse_unless
 from carecoord.transitions import Transitions
 
 from ..models import Specialty, SpecialtyTrack, TrackEvent
-from ._common import refused_move
+from ._common import MOVE_REFUSED
 
 Stage = SpecialtyTrack.Stage
 
 
 def _event(
-    track: SpecialtyTrack, before: str, after: str, actor: User, note: str, *, at: datetime.datetime
+    track: SpecialtyTrack,
+    before: str,
+    after: str,
+    actor: User,
+    note: str,
+    *,
+    at: datetime.datetime | None = None,
 ) -> TrackEvent:
-    return TrackEvent(track=track, from_stage=before, to_stage=after, actor=actor, at=at, note=note[:300])
-
-
-def _stale(track: SpecialtyTrack, current: str) -> str:
-    return (
-        f"The {track.get_specialty_display()} track is now {Stage(current).label.lower()}; "
-        "someone changed it a moment ago. Please check and try again."
+    """A stage change happened ``at`` (now unless it is recorded after the fact)."""
+    return TrackEvent(
+        track=track, from_stage=before, to_stage=after, actor=actor, at=at or timezone.now(), note=note[:300]
     )
 
 
@@ -46,8 +48,8 @@ TRACK = Transitions(
     label=lambda stage: Stage(stage).label,
     event=_event,
     field="stage",
-    stale_message=_stale,
-    illegal_message=refused_move(lambda track: f"The {track.get_specialty_display()} track"),
+    illegal=MOVE_REFUSED,
+    subject=lambda track: f"The {track.get_specialty_display()} track",
 )
 # The table itself, read by stage (referrals ask it before moving a track).
 TRACK_TRANSITIONS = TRACK.table
