@@ -20,6 +20,8 @@ and ``illegal`` words an illegal move from {name}, {subject}, {current}, {target
 ``event_fields`` carries what an event row needs beyond who, when, from, to and note (the date a course
 change takes effect); ``apply`` makes one of several moves saved as one change, and ``create`` saves a
 new row with the event that opens its history.
+``move_many`` is the set-based form (bulk completion): one locking read, one bulk insert of events and
+one update for the whole batch.
 """
 
 from collections.abc import Callable, Iterable, Mapping
@@ -28,7 +30,7 @@ from typing import Any, TypeVar
 from django.db import models
 
 from .errors import ApplicationError
-from .history import save_with_history
+from .history import save_with_history, update_with_history
 
 # (row, before, after, actor, note, **event_fields) -> an unsaved event row
 EventFactory = Callable[..., models.Model]
@@ -137,7 +139,8 @@ class Transitions:
     ) -> Row:
         """Check and apply one move to a row the caller has locked, inside the caller's transaction.
 
-        Writes the event row (when the table has one) and saves the row's history with its actor.
+        Writes the event row (when the table has one; its factory sees the row as it stood before the
+        move) and saves the row's history with its actor.
         """
         changed = self.apply(
             locked, to, actor=actor, note=note, expected=expected, event_fields=event_fields, **fields
@@ -159,3 +162,32 @@ class Transitions:
             first = str(getattr(instance, self.field))
             self._event(instance, "", first, actor, note, **(event_fields or {})).save()
         return instance
+
+    def move_many(
+        self, queryset: models.QuerySet, to: str, *, actor: Any, note: str = "", **fields: Any
+    ) -> list[int]:
+        """Move every row of ``queryset`` that the table allows to ``to``, set-based, inside the caller's
+        transaction; rows it does not allow are left alone. Returns the ids moved.
+
+        The rows are locked in id order (so two batches never deadlock), their events are written in one
+        bulk insert and the rows changed in one update that keeps their history.
+        """
+        locked = list(queryset.select_for_update(of=("self",)).order_by("pk"))
+        rows = [row for row in locked if self.can(getattr(row, self.field), to)]
+        if not rows:
+            return []
+        if self._event is not None:
+            events = [self._event(row, str(getattr(row, self.field)), str(to), actor, note) for row in rows]
+            type(events[0])._default_manager.bulk_create(events)
+        ids = [row.pk for row in rows]
+        update_with_history(
+            queryset.model._default_manager.filter(pk__in=ids), actor=actor, **{self.field: to, **fields}
+        )
+        return ids
+
+
+def expecting(own: str | Iterable[str], seen: str | None) -> frozenset[str]:
+    """The states a move may start from: the service's own (a move from elsewhere is stale, not illegal),
+    narrowed to the one the caller saw when it says so. Both must hold, or the move is refused as stale."""
+    states = frozenset({str(own)} if isinstance(own, str) else {str(s) for s in own})
+    return states if seen is None else states & {str(seen)}

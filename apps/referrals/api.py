@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -29,7 +29,8 @@ from apps.audit.services import access_record
 from apps.patients import access
 from apps.patients.models import Patient
 from apps.patients.selectors import patient_get
-from carecoord.errors import ApplicationError, refuse_unless
+from carecoord import filters
+from carecoord.errors import refuse_unless
 
 from . import selectors, services
 from .models import Referral, ReferralAttachment, ReferralEvent
@@ -134,18 +135,23 @@ class ExternalReceiptOutput(serializers.ModelSerializer):
 # --- Input ----------------------------------------------------------------------------------------
 
 
-class ReferralListQuery(serializers.Serializer):
-    box = serializers.ChoiceField(
+class ReferralFilter(filters.SelectorFilterSet):
+    """The list's query: which box, and (for the inbox) one team and a status."""
+
+    box = filters.ChoiceFilter(
         choices=[("inbox", "My teams' inbox"), ("sent", "Referrals I sent")],
-        default="inbox",
-        help_text="The sent box ignores team and status.",
+        help_text="My teams' inbox when left out. The sent box ignores team and status.",
     )
-    team = serializers.IntegerField(required=False, help_text="One of my teams; all of them when left out.")
-    status = serializers.ChoiceField(
+    team = filters.IdFilter(help_text="One of my teams; all of them when left out.")
+    status = filters.ChoiceFilter(
         choices=[("open", "Open"), *Status.choices],
-        required=False,
         help_text="Open means awaiting triage, accepted, booked or seen; everything when left out.",
     )
+
+    def select(self, user: User, *, box: str, team: int | None, status: str) -> QuerySet[Referral]:
+        if box == "sent":
+            return selectors.sent_by(user=user)
+        return selectors.team_inbox(user=user, team_id=team, status=status)
 
 
 class ReferralInput(serializers.Serializer):
@@ -205,7 +211,7 @@ class ReferralLetterInput(serializers.Serializer):
 
 # --- Views ----------------------------------------------------------------------------------------
 
-Run = Callable[[User, Referral, dict[str, Any]], Referral]
+Run = Callable[..., Referral]  # a referral service, called with actor, referral, expected and the body
 
 
 def with_history(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
@@ -214,9 +220,9 @@ def with_history(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
     return referrals.prefetch_related(Prefetch("events", queryset=events), Prefetch("attachments", letters))
 
 
-class ReferralViewSet(viewsets.GenericViewSet):
+class ReferralViewSet(filters.ListFilteredViewSet):
     serializer_class = ReferralOutput
-    filter_backends: list = []
+    filterset_class = ReferralFilter
     throttle_scope: str | None = None  # the external action sets "intake"
 
     def get_queryset(self) -> QuerySet[Referral]:
@@ -227,21 +233,12 @@ class ReferralViewSet(viewsets.GenericViewSet):
         referral = with_history(selectors.referrals_visible_to(self.request.user)).get(pk=referral.pk)
         return ReferralDetailOutput(selectors.referral_rows([referral])[0]).data
 
-    @extend_schema(parameters=[ReferralListQuery])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """My teams' referrals, awaiting triage first then by urgency and age; or those I sent."""
         user = request_user(request)
         refuse_unless(roles.staff_role(user) is not None, "Referrals are for staff.")
-        query = ReferralListQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        filters = query.validated_data
-        if filters["box"] == "sent":
-            referrals, what = selectors.sent_by(user=user), "referrals sent"
-        else:
-            referrals = selectors.team_inbox(
-                user=user, team_id=filters.get("team"), status=filters.get("status", "")
-            )
-            what = "referral inbox"
+        referrals = self.filter_queryset(Referral.objects.none())
+        what = "referrals sent" if request.query_params.get("box") == "sent" else "referral inbox"
         rows = selectors.referral_rows(self.paginate_queryset(referrals) or [])
         access_record(request=request, patients=[row.referral.patient for row in rows], what=what)
         return self.get_paginated_response(ReferralOutput(rows, many=True).data)
@@ -279,86 +276,55 @@ class ReferralViewSet(viewsets.GenericViewSet):
         return Response(ExternalReceiptOutput(referral).data, status=status.HTTP_201_CREATED)
 
     def _transition(
-        self, request: Request, body: type[serializers.Serializer], run: Run, *, triage: bool = True
+        self, request: Request, body: type[serializers.Serializer], run: Run, to: str
     ) -> Response:
-        """Resolve in scope (404), check the role (403), validate (400), check the expected status
-        (409), then let the service make the move under its row lock."""
+        """Resolve in scope (404), check the role (403), validate (400), then let the service make the
+        move under its row lock: it refuses a stale ``expected_status`` (409) or an illegal move (400)."""
         referral = self.get_object()
         user = request_user(request)
-        if triage:
-            refuse_unless(
-                access.can_triage(user, referral),
-                f"Only members of {referral.target_team} can act on this referral.",
-            )
-        else:
-            refuse_unless(
-                access.can_cancel_referral(user, referral),
-                "Only the referrer or the receiving team can cancel.",
-            )
+        services.referral_check_role(actor=user, referral=referral, to=to)
         data = body(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         expected = fields.pop("expected_status", None)
-        if expected is not None and expected != referral.status:
-            raise ApplicationError(
-                f"This referral is now {referral.get_status_display().lower()}; "
-                "someone changed it a moment ago.",
-                code="stale",
-                status=409,
-            )
-        return Response(self._detail(run(user, referral, fields)))
+        return Response(self._detail(run(actor=user, referral=referral, expected=expected, **fields)))
 
     @extend_schema(request=ReferralAcceptInput, responses={200: ReferralDetailOutput})
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Accept for the team (awaiting triage only). Of two people accepting at once, one wins and
         the other gets a 409 with code stale."""
-        return self._transition(
-            request, ReferralAcceptInput, lambda u, r, d: services.referral_accept(actor=u, referral=r, **d)
-        )
+        return self._transition(request, ReferralAcceptInput, services.referral_accept, Status.ACCEPTED)
 
     @extend_schema(request=ReferralReasonInput, responses={200: ReferralDetailOutput})
     @action(detail=True, methods=["post"])
     def decline(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Decline with a reason (awaiting triage only)."""
-        return self._transition(
-            request, ReferralReasonInput, lambda u, r, d: services.referral_decline(actor=u, referral=r, **d)
-        )
+        return self._transition(request, ReferralReasonInput, services.referral_decline, Status.DECLINED)
 
     @extend_schema(request=ReferralNoteInput, responses={200: ReferralDetailOutput})
     @action(detail=True, methods=["post"])
     def book(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Mark an accepted referral as booked (or re-booked)."""
-        return self._transition(
-            request, ReferralNoteInput, lambda u, r, d: services.referral_book(actor=u, referral=r, **d)
-        )
+        return self._transition(request, ReferralNoteInput, services.referral_book, Status.BOOKED)
 
     @extend_schema(request=ReferralNoteInput, responses={200: ReferralDetailOutput})
     @action(detail=True, methods=["post"])
     def seen(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Mark a booked referral as seen."""
-        return self._transition(
-            request, ReferralNoteInput, lambda u, r, d: services.referral_mark_seen(actor=u, referral=r, **d)
-        )
+        return self._transition(request, ReferralNoteInput, services.referral_mark_seen, Status.SEEN)
 
     @extend_schema(request=ReferralNoteInput, responses={200: ReferralDetailOutput})
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Complete a referral that has been seen."""
-        return self._transition(
-            request, ReferralNoteInput, lambda u, r, d: services.referral_complete(actor=u, referral=r, **d)
-        )
+        return self._transition(request, ReferralNoteInput, services.referral_complete, Status.COMPLETED)
 
     @extend_schema(request=ReferralReasonInput, responses={200: ReferralDetailOutput})
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Cancel an open referral with a reason: the referrer or the receiving team."""
-        return self._transition(
-            request,
-            ReferralReasonInput,
-            lambda u, r, d: services.referral_cancel(actor=u, referral=r, **d),
-            triage=False,
-        )
+        return self._transition(request, ReferralReasonInput, services.referral_cancel, Status.CANCELLED)
 
     @extend_schema(methods=["GET"], request=None, responses={200: ReferralLetterOutput(many=True)})
     @extend_schema(methods=["POST"], request=ReferralLetterInput, responses={201: ReferralLetterOutput})

@@ -29,58 +29,29 @@ Status = Referral.Status
 
 @dataclass(frozen=True)
 class Action:
+    """One move the page can offer: its button, its form, and the service that makes it.
+
+    ``run`` is called as ``run(actor=..., referral=..., expected=..., **form.cleaned_data)``.
+    """
+
     label: str
     form: type[forms.Form]
-    run: Callable[[User, Referral, dict], Referral]
+    run: Callable[..., Referral]
     to_status: str
     primary: bool = False
 
     def allowed_from(self, status: str) -> bool:
-        return self.to_status in services.REFERRAL_TRANSITIONS[status]
+        return services.REFERRAL.can(status, self.to_status)
 
 
 # In the order the page offers them; the first offered primary action is the one big button.
 ACTIONS: dict[str, Action] = {
-    "accept": Action(
-        "Accept",
-        NoteForm,
-        lambda u, r, d: services.referral_accept(actor=u, referral=r, note=d["note"]),
-        Status.ACCEPTED,
-        primary=True,
-    ),
-    "decline": Action(
-        "Decline",
-        ReasonForm,
-        lambda u, r, d: services.referral_decline(actor=u, referral=r, reason=d["reason"]),
-        Status.DECLINED,
-    ),
-    "seen": Action(
-        "Mark as seen",
-        NoteForm,
-        lambda u, r, d: services.referral_mark_seen(actor=u, referral=r, note=d["note"]),
-        Status.SEEN,
-        primary=True,
-    ),
-    "complete": Action(
-        "Complete",
-        NoteForm,
-        lambda u, r, d: services.referral_complete(actor=u, referral=r, note=d["note"]),
-        Status.COMPLETED,
-        primary=True,
-    ),
-    "book": Action(
-        "Mark as booked",
-        NoteForm,
-        lambda u, r, d: services.referral_book(actor=u, referral=r, note=d["note"]),
-        Status.BOOKED,
-        primary=True,
-    ),
-    "cancel": Action(
-        "Cancel referral",
-        ReasonForm,
-        lambda u, r, d: services.referral_cancel(actor=u, referral=r, reason=d["reason"]),
-        Status.CANCELLED,
-    ),
+    "accept": Action("Accept", NoteForm, services.referral_accept, Status.ACCEPTED, primary=True),
+    "decline": Action("Decline", ReasonForm, services.referral_decline, Status.DECLINED),
+    "seen": Action("Mark as seen", NoteForm, services.referral_mark_seen, Status.SEEN, primary=True),
+    "complete": Action("Complete", NoteForm, services.referral_complete, Status.COMPLETED, primary=True),
+    "book": Action("Mark as booked", NoteForm, services.referral_book, Status.BOOKED, primary=True),
+    "cancel": Action("Cancel referral", ReasonForm, services.referral_cancel, Status.CANCELLED),
 }
 
 
@@ -162,15 +133,15 @@ def act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     if spec is None:
         raise Http404
     form = spec.form(request.POST, prefix=action)
-    expected = request.POST.get("expected_status", "")
     error = ""
-    if expected and expected != referral.status:
-        error = (
-            f"This referral is now {referral.get_status_display().lower()}; someone changed it a moment ago."
-        )
-    elif form.is_valid():
+    if form.is_valid():
         try:
-            referral = spec.run(request.user, referral, form.cleaned_data)
+            referral = spec.run(
+                actor=request.user,
+                referral=referral,
+                expected=request.POST.get("expected_status") or None,  # the service refuses a stale one
+                **form.cleaned_data,
+            )
         except SERVICE_REFUSALS as exc:
             error = " ".join(refusal_messages(exc))
         else:

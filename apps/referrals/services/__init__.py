@@ -4,10 +4,11 @@ from .attachments import ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES, referral_attach
 from .intake import referral_receive_external
 from .service_levels import referrals_check_service_levels, triage_due_at
 from .transitions import (
-    REFERRAL_TRANSITIONS,
+    REFERRAL,
     referral_accept,
     referral_book,
     referral_cancel,
+    referral_check_role,
     referral_complete,
     referral_create,
     referral_decline,
@@ -21,11 +22,12 @@ from .transitions import (
 __all__ = [
     "ATTACHMENT_MAX_BYTES",
     "ATTACHMENT_TYPES",
-    "REFERRAL_TRANSITIONS",
+    "REFERRAL",
     "referral_accept",
     "referral_attach",
     "referral_book",
     "referral_cancel",
+    "referral_check_role",
     "referral_complete",
     "referral_create",
     "referral_decline",

@@ -11,8 +11,8 @@ from apps.patients.models import Patient
 from apps.patients.nhs_number import normalise_nhs_number
 from apps.patients.services import patient_create
 
-from ..models import Referral, ReferralEvent
-from .transitions import _submit
+from ..models import Referral
+from .transitions import _submit, record_draft
 
 
 def _find_existing(nhs_number: str | None, hospital_number: str) -> Patient | None:
@@ -110,9 +110,7 @@ def referral_receive_external(
                 reason=reason.strip(),
                 urgency=urgency,
             )
-            ReferralEvent.objects.create(
-                referral=referral, to_status=Referral.Status.DRAFT, actor=actor, note="Received from outside"
-            )
+            record_draft(referral, actor=actor, note="Received from outside")
             return _submit(actor, referral)
     except IntegrityError as exc:  # a simultaneous referral of the same child to the same team
         raise ValidationError(

@@ -1,15 +1,16 @@
-"""The referral state machine. One table of allowed moves; one service per transition.
+"""The referral state machine. One table of allowed moves (``REFERRAL``); one service per transition.
 
 draft -> submitted -> accepted | declined; accepted -> booked -> seen -> completed;
-cancelled (with a reason) from any open state. Each move locks the row, checks the table
-against the locked state (so a move from a stale state is refused), writes a ReferralEvent,
-and keeps the specialty track and the team's task queue in step.
+cancelled (with a reason) from any open state. Each move locks the row and goes through
+``REFERRAL.move``: the table is checked against the locked state and the state the caller saw (so a
+move from a stale state is refused with the one message), a ReferralEvent is written, and the
+specialty track and the team's task queue are kept in step.
 """
 
 import datetime
 from collections.abc import Sequence
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -24,23 +25,34 @@ from apps.patients import access
 from apps.patients.models import Patient
 from apps.tasks import services as tasks
 from apps.tasks.models import Task
-from carecoord.errors import ApplicationError
+from carecoord.errors import refuse_unless
+from carecoord.transitions import Transitions, expecting
 
 from ..models import Referral, ReferralEvent
 
 Status = Referral.Status
 Stage = SpecialtyTrack.Stage
 
-REFERRAL_TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.DRAFT: frozenset({Status.SUBMITTED, Status.CANCELLED}),
-    Status.SUBMITTED: frozenset({Status.ACCEPTED, Status.DECLINED, Status.CANCELLED}),
-    Status.ACCEPTED: frozenset({Status.BOOKED, Status.CANCELLED}),
-    Status.BOOKED: frozenset({Status.SEEN, Status.BOOKED, Status.CANCELLED}),
-    Status.SEEN: frozenset({Status.COMPLETED, Status.CANCELLED}),
-    Status.DECLINED: frozenset(),
-    Status.COMPLETED: frozenset(),
-    Status.CANCELLED: frozenset(),
-}
+
+def _event(referral: Referral, before: str, after: str, actor: User | None, note: str) -> ReferralEvent:
+    return ReferralEvent(referral=referral, from_status=before, to_status=after, actor=actor, note=note[:300])
+
+
+REFERRAL = Transitions(
+    "referral",
+    {
+        Status.DRAFT: {Status.SUBMITTED, Status.CANCELLED},
+        Status.SUBMITTED: {Status.ACCEPTED, Status.DECLINED, Status.CANCELLED},
+        Status.ACCEPTED: {Status.BOOKED, Status.CANCELLED},
+        Status.BOOKED: {Status.SEEN, Status.BOOKED, Status.CANCELLED},  # re-booked when the appointment moves
+        Status.SEEN: {Status.COMPLETED, Status.CANCELLED},
+        Status.DECLINED: set(),
+        Status.COMPLETED: set(),
+        Status.CANCELLED: set(),
+    },
+    label=lambda state: Status(state).label,
+    event=_event,
+)
 _PRIORITY: dict[str, int] = {
     Referral.Urgency.ROUTINE: Task.Priority.NORMAL,
     Referral.Urgency.URGENT: Task.Priority.HIGH,
@@ -56,33 +68,42 @@ def referral_url(referral: Referral) -> str:
     return f"/referrals/{referral.pk}/"
 
 
+def record_draft(referral: Referral, *, actor: User | None, note: str = "") -> None:
+    """The first event of a new referral (it starts as a draft), written like every other."""
+    _event(referral, "", Status.DRAFT, actor, note).save()
+
+
 def _move(
     *,
     actor: User | None,
     referral: Referral,
     to: str,
     note: str = "",
-    expected: str | None = None,
+    expected: str | frozenset[str] | None = None,
     **fields: object,
 ) -> Referral:
-    """Apply one transition to the locked row inside the caller's transaction."""
-    locked = Referral.objects.select_for_update().select_related("target_team", "patient").get(pk=referral.pk)
-    if expected is not None and locked.status != expected:
-        raise ApplicationError.stale(
-            f"This referral is now {locked.get_status_display().lower()}; someone changed it a moment ago."
-        )
-    if to not in REFERRAL_TRANSITIONS[locked.status]:
-        raise ApplicationError.illegal_transition(
-            f"A referral that is {locked.get_status_display().lower()} cannot be {Status(to).label.lower()}."
-        )
-    ReferralEvent.objects.create(
-        referral=locked, from_status=locked.status, to_status=to, actor=actor, note=note[:300]
+    """Lock the row and make one move through the table, inside the caller's transaction."""
+    locked = (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("target_team", "patient", "source_user")
+        .get(pk=referral.pk)
     )
-    locked.status = to
-    for field, value in fields.items():
-        setattr(locked, field, value)
-    locked.save(update_fields=["status", *fields])
+    REFERRAL.move(locked, to, actor=actor, note=note, expected=expected, **fields)
     return locked
+
+
+def referral_check_role(*, actor: User, referral: Referral, to: str) -> None:
+    """Refuse (403) someone who can see the referral but may not make this move: cancelling is for the
+    referrer or the receiving team, every other move for the receiving team."""
+    if to == Status.CANCELLED:
+        refuse_unless(
+            access.can_cancel_referral(actor, referral), "Only the referrer or the receiving team can cancel."
+        )
+    else:
+        refuse_unless(
+            access.can_triage(actor, referral),
+            f"Only members of {referral.target_team} can act on this referral.",
+        )
 
 
 def _track_to(actor: User, patient: Patient, team: Team, stage: str, note: str) -> None:
@@ -91,11 +112,6 @@ def _track_to(actor: User, patient: Patient, team: Team, stage: str, note: str) 
     current = track.stage if track else Stage.NOT_INVOLVED
     if stage in TRACK_TRANSITIONS[current]:
         track_move(actor=actor, patient=patient, specialty=team.code, to_stage=stage, note=note)
-
-
-def _require_triager(actor: User, referral: Referral) -> None:
-    if not access.can_triage(actor, referral):
-        raise PermissionDenied(f"Only members of {referral.target_team} can act on this referral.")
 
 
 def _submit(actor: User, referral: Referral) -> Referral:
@@ -135,8 +151,7 @@ def referral_create(
     """
     from .attachments import attachment_save, validate_letter
 
-    if roles.staff_role(actor) is None:
-        raise PermissionDenied("Only staff can make referrals.")
+    refuse_unless(roles.staff_role(actor) is not None, "Only staff can make referrals.")
     errors = {}
     if not (reason or "").strip():
         errors["reason"] = "Say why you are referring."
@@ -162,7 +177,7 @@ def referral_create(
                 reason=reason.strip(),
                 urgency=urgency,
             )
-            ReferralEvent.objects.create(referral=referral, to_status=Status.DRAFT, actor=actor)
+            record_draft(referral, actor=actor)
             for letter, content_type in checked:
                 saved = attachment_save(
                     actor=actor, referral=referral, upload=letter, content_type=content_type
@@ -182,17 +197,26 @@ def referral_create(
 
 
 def referral_submit(*, actor: User, referral: Referral) -> Referral:
-    if referral.source_user_id != actor.pk:
-        raise PermissionDenied("Only the person who wrote the referral can submit it.")
+    refuse_unless(
+        referral.source_user_id == actor.pk, "Only the person who wrote the referral can submit it."
+    )
     with transaction.atomic(durable=True):
         return _submit(actor, referral)
 
 
 def referral_accept(
-    *, actor: User, referral: Referral, assignee: User | None = None, note: str = ""
+    *,
+    actor: User,
+    referral: Referral,
+    assignee: User | None = None,
+    note: str = "",
+    expected: str | None = None,
 ) -> Referral:
-    """Accept for the team. Of two people accepting at once, exactly one wins; the other is told."""
-    _require_triager(actor, referral)
+    """Accept for the team. Of two people accepting at once, exactly one wins; the other is told.
+
+    ``expected`` (here and below) is the status the caller saw; a referral that has moved since is stale.
+    """
+    referral_check_role(actor=actor, referral=referral, to=Status.ACCEPTED)
     assignee = assignee or actor
     if not access.can_triage(assignee, referral):
         raise ValidationError({"assignee": f"Assign the referral to a member of {referral.target_team}."})
@@ -202,7 +226,7 @@ def referral_accept(
             referral=referral,
             to=Status.ACCEPTED,
             note=note,
-            expected=Status.SUBMITTED,
+            expected=expecting(Status.SUBMITTED, expected),
             assignee=assignee,
             triaged_at=timezone.now(),
         )
@@ -231,8 +255,10 @@ def referral_accept(
     return referral
 
 
-def referral_decline(*, actor: User, referral: Referral, reason: str) -> Referral:
-    _require_triager(actor, referral)
+def referral_decline(
+    *, actor: User, referral: Referral, reason: str, expected: str | None = None
+) -> Referral:
+    referral_check_role(actor=actor, referral=referral, to=Status.DECLINED)
     if not (reason or "").strip():
         raise ValidationError({"reason": "Give a reason for declining."})
     with transaction.atomic(durable=True):
@@ -241,7 +267,7 @@ def referral_decline(*, actor: User, referral: Referral, reason: str) -> Referra
             referral=referral,
             to=Status.DECLINED,
             note=reason,
-            expected=Status.SUBMITTED,
+            expected=expecting(Status.SUBMITTED, expected),
             outcome_reason=reason.strip()[:300],
             triaged_at=timezone.now(),
             closed_at=timezone.now(),
@@ -259,30 +285,40 @@ def referral_decline(*, actor: User, referral: Referral, reason: str) -> Referra
     return referral
 
 
-def referral_mark_booked(*, actor: User, referral: Referral, note: str = "") -> Referral:
+def referral_mark_booked(
+    *, actor: User, referral: Referral, note: str = "", expected: str | None = None
+) -> Referral:
     """Inside the caller's transaction (scheduling calls this when it books the appointment)."""
-    referral = _move(actor=actor, referral=referral, to=Status.BOOKED, note=note)
+    referral = _move(actor=actor, referral=referral, to=Status.BOOKED, note=note, expected=expected)
     tasks.tasks_complete_for_sources(source_keys=[task_key(referral, "booking")], actor=actor)
     return referral
 
 
-def referral_book(*, actor: User, referral: Referral, note: str = "") -> Referral:
-    _require_triager(actor, referral)
+def referral_book(
+    *, actor: User, referral: Referral, note: str = "", expected: str | None = None
+) -> Referral:
+    referral_check_role(actor=actor, referral=referral, to=Status.BOOKED)
     with transaction.atomic(durable=True):
-        return referral_mark_booked(actor=actor, referral=referral, note=note)
+        return referral_mark_booked(actor=actor, referral=referral, note=note, expected=expected)
 
 
-def referral_seen(*, actor: User, referral: Referral, note: str = "") -> Referral:
+def referral_seen(
+    *, actor: User, referral: Referral, note: str = "", expected: str | None = None
+) -> Referral:
     """Inside the caller's transaction (scheduling calls this when the appointment is attended)."""
-    referral = _move(actor=actor, referral=referral, to=Status.SEEN, note=note, seen_at=timezone.now())
+    referral = _move(
+        actor=actor, referral=referral, to=Status.SEEN, note=note, expected=expected, seen_at=timezone.now()
+    )
     tasks.tasks_complete_for_sources(source_keys=[task_key(referral, "sla:seen")], actor=actor)
     return referral
 
 
-def referral_mark_seen(*, actor: User, referral: Referral, note: str = "") -> Referral:
-    _require_triager(actor, referral)
+def referral_mark_seen(
+    *, actor: User, referral: Referral, note: str = "", expected: str | None = None
+) -> Referral:
+    referral_check_role(actor=actor, referral=referral, to=Status.SEEN)
     with transaction.atomic(durable=True):
-        return referral_seen(actor=actor, referral=referral, note=note)
+        return referral_seen(actor=actor, referral=referral, note=note, expected=expected)
 
 
 def referral_open(
@@ -300,22 +336,28 @@ def referral_open(
         reason=reason,
         urgency=urgency,
     )
-    ReferralEvent.objects.create(
-        referral=referral, to_status=Status.DRAFT, actor=actor, note="Opened automatically"
-    )
+    record_draft(referral, actor=actor, note="Opened automatically")
     return _submit(actor, referral)
 
 
-def referral_complete(*, actor: User, referral: Referral, note: str = "") -> Referral:
-    _require_triager(actor, referral)
+def referral_complete(
+    *, actor: User, referral: Referral, note: str = "", expected: str | None = None
+) -> Referral:
+    referral_check_role(actor=actor, referral=referral, to=Status.COMPLETED)
     with transaction.atomic(durable=True):
-        return _move(actor=actor, referral=referral, to=Status.COMPLETED, note=note, closed_at=timezone.now())
+        return _move(
+            actor=actor,
+            referral=referral,
+            to=Status.COMPLETED,
+            note=note,
+            expected=expected,
+            closed_at=timezone.now(),
+        )
 
 
-def referral_cancel(*, actor: User, referral: Referral, reason: str) -> Referral:
+def referral_cancel(*, actor: User, referral: Referral, reason: str, expected: str | None = None) -> Referral:
     """The referrer or the receiving team can cancel an open referral, with a reason."""
-    if not access.can_cancel_referral(actor, referral):
-        raise PermissionDenied("Only the referrer or the receiving team can cancel.")
+    referral_check_role(actor=actor, referral=referral, to=Status.CANCELLED)
     if not (reason or "").strip():
         raise ValidationError({"reason": "Give a reason for cancelling."})
     with transaction.atomic(durable=True):
@@ -324,6 +366,7 @@ def referral_cancel(*, actor: User, referral: Referral, reason: str) -> Referral
             referral=referral,
             to=Status.CANCELLED,
             note=reason,
+            expected=expected,
             outcome_reason=reason.strip()[:300],
             closed_at=timezone.now(),
         )
