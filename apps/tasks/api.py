@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,6 +26,7 @@ from apps.accounts.selectors import staff_members
 from apps.accounts.types import request_user
 from apps.audit.services import access_record
 from apps.patients import access
+from carecoord import filters
 from carecoord.errors import refuse_unless
 from carecoord.patient_scope import visible_patient_get
 
@@ -90,14 +91,18 @@ class TaskBulkOutput(serializers.Serializer):
 # --- Input ----------------------------------------------------------------------------------------
 
 
-class WorklistQuery(serializers.Serializer):
-    list = serializers.ChoiceField(choices=list(selectors.WORKLISTS.items()), default="mine")
-    patient = serializers.IntegerField(required=False)
-    # "source" is also an attribute of DRF's Field; the metaclass takes the declared field out of the class.
-    source = serializers.ChoiceField(choices=Task.Source.choices, required=False)  # type: ignore[assignment]
-    priority = serializers.ChoiceField(choices=Task.Priority.choices, required=False)
-    due_from = serializers.DateField(required=False)
-    due_to = serializers.DateField(required=False)
+class WorklistFilter(filters.SelectorFilterSet):
+    """Which worklist, narrowed by child, source, priority and due dates."""
+
+    list = filters.ChoiceFilter(choices=list(selectors.WORKLISTS.items()), help_text="Mine when left out.")
+    patient = filters.IdFilter()
+    source = filters.ChoiceFilter(choices=Task.Source.choices)
+    priority = filters.TypedChoiceFilter(choices=Task.Priority.choices, coerce=int)
+    due_from = filters.DateFilter()
+    due_to = filters.DateFilter()
+
+    def select(self, user: User, *, list: str, patient: int | None, **narrowing: Any) -> QuerySet[Task]:
+        return selectors.worklist(user=user, name=list or "mine", patient_id=patient, **narrowing)
 
 
 class TaskInput(serializers.Serializer):
@@ -150,9 +155,9 @@ class TaskBulkReassignInput(TaskBulkInput):
 # --- Views ----------------------------------------------------------------------------------------
 
 
-class TaskViewSet(viewsets.GenericViewSet):
+class TaskViewSet(filters.ListFilteredViewSet):
     serializer_class = TaskOutput
-    filter_backends: list = []
+    filterset_class = WorklistFilter
 
     def get_queryset(self) -> QuerySet[Task]:
         tasks = selectors.tasks_visible_to(self.request.user)
@@ -176,24 +181,12 @@ class TaskViewSet(viewsets.GenericViewSet):
             raise Http404  # one of them is missing or someone else's: the same answer either way
         return tasks
 
-    @extend_schema(parameters=[WorklistQuery])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """A worklist: mine (open, assigned to me), team (my teams' unclaimed queues), overdue, or
         done (in the last 14 days), with filters."""
         user = request_user(request)
         refuse_unless(roles.staff_role(user) is not None, "Worklists are for staff.")
-        query = WorklistQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        filters = query.validated_data
-        tasks = selectors.worklist(
-            user=user,
-            name=filters["list"],
-            patient_id=filters.get("patient"),
-            source=filters.get("source", ""),
-            priority=filters.get("priority"),
-            due_from=filters.get("due_from"),
-            due_to=filters.get("due_to"),
-        )
+        tasks = self.filter_queryset(Task.objects.none())
         page = self.paginate_queryset(tasks) or []
         access_record(request=request, patients={t.patient for t in page if t.patient}, what="task list")
         return self.get_paginated_response(TaskOutput(page, many=True).data)

@@ -102,3 +102,20 @@ class TaskComment(models.Model):
 
     def __str__(self) -> str:
         return f"Comment on task {self.task_id}"
+
+
+class TaskEvent(models.Model):
+    """One change of a task's status: who, when, from, to and why (written by the one Transitions helper)."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=12, choices=Task.Status.choices)
+    to_status = models.CharField(max_length=12, choices=Task.Status.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    note = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.task_id}: {self.from_status} -> {self.to_status}"

@@ -12,6 +12,7 @@ from apps.accounts.types import AnyUser
 from carecoord import patient_scope
 
 from .models import Task
+from .services import TASK
 
 OPEN = (Task.Status.OPEN, Task.Status.IN_PROGRESS)
 WORKLISTS = {
@@ -96,3 +97,17 @@ def worklist_counts(*, user: User) -> dict[str, int]:
         team=Count("pk", filter=open_ & Q(team__in=teams, assignee__isnull=True)),
         overdue=Count("pk", filter=open_ & Q(due_on__lt=today)),
     )
+
+
+def task_actions(task: Task) -> frozenset[str]:
+    """What a page offers for this task now, from the one table: "claim" (an unclaimed task), or
+    "complete" (someone's task), and "cancel"."""
+    allowed = TASK.allowed_from(task.status)
+    actions = set()
+    if task.assignee_id is None and Task.Status.IN_PROGRESS in allowed:
+        actions.add("claim")
+    elif Task.Status.DONE in allowed:
+        actions.add("complete")
+    if Task.Status.CANCELLED in allowed:
+        actions.add("cancel")
+    return frozenset(actions)

@@ -1,11 +1,15 @@
-"""Task writes. ``task_open`` is the building block other apps call inside their own transaction."""
+"""Task writes. ``task_open`` is the building block other apps call inside their own transaction.
+
+Every change of status goes through ``TASK`` (the one Transitions helper), which writes a TaskEvent:
+one locked row at a time (claim, start, cancel) or set-based for a batch (completion, passing back).
+"""
 
 import datetime
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Model, Q
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from apps.accounts import roles
@@ -13,10 +17,30 @@ from apps.accounts.models import Team, User
 from apps.notifications.services import notification_create
 from carecoord import patient_scope
 from carecoord.errors import ApplicationError
+from carecoord.transitions import Transitions
 
-from .models import Task, TaskComment
+from .models import Task, TaskComment, TaskEvent
 
-OPEN = (Task.Status.OPEN, Task.Status.IN_PROGRESS)
+Status = Task.Status
+OPEN = (Status.OPEN, Status.IN_PROGRESS)
+
+
+def _event(task: Task, before: str, after: str, actor: User | None, note: str) -> TaskEvent:
+    return TaskEvent(task=task, from_status=before, to_status=after, actor=actor, note=note[:300])
+
+
+# Claimed or started work goes back to open when it is passed back to a queue; done and cancelled are final.
+TASK = Transitions(
+    "task",
+    {
+        Status.OPEN: {Status.IN_PROGRESS, Status.DONE, Status.CANCELLED},
+        Status.IN_PROGRESS: {Status.OPEN, Status.DONE, Status.CANCELLED},
+        Status.DONE: set(),
+        Status.CANCELLED: set(),
+    },
+    label=lambda state: Status(state).label,
+    event=_event,
+)
 
 
 def task_open(
@@ -125,67 +149,69 @@ def _require_workers(actor: User, tasks: list[Task]) -> None:
             raise PermissionDenied("Only the assignee or a member of the task's team can do this.")
 
 
+def _locked(task: Task) -> Task:
+    """The row, locked for this transaction (a second claimant waits here, then sees the first's claim)."""
+    return (
+        Task.objects.select_for_update(of=("self",))
+        .select_related("patient", "assignee", "team")
+        .get(pk=task.pk)
+    )
+
+
 def task_claim(*, actor: User, task: Task) -> Task:
     """A team member takes an unclaimed queue task. Exactly one of two racing claimants wins."""
     _require_worker(actor, task)
     with transaction.atomic(durable=True):
-        claimed = Task.objects.filter(pk=task.pk, assignee__isnull=True, status__in=OPEN).update(
-            assignee=actor, status=Task.Status.IN_PROGRESS
-        )
-    task.refresh_from_db()
-    if not claimed:
-        holder = f" by {task.assignee}" if task.assignee_id else ""
-        raise ApplicationError.stale(f"This task has already been taken{holder}.")
-    return task
+        locked = _locked(task)
+        if locked.assignee_id is not None or not TASK.can(locked.status, Status.IN_PROGRESS):
+            holder = f" by {locked.assignee}" if locked.assignee_id else ""
+            raise ApplicationError.stale(f"This task has already been taken{holder}.")
+        return TASK.move(locked, Status.IN_PROGRESS, actor=actor, note="Claimed", assignee=actor)
 
 
 def task_start(*, actor: User, task: Task) -> Task:
+    """Start work; a task already in progress stays as it is."""
     _require_worker(actor, task)
     with transaction.atomic(durable=True):
-        updated = Task.objects.filter(pk=task.pk, status=Task.Status.OPEN).update(
-            status=Task.Status.IN_PROGRESS, assignee=task.assignee or actor
+        locked = _locked(task)
+        if locked.status == Status.IN_PROGRESS:
+            return locked
+        return TASK.move(
+            locked, Status.IN_PROGRESS, actor=actor, expected=Status.OPEN, assignee=locked.assignee or actor
         )
-    task.refresh_from_db()
-    if not updated and task.status != Task.Status.IN_PROGRESS:
-        raise ApplicationError.stale(f"This task is {task.get_status_display().lower()}.")
-    return task
 
 
 def task_complete(*, actor: User, task: Task, note: str = "") -> Task:
     """Mark done. Completing a task that is already done changes nothing and is not an error."""
     _require_worker(actor, task)
     with transaction.atomic(durable=True):
-        _complete(actor=actor, task_ids=[task.pk], note=note)
-        task.refresh_from_db()
-        if task.status == Task.Status.CANCELLED:  # raised inside, so the note is not kept either
+        locked = _locked(task)
+        if locked.status == Status.CANCELLED:
             raise ApplicationError.stale("This task was cancelled.")
-    return task
+        _complete(actor=actor, tasks=Task.objects.filter(pk=locked.pk), note=note)
+        return Task.objects.select_related("patient", "assignee", "team").get(pk=locked.pk)
 
 
-def _complete(*, actor: User | None, task_ids: Iterable[int], note: str = "") -> int:
-    """Mark the open ones among these tasks done; a task already done or cancelled is left alone."""
-    open_ids = list(Task.objects.filter(pk__in=list(task_ids), status__in=OPEN).values_list("pk", flat=True))
-    done = Task.objects.filter(pk__in=open_ids, status__in=OPEN).update(
-        status=Task.Status.DONE, completed_at=timezone.now(), completed_by=actor
+def _complete(*, actor: User | None, tasks: QuerySet[Task], note: str = "") -> int:
+    """Mark the open ones among these tasks done, set-based; a task already done or cancelled is left alone."""
+    done = TASK.move_many(
+        tasks, Status.DONE, actor=actor, note=note, completed_at=timezone.now(), completed_by=actor
     )
     if note.strip() and actor is not None:
-        TaskComment.objects.bulk_create(
-            TaskComment(task_id=i, author=actor, body=note.strip()) for i in open_ids
-        )
-    return done
+        TaskComment.objects.bulk_create(TaskComment(task_id=i, author=actor, body=note.strip()) for i in done)
+    return len(done)
 
 
 def tasks_complete_for_sources(*, source_keys: Iterable[str], actor: User | None = None) -> int:
     """Close generated tasks whose reason has gone (called inside the caller's transaction)."""
-    ids = Task.objects.filter(source_key__in=list(source_keys)).values_list("pk", flat=True)
-    return _complete(actor=actor, task_ids=ids)
+    return _complete(actor=actor, tasks=Task.objects.filter(source_key__in=list(source_keys)))
 
 
 def tasks_bulk_complete(*, actor: User, tasks: Iterable[Task]) -> int:
     tasks = list(tasks)
     _require_workers(actor, tasks)
     with transaction.atomic(durable=True):
-        return _complete(actor=actor, task_ids=[t.pk for t in tasks])
+        return _complete(actor=actor, tasks=Task.objects.filter(pk__in=[t.pk for t in tasks]))
 
 
 def task_cancel(*, actor: User, task: Task, reason: str) -> Task:
@@ -193,12 +219,12 @@ def task_cancel(*, actor: User, task: Task, reason: str) -> Task:
     if not (reason or "").strip():
         raise ValidationError({"reason": "Give a reason for cancelling."})
     with transaction.atomic(durable=True):
-        updated = Task.objects.filter(pk=task.pk, status__in=OPEN).update(status=Task.Status.CANCELLED)
-        if not updated:
+        locked = _locked(task)
+        if not TASK.can(locked.status, Status.CANCELLED):
             raise ApplicationError.stale("Only an open task can be cancelled.")
-        TaskComment.objects.create(task=task, author=actor, body=f"Cancelled: {reason.strip()}")
-    task.refresh_from_db()
-    return task
+        TASK.move(locked, Status.CANCELLED, actor=actor, note=reason.strip())
+        TaskComment.objects.create(task=locked, author=actor, body=f"Cancelled: {reason.strip()}")
+    return locked
 
 
 def tasks_reassign(
@@ -221,12 +247,23 @@ def tasks_reassign(
             )
     _require_workers(actor, tasks)
     with transaction.atomic(durable=True):
-        changes: dict = {"assignee": assignee}
-        if team is not None:
-            changes["team"] = team
-        if assignee is None:
-            changes["status"] = Task.Status.OPEN
-        count = Task.objects.filter(Q(pk__in=[t.pk for t in tasks]), status__in=OPEN).update(**changes)
+        # Lock the open ones first, so a claim racing this waits and then sees the new owner.
+        ids = list(
+            Task.objects.select_for_update()
+            .filter(pk__in=[t.pk for t in tasks], status__in=OPEN)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if assignee is None:  # back to a queue: work in progress is open again
+            back = "Passed back to the queue" if team is None else f"Passed to the {team} queue"
+            TASK.move_many(
+                Task.objects.filter(pk__in=ids, status=Status.IN_PROGRESS),
+                Status.OPEN,
+                actor=actor,
+                note=back,
+            )
+        changes: dict = {"assignee": assignee, **({"team": team} if team is not None else {})}
+        count = Task.objects.filter(pk__in=ids).update(**changes)  # Task keeps no simple-history
         if assignee is not None and assignee != actor:
             notification_create(
                 recipient=assignee,

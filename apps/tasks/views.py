@@ -40,6 +40,7 @@ def worklist(request: AuthedRequest) -> HttpResponse:
     access_record(request=request, patients={t.patient for t in tasks if t.patient}, what="task list")
     context = {
         "tasks": tasks,
+        "rows": [(task, selectors.task_actions(task)) for task in tasks],
         "list": name,
         "lists": selectors.WORKLISTS,
         "filters": filters,
@@ -114,6 +115,7 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "comments": task.comments.select_related("author"),
         "comment_form": CommentForm(),
         "cancel_form": CancelForm(),
+        "actions": selectors.task_actions(task),
         "can_see_record": task.patient_id and patient_scope.can_see(request.user, task.patient_id),
     }
     return render(request, "tasks/detail.html", context)
@@ -145,5 +147,10 @@ def act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
         task.refresh_from_db()
         if task.patient:
             access_record(request=request, patients=task.patient, what="task")
-        return render(request, "tasks/_row.html", {"task": task, "list": request.POST.get("list", "mine")})
+        context = {
+            "task": task,
+            "actions": selectors.task_actions(task),
+            "list": request.POST.get("list", "mine"),
+        }
+        return render(request, "tasks/_row.html", context)
     return redirect("tasks:detail", pk=pk)
