@@ -10,6 +10,7 @@ When a selector owns a list's read (its scope, ordering, defaults and joins), th
 scope and the query count stay where they are tested.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 import django_filters
@@ -60,11 +61,10 @@ class SelectorFilterSet(django_filters.FilterSet):
     queryset only names the model, and ``select`` returns the selector's answer for the checked values
     (a value left out is None or blank)."""
 
+    select: Callable[..., QuerySet]  # select(user, **cleaned values), defined by each subclass
+
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         return self.select(self.request.user, **self.form.cleaned_data)
-
-    def select(self, user: Any, **params: Any) -> QuerySet:
-        raise NotImplementedError
 
 
 class ListFilteredViewSet(viewsets.GenericViewSet):

@@ -65,7 +65,9 @@ def series_of(*, patient: Patient) -> QuerySet[TreatmentSeries]:
 
 
 def series_get(*, user: AnyUser, pk: int) -> TreatmentSeries:
-    series = TreatmentSeries.objects.filter(patient__in=access.clinical_record_patients(user))
+    """A series of a child the user may see; 404 otherwise. Out of scope is decided here, before any role
+    check: the caller then refuses a family (series are for staff) with a 403."""
+    series = TreatmentSeries.objects.filter(patient__in=access.visible_patients(user))
     return get_object_or_404(series.select_related("patient", "course"), pk=pk)
 
 

@@ -8,10 +8,11 @@ no history. A family may confirm; every other write and the clinic list are for 
 Reads are audited once per request.
 """
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
@@ -26,6 +27,7 @@ from apps.accounts.types import request_user
 from apps.audit.services import access_record
 from apps.patients.selectors import patient_get
 from apps.referrals.selectors import referral_get
+from carecoord import filters
 
 from .. import selectors, services
 from ..models import Appointment, AppointmentEvent
@@ -168,12 +170,19 @@ class AppointmentCancelInput(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, max_length=300)
 
 
-class ClinicQuery(serializers.Serializer):
-    day = serializers.DateField(required=False, help_text="Today when left out.")
-    team = serializers.IntegerField(required=False, help_text="The whole team's clinic.")
-    clinician = serializers.IntegerField(
-        required=False, help_text="One clinician's clinic; the caller's own when neither is given."
-    )
+class ClinicFilter(filters.SelectorFilterSet):
+    """Which day's clinic, and whose: a team's, or one clinician's (the caller's own by default)."""
+
+    day = filters.DateFilter(help_text="Today when left out.")
+    team = filters.IdFilter(help_text="The whole team's clinic.")
+    clinician = filters.IdFilter(help_text="One clinician's clinic; the caller's own when neither is given.")
+
+    def select(
+        self, user: User, *, day: datetime.date | None, team: int | None, clinician: int | None
+    ) -> QuerySet[Appointment]:
+        return selectors.clinic_list(
+            user=user, day=day or timezone.localdate(), clinician_id=clinician, team_id=team
+        )
 
 
 # --- Views ----------------------------------------------------------------------------------------
@@ -190,7 +199,7 @@ class PatientAppointmentViewSet(SchedulingViewSet):
 
     serializer_class = AppointmentOutput
 
-    @extend_schema(responses={200: _for_caller("AppointmentForCaller", AppointmentOutput)})
+    @extend_schema(responses={200: _for_caller("AppointmentForCaller", AppointmentOutput)}, filters=False)
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The child's appointments, earliest first. A family sees the family-visible ones, without
         staff notes."""
@@ -205,8 +214,8 @@ class PatientAppointmentViewSet(SchedulingViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Book an appointment. A double booking of the child or the clinician is a 400 with code
         clash naming the other appointment, unless ``override_reason`` says why it is intended."""
+        patient = patient_get(user=request_user(request), pk=self.kwargs["patient_pk"])  # out of scope: 404
         user = self.staff(request, "Only staff can book appointments.")
-        patient = patient_get(user=user, pk=self.kwargs["patient_pk"])
         data = AppointmentInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
@@ -303,21 +312,14 @@ class ClinicViewSet(SchedulingViewSet):
     """/clinic/: a day's appointments for one clinician or one team (staff)."""
 
     serializer_class = ClinicRowOutput
+    queryset = Appointment.objects.none()  # names the model; ClinicFilter reads through the selector
+    filterset_class = ClinicFilter
 
-    @extend_schema(parameters=[ClinicQuery])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """A day's clinic, earliest first: the team's when ``team`` is given, otherwise the clinician's
         (the caller's own by default). Only children the caller may see are listed."""
-        user = self.staff(request, "The clinic list is for staff.")
-        query = ClinicQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        filters = query.validated_data
-        appointments = selectors.clinic_list(
-            user=user,
-            day=filters.get("day") or timezone.localdate(),
-            clinician_id=filters.get("clinician"),
-            team_id=filters.get("team"),
-        )
+        self.staff(request, "The clinic list is for staff.")
+        appointments = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(appointments) or []
         access_record(request=request, patients={a.patient for a in page}, what="clinic list")
         return self.get_paginated_response(ClinicRowOutput(page, many=True).data)

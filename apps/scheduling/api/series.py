@@ -1,8 +1,9 @@
 """Treatment series (staff only): a child's series and creating one with all its appointments, one
 series with its occurrences, moving one occurrence or it and all following, and stopping the rest.
 
-A family gets a 403 on every series endpoint; staff who cannot see the child get a 404. Reads are
-audited once per request.
+Out of scope first: anyone who cannot see the child (another family, staff off the care team) gets a
+404, exactly like a missing series. Then the role: a family gets a 403 for their own child's series.
+Reads are audited once per request.
 """
 
 from typing import Any
@@ -15,8 +16,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.models import Team
+from apps.accounts.models import Team, User
 from apps.accounts.selectors import staff_members
+from apps.accounts.types import request_user
 from apps.audit.services import access_record
 from apps.pathways.models import TreatmentCourse
 from apps.patients.models import Patient
@@ -152,10 +154,11 @@ class PatientSeriesViewSet(SchedulingViewSet):
 
     serializer_class = SeriesOutput
 
+    @extend_schema(filters=False)
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The child's series, newest first."""
-        user = self.staff(request, "Treatment series are for staff.")
-        patient = patient_get(user=user, pk=self.kwargs["patient_pk"])
+        patient = patient_get(user=request_user(request), pk=self.kwargs["patient_pk"])
+        self.staff(request, "Treatment series are for staff.")
         page = self.paginate_queryset(_series_of(patient)) or []
         access_record(request=request, patients=patient, what="treatment series")
         return self.get_paginated_response(SeriesOutput(page, many=True).data)
@@ -164,8 +167,8 @@ class PatientSeriesViewSet(SchedulingViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Create a series and book every occurrence, all or nothing: a clash anywhere refuses the lot
         unless ``override_reason`` is given."""
+        patient = patient_get(user=request_user(request), pk=self.kwargs["patient_pk"])
         user = self.staff(request, "Only staff can book treatment series.")
-        patient = patient_get(user=user, pk=self.kwargs["patient_pk"])
         data = SeriesInput(data=request.data, patient=patient)
         data.is_valid(raise_exception=True)
         series = services.series_create(actor=user, patient=patient, **data.validated_data)
@@ -181,9 +184,13 @@ class SeriesViewSet(SchedulingViewSet):
     def _detail(self, series: TreatmentSeries) -> dict:
         return SeriesDetailOutput(_series_of(series.patient).get(pk=series.pk)).data
 
+    def _series(self, request: Request, message: str) -> tuple[User, TreatmentSeries]:
+        """The series of a child the caller can see (404 otherwise), then the caller, who must be staff."""
+        series = selectors.series_get(user=request_user(request), pk=self.kwargs["pk"])
+        return self.staff(request, message), series
+
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        user = self.staff(request, "Treatment series are for staff.")
-        series = selectors.series_get(user=user, pk=self.kwargs["pk"])
+        _, series = self._series(request, "Treatment series are for staff.")
         access_record(request=request, patients=series.patient, what="treatment series")
         return Response(self._detail(series))
 
@@ -192,8 +199,7 @@ class SeriesViewSet(SchedulingViewSet):
     def move(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Move one occurrence, or it and every later booked one by the same amount. A clash is a 400
         with code clash unless ``override_reason`` is given."""
-        user = self.staff(request, "Only staff can move treatment series.")
-        series = selectors.series_get(user=user, pk=self.kwargs["pk"])
+        user, series = self._series(request, "Only staff can move treatment series.")
         data = SeriesMoveInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
@@ -207,8 +213,7 @@ class SeriesViewSet(SchedulingViewSet):
     @action(detail=True, methods=["post"])
     def stop(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Cancel the future occurrences (the family is sent a notice for each) and end the series."""
-        user = self.staff(request, "Only staff can stop treatment series.")
-        series = selectors.series_get(user=user, pk=self.kwargs["pk"])
+        user, series = self._series(request, "Only staff can stop treatment series.")
         data = SeriesStopInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.series_stop(actor=user, series=series, **data.validated_data)

@@ -1,6 +1,7 @@
 """Scheduling writes: appointments, series, review policies, reminders and calendar feeds."""
 
 from .appointments import (
+    APPOINTMENT,
     appointment_attended,
     appointment_book,
     appointment_cancel,
@@ -8,9 +9,8 @@ from .appointments import (
     appointment_did_not_attend,
     appointment_family_cannot_attend,
     appointment_move,
-    check_clashes,
-    clashes,
 )
+from .clashes import check_clashes, clashes
 from .feeds import (
     calendar_feed_for,
     calendar_feed_regenerate,
@@ -21,9 +21,11 @@ from .feeds import (
 )
 from .reminders import reminders_send_due
 from .reviews import next_due, review_candidates, reviews_open_due
-from .series import series_create, series_end, series_move, series_stop
+from .series import SERIES, series_create, series_end, series_move, series_stop
 
 __all__ = [
+    "APPOINTMENT",
+    "SERIES",
     "appointment_attended",
     "appointment_book",
     "appointment_cancel",

@@ -1,10 +1,15 @@
-"""Booking, moving, confirming, cancelling and recording attendance. Clashes are refused by name."""
+"""Booking, moving, confirming, cancelling and recording attendance. Clashes are refused by name.
+
+Every change of status goes through ``APPOINTMENT`` (the one Transitions helper). Its event row is the
+AppointmentEvent, whose ``kind`` names the move: the kinds are the statuses (confirmed, attended, ...),
+except that a move back to booked is "rescheduled" and keeps the time it had. The previous status is in
+the appointment's history, so the event carries no from/to columns of its own.
+"""
 
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from apps.accounts import roles
@@ -16,64 +21,61 @@ from apps.referrals.services import referral_mark_booked, referral_seen
 from apps.tasks.models import Task
 from apps.tasks.services import task_open
 from carecoord.errors import ApplicationError
+from carecoord.history import save_with_history
+from carecoord.transitions import Transitions, expecting
 
 from ..models import Appointment, AppointmentEvent, Reminder
+from .clashes import check_clashes, lock_diaries
 from .notices import notify_guardians
 
 Status = Appointment.Status
+Kind = AppointmentEvent.Kind
+_EVENT_KIND = {
+    Status.BOOKED: Kind.RESCHEDULED,  # back to booked only by a move: it needs confirming again
+    Status.CONFIRMED: Kind.CONFIRMED,
+    Status.ATTENDED: Kind.ATTENDED,
+    Status.DID_NOT_ATTEND: Kind.DID_NOT_ATTEND,
+    Status.CANCELLED: Kind.CANCELLED,
+}
+
+
+def _event(appointment: Appointment, before: str, after: str, actor: User, note: str) -> AppointmentEvent:
+    kind = _EVENT_KIND[Status(after)]
+    return AppointmentEvent(
+        appointment=appointment,
+        kind=kind,
+        actor=actor,
+        note=note[:300],
+        # The helper shows the row as it stood before the move: its start is the time it is moving from.
+        previous_starts_at=appointment.starts_at if kind == Kind.RESCHEDULED else None,
+    )
+
+
+# booked -> booked and confirmed -> booked are moves (new times); the other three states are final.
+APPOINTMENT = Transitions(
+    "appointment",
+    {
+        Status.BOOKED: {
+            Status.CONFIRMED,
+            Status.ATTENDED,
+            Status.DID_NOT_ATTEND,
+            Status.CANCELLED,
+            Status.BOOKED,
+        },
+        Status.CONFIRMED: {Status.ATTENDED, Status.DID_NOT_ATTEND, Status.CANCELLED, Status.BOOKED},
+        Status.ATTENDED: set(),
+        Status.DID_NOT_ATTEND: set(),
+        Status.CANCELLED: set(),
+    },
+    label=lambda state: Status(state).label,
+    event=_event,
+    illegal="This appointment is {current}; it cannot be marked {target}.",
+)
 
 
 def _require_scheduler(actor: User) -> None:
     if roles.staff_role(actor) is None:
         raise PermissionDenied("Only staff can book or change appointments.")
-
-
-def _overlapping(starts_at: datetime.datetime, ends_at: datetime.datetime) -> Q:
-    return Q(status__in=Appointment.ACTIVE_STATUSES, starts_at__lt=ends_at, ends_at__gt=starts_at)
-
-
-def clashes(
-    *,
-    patient: Patient,
-    clinician: User | None,
-    starts_at: datetime.datetime,
-    ends_at: datetime.datetime,
-    exclude: list[int] | None = None,
-) -> QuerySet[Appointment]:
-    """Active appointments of the child, or of the clinician, that overlap this time."""
-    who = Q(patient=patient)
-    if clinician is not None:
-        who |= Q(clinician=clinician)
-    found = Appointment.objects.filter(who & _overlapping(starts_at, ends_at)).select_related(
-        "patient", "clinician"
-    )
-    return found.exclude(pk__in=exclude or [])
-
-
-def _describe(clash: Appointment, patient: Patient) -> str:
-    when = timezone.localtime(clash.starts_at)
-    whose = "The child" if clash.patient_id == patient.pk else f"{clash.clinician}"
-    return f"{whose} already has an appointment ({clash.get_kind_display()}) at {when:%H:%M on %d %b %Y}"
-
-
-def check_clashes(
-    *,
-    patient: Patient,
-    clinician: User | None,
-    starts_at: datetime.datetime,
-    ends_at: datetime.datetime,
-    override_reason: str,
-    exclude: list[int] | None = None,
-) -> None:
-    """Refuse a double booking with a message naming what it clashes with, unless overridden with a reason."""
-    if ends_at <= starts_at:
-        raise ValidationError({"ends_at": "The end must be after the start."})
-    found = list(
-        clashes(patient=patient, clinician=clinician, starts_at=starts_at, ends_at=ends_at, exclude=exclude)
-    )
-    if found and not override_reason.strip():
-        message = "; ".join(_describe(c, patient) for c in found) + ". To book anyway, give a reason."
-        raise ApplicationError.clash({"starts_at": [message]})
 
 
 def appointment_create(
@@ -105,7 +107,7 @@ def appointment_create(
         raise ValidationError({"referral": "That referral is for another child."})
     if referral is not None and not access.can_triage(actor, referral):
         raise PermissionDenied(f"Only members of {referral.target_team} can book against this referral.")
-    _lock_diaries(patient.pk, clinician.pk if clinician else None)
+    lock_diaries(patient.pk, clinician.pk if clinician else None)
     check_clashes(
         patient=patient,
         clinician=clinician,
@@ -130,9 +132,8 @@ def appointment_create(
         series_index=series_index,
         created_by=actor,
     )
-    appointment._history_user = actor  # type: ignore[attr-defined]
-    appointment.save()
-    AppointmentEvent.objects.create(appointment=appointment, kind=AppointmentEvent.Kind.BOOKED, actor=actor)
+    save_with_history(appointment, actor=actor)
+    AppointmentEvent.objects.create(appointment=appointment, kind=Kind.BOOKED, actor=actor)
     if referral is not None and referral.status == Referral.Status.ACCEPTED:
         referral_mark_booked(
             actor=actor, referral=referral, note=f"Appointment {timezone.localtime(starts_at):%d %b %Y}"
@@ -164,12 +165,16 @@ def appointment_shift(
     ends_at: datetime.datetime,
     override_reason: str = "",
     exclude: list[int] | None = None,
+    expected: str | None = None,
 ) -> Appointment:
-    """Move inside the caller's transaction: new times, SEQUENCE + 1, an event, and a notice to the family."""
-    _lock_diaries(appointment.patient_id, appointment.clinician_id)
+    """Move inside the caller's transaction: new times, SEQUENCE + 1, an event, and a notice to the family.
+
+    ``expected`` (here and below) is the status the caller saw; an appointment changed since is stale.
+    """
+    lock_diaries(appointment.patient_id, appointment.clinician_id)
     locked = _locked(appointment)
-    if not locked.is_active:
-        raise ApplicationError.stale(f"A {locked.get_status_display().lower()} appointment cannot be moved.")
+    seen = expecting(Appointment.ACTIVE_STATUSES, expected)
+    APPOINTMENT.check(locked.status, Status.BOOKED, expected=seen)  # before the clash check
     check_clashes(
         patient=locked.patient,
         clinician=locked.clinician,
@@ -178,19 +183,16 @@ def appointment_shift(
         override_reason=override_reason,
         exclude=[locked.pk, *(exclude or [])],
     )
-    AppointmentEvent.objects.create(
-        appointment=locked,
-        kind=AppointmentEvent.Kind.RESCHEDULED,
+    APPOINTMENT.move(
+        locked,
+        Status.BOOKED,  # a moved appointment needs confirming again
         actor=actor,
-        previous_starts_at=locked.starts_at,
+        expected=seen,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        sequence=locked.sequence + 1,  # the row is locked; an F() would break the history row
+        clash_override_reason=override_reason.strip()[:300] or locked.clash_override_reason,
     )
-    locked.starts_at, locked.ends_at = starts_at, ends_at
-    locked.status = Status.BOOKED  # a moved appointment needs confirming again
-    locked.sequence += 1  # the row is locked; an F() would break the history row
-    if override_reason.strip():
-        locked.clash_override_reason = override_reason.strip()[:300]
-    locked._history_user = actor  # type: ignore[attr-defined]
-    locked.save(update_fields=["starts_at", "ends_at", "status", "sequence", "clash_override_reason"])
     locked.refresh_from_db()
     notify_guardians(appointment=locked, kind=Reminder.Kind.MOVED)
     return locked
@@ -203,6 +205,7 @@ def appointment_move(
     starts_at: datetime.datetime,
     ends_at: datetime.datetime,
     override_reason: str = "",
+    expected: str | None = None,
 ) -> Appointment:
     _require_scheduler(actor)
     with transaction.atomic(durable=True):
@@ -212,48 +215,42 @@ def appointment_move(
             starts_at=starts_at,
             ends_at=ends_at,
             override_reason=override_reason,
+            expected=expected,
         )
 
 
-def appointment_end(*, actor: User, appointment: Appointment, cancelled_by: str, reason: str) -> Appointment:
+def appointment_end(
+    *, actor: User, appointment: Appointment, cancelled_by: str, reason: str, expected: str | None = None
+) -> Appointment:
     """Cancel inside the caller's transaction (stopping a series cancels many)."""
     if cancelled_by not in Appointment.CancelledBy.values:
         raise ValidationError({"cancelled_by": "Say who cancelled: the hospital or the family."})
     if not (reason or "").strip():
         raise ValidationError({"reason": "Give a reason for cancelling."})
     locked = _locked(appointment)
-    if not locked.is_active:
-        raise ApplicationError.stale(f"This appointment is already {locked.get_status_display().lower()}.")
-    AppointmentEvent.objects.create(
-        appointment=locked, kind=AppointmentEvent.Kind.CANCELLED, actor=actor, note=reason.strip()[:300]
+    APPOINTMENT.move(
+        locked,
+        Status.CANCELLED,
+        actor=actor,
+        note=reason.strip(),
+        expected=expecting(Appointment.ACTIVE_STATUSES, expected),  # cancelled twice: stale
+        cancelled_by=cancelled_by,
+        cancel_reason=reason.strip()[:300],
+        sequence=locked.sequence + 1,
     )
-    locked.status = Status.CANCELLED
-    locked.cancelled_by = cancelled_by
-    locked.cancel_reason = reason.strip()[:300]
-    locked.sequence += 1  # the row is locked; an F() would break the history row
-    locked._history_user = actor  # type: ignore[attr-defined]
-    locked.save(update_fields=["status", "cancelled_by", "cancel_reason", "sequence"])
     locked.refresh_from_db()
     notify_guardians(appointment=locked, kind=Reminder.Kind.CANCELLED)
     return locked
 
 
 def appointment_cancel(
-    *, actor: User, appointment: Appointment, cancelled_by: str, reason: str
+    *, actor: User, appointment: Appointment, cancelled_by: str, reason: str, expected: str | None = None
 ) -> Appointment:
     _require_scheduler(actor)
     with transaction.atomic(durable=True):
-        return appointment_end(actor=actor, appointment=appointment, cancelled_by=cancelled_by, reason=reason)
-
-
-def _lock_diaries(patient_id: int, clinician_id: int | None) -> None:
-    """Serialise bookings for the same child or clinician, so two at once cannot both pass the clash check.
-
-    Rows are locked in a fixed order (child, then clinician) so two bookings never deadlock.
-    """
-    Patient.objects.select_for_update().filter(pk=patient_id).first()
-    if clinician_id is not None:
-        User.objects.select_for_update().filter(pk=clinician_id).first()
+        return appointment_end(
+            actor=actor, appointment=appointment, cancelled_by=cancelled_by, reason=reason, expected=expected
+        )
 
 
 def _require_started(appointment: Appointment, what: str) -> None:
@@ -264,42 +261,29 @@ def _require_started(appointment: Appointment, what: str) -> None:
         )
 
 
-def _record(
-    actor: User, appointment: Appointment, to: str, event: str, allowed: tuple[str, ...]
-) -> Appointment:
-    locked = _locked(appointment)
-    if locked.status not in allowed:
-        raise ApplicationError.illegal_transition(
-            f"This appointment is {locked.get_status_display().lower()}; it cannot be marked "
-            f"{Status(to).label.lower()}."
-        )
-    AppointmentEvent.objects.create(appointment=locked, kind=event, actor=actor)
-    locked.status = to
-    locked._history_user = actor  # type: ignore[attr-defined]
-    locked.save(update_fields=["status"])
-    return locked
+def _mark(actor: User, appointment: Appointment, to: str, expected: str | None) -> Appointment:
+    """Confirm or record attendance on the locked row, inside the caller's transaction."""
+    return APPOINTMENT.move(_locked(appointment), to, actor=actor, expected=expected)
 
 
-def appointment_confirm(*, actor: User, appointment: Appointment) -> Appointment:
+def appointment_confirm(*, actor: User, appointment: Appointment, expected: str | None = None) -> Appointment:
     """Staff who can see the child, or a guardian of the child (family-visible appointments only), confirm it."""
     sees_child = access.visible_patients(actor).filter(pk=appointment.patient_id).exists()
     family_ok = roles.is_family(actor) and appointment.family_visible
     if not sees_child or not (roles.staff_role(actor) is not None or family_ok):
         raise PermissionDenied("You cannot confirm this appointment.")
     with transaction.atomic(durable=True):
-        return _record(
-            actor, appointment, Status.CONFIRMED, AppointmentEvent.Kind.CONFIRMED, (Status.BOOKED,)
-        )
+        return _mark(actor, appointment, Status.CONFIRMED, expected)
 
 
-def appointment_attended(*, actor: User, appointment: Appointment) -> Appointment:
+def appointment_attended(
+    *, actor: User, appointment: Appointment, expected: str | None = None
+) -> Appointment:
     """Record attendance (from the day itself); a referral booked with it moves to "seen"."""
     _require_scheduler(actor)
     _require_started(appointment, "attended")
     with transaction.atomic(durable=True):
-        locked = _record(
-            actor, appointment, Status.ATTENDED, AppointmentEvent.Kind.ATTENDED, Appointment.ACTIVE_STATUSES
-        )
+        locked = _mark(actor, appointment, Status.ATTENDED, expected)
         referral = locked.referral
         if (
             referral is not None
@@ -310,18 +294,14 @@ def appointment_attended(*, actor: User, appointment: Appointment) -> Appointmen
         return locked
 
 
-def appointment_did_not_attend(*, actor: User, appointment: Appointment) -> Appointment:
+def appointment_did_not_attend(
+    *, actor: User, appointment: Appointment, expected: str | None = None
+) -> Appointment:
     """Record a did-not-attend (from the day itself); the child's named nurse gets a follow-up task."""
     _require_scheduler(actor)
     _require_started(appointment, "did not attend")
     with transaction.atomic(durable=True):
-        locked = _record(
-            actor,
-            appointment,
-            Status.DID_NOT_ATTEND,
-            AppointmentEvent.Kind.DID_NOT_ATTEND,
-            Appointment.ACTIVE_STATUSES,
-        )
+        locked = _mark(actor, appointment, Status.DID_NOT_ATTEND, expected)
         nurse = locked.patient.named_nurse
         team = None if nurse else Team.objects.filter(code=Team.Code.NURSING).first()
         if nurse is not None or team is not None:
@@ -374,7 +354,7 @@ def appointment_family_cannot_attend(
         if Task.objects.filter(source_key=key).exists():
             return locked  # already told us (a second tap on the button)
         AppointmentEvent.objects.create(
-            appointment=locked, kind=AppointmentEvent.Kind.FAMILY_CANT_MAKE_IT, actor=actor, note=reason
+            appointment=locked, kind=Kind.FAMILY_CANT_MAKE_IT, actor=actor, note=reason
         )
         nurse, queue = named_nurse_or_nursing_queue(locked.patient)
         when = timezone.localtime(locked.starts_at)

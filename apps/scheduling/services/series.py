@@ -10,9 +10,18 @@ from apps.accounts.models import Team, User
 from apps.pathways.models import TreatmentCourse
 from apps.patients.models import Patient
 from carecoord.errors import ApplicationError
+from carecoord.transitions import Transitions
 
 from ..models import Appointment, TreatmentSeries
 from .appointments import _require_scheduler, appointment_create, appointment_end, appointment_shift
+
+SeriesStatus = TreatmentSeries.Status
+# A series ends once (stopped by hand, or its course ended). Each occurrence's cancellation is its event.
+SERIES = Transitions(
+    "series",
+    {SeriesStatus.ACTIVE: {SeriesStatus.ENDED}, SeriesStatus.ENDED: set()},
+    label=lambda state: SeriesStatus(state).label,
+)
 
 
 def series_create(
@@ -150,23 +159,27 @@ def series_move(
         return list(Appointment.objects.filter(pk__in=moving).order_by("series_index"))
 
 
-def series_end(*, actor: User, series: TreatmentSeries, reason: str) -> int:
-    """Cancel the future appointments of a series (inside the caller's transaction) and mark it ended."""
-    now = timezone.now()
+def series_end(*, actor: User, series: TreatmentSeries, reason: str, expected: str | None = None) -> int:
+    """Cancel the future appointments of a series and mark it ended (inside the caller's transaction).
+
+    When a course ends, a series someone already stopped is left as it is. A person stopping it says it
+    was active when they saw it (``expected``), so a second stop is refused as stale.
+    """
+    locked = TreatmentSeries.objects.select_for_update().get(pk=series.pk)
+    if expected is None and not SERIES.can(locked.status, SeriesStatus.ENDED):
+        return 0
+    SERIES.move(locked, SeriesStatus.ENDED, actor=actor, expected=expected)
     remaining = Appointment.objects.filter(
-        series=series, status__in=Appointment.ACTIVE_STATUSES, starts_at__gt=now
+        series=locked, status__in=Appointment.ACTIVE_STATUSES, starts_at__gt=timezone.now()
     )
-    cancelled = 0
     for appointment in remaining:
         appointment_end(
             actor=actor, appointment=appointment, cancelled_by=Appointment.CancelledBy.HOSPITAL, reason=reason
         )
-        cancelled += 1
-    TreatmentSeries.objects.filter(pk=series.pk).update(status=TreatmentSeries.Status.ENDED)
-    return cancelled
+    return len(remaining)
 
 
 def series_stop(*, actor: User, series: TreatmentSeries, reason: str) -> int:
     _require_scheduler(actor)
     with transaction.atomic(durable=True):
-        return series_end(actor=actor, series=series, reason=reason)
+        return series_end(actor=actor, series=series, reason=reason, expected=SeriesStatus.ACTIVE)

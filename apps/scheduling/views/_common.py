@@ -19,11 +19,12 @@ from ..models import Appointment, AppointmentEvent
 
 Status = Appointment.Status
 
-# What a row offers, one button each: (label, service, statuses it applies to).
-RECORD_ACTIONS: dict[str, tuple[str, Callable[..., Appointment], tuple[str, ...]]] = {
-    "confirm": ("Confirm", services.appointment_confirm, (Status.BOOKED,)),
-    "attended": ("Attended", services.appointment_attended, Appointment.ACTIVE_STATUSES),
-    "did-not-attend": ("Did not attend", services.appointment_did_not_attend, Appointment.ACTIVE_STATUSES),
+# What a row offers, one button each: (label, service, the status it moves to). A button is offered when
+# the one table (services.APPOINTMENT) allows that move from where the appointment stands.
+RECORD_ACTIONS: dict[str, tuple[str, Callable[..., Appointment], str]] = {
+    "confirm": ("Confirm", services.appointment_confirm, Status.CONFIRMED),
+    "attended": ("Attended", services.appointment_attended, Status.ATTENDED),
+    "did-not-attend": ("Did not attend", services.appointment_did_not_attend, Status.DID_NOT_ATTEND),
 }
 PAST_SHOWN = 10  # past appointments shown before "show earlier"
 
@@ -70,18 +71,20 @@ def _row(
     error: str = "",
 ) -> AppointmentRow:
     row = AppointmentRow(appointment, view, message=message, error=error)
-    if not appointment.is_active:
-        return row
+    allowed = services.APPOINTMENT.allowed_from(appointment.status)
     started = timezone.localdate(appointment.starts_at) <= timezone.localdate()
-    for key, (label, _, statuses) in RECORD_ACTIONS.items():
-        if appointment.status in statuses and (key == "confirm" or started):
+    for key, (label, _, to) in RECORD_ACTIONS.items():
+        if to in allowed and (to == Status.CONFIRMED or started):  # attendance from the day itself
             row.buttons.append((key, label))
+    if Status.BOOKED not in allowed:  # moving is a move back to booked; a final one offers nothing more
+        return row
     minutes = int((appointment.ends_at - appointment.starts_at).total_seconds() // 60)
     row.move_form = move_form or MoveForm(
         prefix=f"move-{appointment.pk}",
         initial={"starts_at": appointment.starts_at, "duration_minutes": minutes},
     )
-    row.cancel_form = cancel_form or CancelForm(prefix=f"cancel-{appointment.pk}")
+    if Status.CANCELLED in allowed:
+        row.cancel_form = cancel_form or CancelForm(prefix=f"cancel-{appointment.pk}")
     row.open_form = "move" if move_form else "cancel" if cancel_form else ""
     return row
 

@@ -108,12 +108,16 @@ def _told(appointment: Appointment) -> str:
 def _run_action(
     request: AuthedRequest, appointment: Appointment, action: str
 ) -> tuple[str, str, MoveForm | None, CancelForm | None]:
-    """Do one action. Returns (message, error, the move or cancel form to show again)."""
+    """Do one action. Returns (message, error, the move or cancel form to show again).
+
+    The status the page showed goes to the service, which refuses the action if it has changed since.
+    """
     user = request.user
+    expected = request.POST.get("expected_status") or None
     if action in RECORD_ACTIONS:
         _, run, _ = RECORD_ACTIONS[action]
         try:
-            done = run(actor=user, appointment=appointment)
+            done = run(actor=user, appointment=appointment, expected=expected)
         except SERVICE_REFUSALS as exc:
             return "", " ".join(refusal_messages(exc)), None, None
         return f"Marked {Status(done.status).label.lower()}.", "", None, None
@@ -127,6 +131,7 @@ def _run_action(
                     starts_at=move.cleaned_data["starts_at"],
                     ends_at=move.ends_at,
                     override_reason=override_reason(move),
+                    expected=expected,
                 )
             except SERVICE_REFUSALS as exc:
                 form_add_service_errors(move, exc)
@@ -139,7 +144,9 @@ def _run_action(
     cancel = CancelForm(request.POST, prefix=f"cancel-{appointment.pk}")
     if cancel.is_valid():
         try:
-            services.appointment_cancel(actor=user, appointment=appointment, **cancel.cleaned_data)
+            services.appointment_cancel(
+                actor=user, appointment=appointment, expected=expected, **cancel.cleaned_data
+            )
         except SERVICE_REFUSALS as exc:
             form_add_service_errors(cancel, exc)
         else:
@@ -154,13 +161,7 @@ def appointment_act(request: AuthedRequest, pk: int, action: str) -> HttpRespons
     if action not in {*RECORD_ACTIONS, "move", "cancel"}:
         raise Http404
     view = "clinic" if request.POST.get("view") == "clinic" else "patient"
-    expected = request.POST.get("expected_status", "")
-    move_form = cancel_form = None
-    if expected and expected != appointment.status:
-        now = appointment.get_status_display().lower()
-        message, error = "", f"This appointment is now {now}; someone changed it a moment ago."
-    else:
-        message, error, move_form, cancel_form = _run_action(request, appointment, action)
+    message, error, move_form, cancel_form = _run_action(request, appointment, action)
     failed = bool(error or move_form or cancel_form)
     if request.htmx:
         appointment = _refresh(request, pk)

@@ -82,11 +82,16 @@ def _series_context(request: AuthedRequest, series: TreatmentSeries) -> dict[str
     occurrences = series.appointments.select_related("team", "clinician").order_by(
         "series_index", "starts_at"
     )
-    active = series.status == TreatmentSeries.Status.ACTIVE
+    # Offered from the tables: a series that can still end, and occurrences that can still be moved.
+    active = services.SERIES.can(series.status, TreatmentSeries.Status.ENDED)
+
+    def movable(a: Appointment) -> bool:
+        return active and services.APPOINTMENT.can(a.status, Appointment.Status.BOOKED)
+
     return {
         "series": series,
         "patient": series.patient,
-        "occurrences": [(a, _move_slot(series, a) if active and a.is_active else None) for a in occurrences],
+        "occurrences": [(a, _move_slot(series, a) if movable(a) else None) for a in occurrences],
         "stop": _stop_slot(series) if active else None,
         "via_break_glass": access.is_break_glass_access(request.user, series.patient),
     }
@@ -146,9 +151,7 @@ def series_move(request: AuthedRequest, pk: int, appointment_pk: int) -> HttpRes
 def series_stop(request: AuthedRequest, pk: int) -> HttpResponse:
     series = selectors.series_get(user=request.user, pk=pk)
     form = SeriesStopForm(request.POST, prefix="stop")
-    if series.status != TreatmentSeries.Status.ACTIVE:
-        form.add_error(None, "This series has already stopped.")
-    elif form.is_valid():
+    if form.is_valid():  # a series stopped a moment ago is refused by the service (stale)
         try:
             cancelled = services.series_stop(
                 actor=request.user, series=series, reason=form.cleaned_data["reason"]
