@@ -598,6 +598,9 @@ def test_a_bad_clinic_day_is_a_400(cast, api_for):
     response = api_for(cast.nurse_a).get("/api/v1/clinic/", {"day": "tomorrow"})
     assert response.status_code == 400
     assert list(response.json()["error"]["fields"]) == ["day"]
+    assert response.json()["error"]["fields"]["day"] == [
+        "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
+    ]
 
 
 # --- Treatment series -----------------------------------------------------------------------------

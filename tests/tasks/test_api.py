@@ -132,6 +132,20 @@ def test_a_bad_worklist_or_filter_is_a_400(nurse, api_for):
     assert set(response.json()["error"]["fields"]) == {"list", "priority", "due_from"}
 
 
+def test_bad_worklist_filters_say_what_is_wrong_in_plain_words(nurse, api_for):
+    response = api_for(nurse).get(url(), {"list": "everyone", "patient": "x", "due_to": "31/02/2026"})
+    assert response.json()["error"]["fields"] == {
+        "list": ['"everyone" is not a valid choice.'],
+        "patient": ["A valid integer is required."],
+        "due_to": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."],
+    }
+
+
+def test_filters_do_not_narrow_a_single_task(nurse, nursing, api_for):
+    task = queue_task(nursing)
+    assert api_for(nurse).get(url(task), {"list": "done"}).status_code == 200
+
+
 def test_worklists_never_show_another_teams_tasks(nurse, oncologist, oncology, child, api_for):
     queue_task(oncology, patient=child, due_on=days(-1))
     client = api_for(nurse)

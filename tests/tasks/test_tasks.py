@@ -12,7 +12,7 @@ from django.utils import timezone
 from apps.accounts.models import StaffProfile, Team
 from apps.notifications.models import Notification
 from apps.tasks import selectors, services
-from apps.tasks.models import Task, TaskComment
+from apps.tasks.models import Task, TaskComment, TaskEvent
 from carecoord.errors import ApplicationError
 
 from ..factories import GuardianFactory, PatientFactory, StaffFactory
@@ -150,6 +150,9 @@ def test_two_members_claiming_at_once_exactly_one_wins(transactional_db, require
     assert losers[0].code == "stale"
     task.refresh_from_db()
     assert (task.assignee_id, task.status) == (winners[0], Task.Status.IN_PROGRESS)
+    assert list(TaskEvent.objects.filter(task=task).values_list("to_status", "actor")) == [
+        (Task.Status.IN_PROGRESS, winners[0])
+    ]
 
 
 # --- Completing and cancelling --------------------------------------------------------------------
