@@ -35,6 +35,55 @@ def _find_existing(nhs_number: str | None, hospital_number: str) -> Patient | No
     return None
 
 
+def _checked(
+    *, external_source: str, referrer_name: str, reason: str, urgency: str, nhs_number: str
+) -> str | None:
+    """Refuse bad input with every field's message at once; returns the normalised NHS number, if any."""
+    errors = {}
+    if external_source not in Referral.ExternalSource.values:
+        errors["external_source"] = "Choose where the referral came from."
+    if not (referrer_name or "").strip():
+        errors["referrer_name"] = "Enter the referrer's name."
+    if not (reason or "").strip():
+        errors["reason"] = "Enter the reason for referral."
+    if urgency not in Referral.Urgency.values:
+        errors["urgency"] = "Choose routine, urgent or emergency."
+    nhs = None
+    if (nhs_number or "").strip():
+        try:
+            nhs = normalise_nhs_number(nhs_number)
+        except ValidationError as exc:
+            errors["nhs_number"] = exc.messages[0]
+    if errors:
+        raise ValidationError(errors)
+    return nhs
+
+
+def _known_or_registered(
+    *, actor: User, nhs: str | None, hospital_number: str, date_of_birth: datetime.date, **details: str
+) -> Patient:
+    """The known child (NHS number, then hospital number), or a new one registered as referred."""
+    patient = _find_existing(nhs, hospital_number)
+    if patient is not None and patient.date_of_birth != date_of_birth:
+        # The number matches a known child but the person does not: never guess which is right.
+        raise ValidationError(
+            {
+                "date_of_birth": "A child with this NHS or hospital number has a different date of "
+                "birth. Check the referral letter before going on."
+            }
+        )
+    if patient is None:
+        patient = patient_create(
+            actor=actor,
+            nhs_number=nhs,
+            hospital_number=hospital_number,
+            date_of_birth=date_of_birth,
+            status=Patient.Status.REFERRED,
+            **details,
+        )
+    return patient
+
+
 def referral_receive_external(
     *,
     actor: User,
@@ -55,46 +104,25 @@ def referral_receive_external(
     """Record an external referral: reuse the child if known, otherwise register them as referred."""
     if not roles.can_register_patient(actor):
         raise PermissionDenied("Your role cannot record inbound referrals.")
-    errors = {}
-    if external_source not in Referral.ExternalSource.values:
-        errors["external_source"] = "Choose where the referral came from."
-    if not (referrer_name or "").strip():
-        errors["referrer_name"] = "Enter the referrer's name."
-    if not (reason or "").strip():
-        errors["reason"] = "Enter the reason for referral."
-    if urgency not in Referral.Urgency.values:
-        errors["urgency"] = "Choose routine, urgent or emergency."
-    nhs = None
-    if (nhs_number or "").strip():
-        try:
-            nhs = normalise_nhs_number(nhs_number)
-        except ValidationError as exc:
-            errors["nhs_number"] = exc.messages[0]
-    if errors:
-        raise ValidationError(errors)
+    nhs = _checked(
+        external_source=external_source,
+        referrer_name=referrer_name,
+        reason=reason,
+        urgency=urgency,
+        nhs_number=nhs_number,
+    )
     try:
         with transaction.atomic(durable=True):
-            patient = _find_existing(nhs, hospital_number)
-            if patient is not None and patient.date_of_birth != date_of_birth:
-                # The number matches a known child but the person does not: never guess which is right.
-                raise ValidationError(
-                    {
-                        "date_of_birth": "A child with this NHS or hospital number has a different date of "
-                        "birth. Check the referral letter before going on."
-                    }
-                )
-            if patient is None:
-                patient = patient_create(
-                    actor=actor,
-                    nhs_number=nhs,
-                    hospital_number=hospital_number,
-                    given_name=given_name,
-                    family_name=family_name,
-                    date_of_birth=date_of_birth,
-                    sex=sex,
-                    postcode=postcode,
-                    status=Patient.Status.REFERRED,
-                )
+            patient = _known_or_registered(
+                actor=actor,
+                nhs=nhs,
+                hospital_number=hospital_number,
+                date_of_birth=date_of_birth,
+                given_name=given_name,
+                family_name=family_name,
+                sex=sex,
+                postcode=postcode,
+            )
             if Referral.objects.filter(
                 patient=patient, target_team=target_team, status__in=Referral.OPEN_STATUSES
             ).exists():

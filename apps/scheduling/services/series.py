@@ -1,6 +1,7 @@
 """Treatment series: generate the appointments, move one or all following, end the rest when a course stops."""
 
 import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -43,19 +44,14 @@ def series_create(
 ) -> TreatmentSeries:
     """Create the series and every appointment in it, all or nothing (a clash anywhere refuses the lot)."""
     _require_scheduler(actor)
-    errors = {}
-    if not (title or "").strip():
-        errors["title"] = "Give the series a name, for example 'IVIG every 4 weeks'."
-    if not 1 <= count <= 52:
-        errors["count"] = "A series has between 1 and 52 appointments."
-    if interval_days < 1:
-        errors["interval_days"] = "The interval must be at least one day."
-    if duration_minutes < 5:
-        errors["duration_minutes"] = "An appointment lasts at least 5 minutes."
-    if course is not None and getattr(course, "patient_id", None) != patient.pk:
-        errors["course"] = "That course is for another child."
-    if errors:
-        raise ValidationError(errors)
+    _check(
+        patient,
+        title=title,
+        count=count,
+        interval_days=interval_days,
+        duration_minutes=duration_minutes,
+        course=course,
+    )
     with transaction.atomic(durable=True):
         series = TreatmentSeries.objects.create(
             patient=patient,
@@ -72,37 +68,70 @@ def series_create(
             preparation_notes=preparation_notes.strip(),
             created_by=actor,
         )
-        problems: list[str] = []
-        clashed = False
-        for index in range(count):
-            starts_at = _occurrence(first_starts_at, interval_days, index)
-            try:
-                appointment_create(
-                    actor=actor,
-                    patient=patient,
-                    kind=kind,
-                    starts_at=starts_at,
-                    ends_at=starts_at + datetime.timedelta(minutes=duration_minutes),
-                    team=team,
-                    clinician=clinician,
-                    location=location,
-                    preparation_notes=preparation_notes,
-                    override_reason=override_reason,
-                    series_id=series.pk,
-                    series_index=index + 1,
-                )
-            except ApplicationError as exc:
-                clashed = clashed or exc.code == "clash"
-                problems.append(
-                    f"Appointment {index + 1}: {' '.join(m for ms in exc.fields.values() for m in ms)}"
-                )
-            except ValidationError as exc:
-                problems.append(f"Appointment {index + 1}: {' '.join(exc.messages)}")
-        if problems and clashed:
-            raise ApplicationError.clash({"first_starts_at": problems})
-        if problems:
-            raise ValidationError({"first_starts_at": problems})
+        _book_occurrences(
+            actor,
+            series,
+            kind=kind,
+            team=team,
+            clinician=clinician,
+            location=location,
+            preparation_notes=preparation_notes,
+            override_reason=override_reason,
+        )
     return series
+
+
+def _check(
+    patient: Patient,
+    *,
+    title: str,
+    count: int,
+    interval_days: int,
+    duration_minutes: int,
+    course: TreatmentCourse | None,
+) -> None:
+    errors = {}
+    if not (title or "").strip():
+        errors["title"] = "Give the series a name, for example 'IVIG every 4 weeks'."
+    if not 1 <= count <= 52:
+        errors["count"] = "A series has between 1 and 52 appointments."
+    if interval_days < 1:
+        errors["interval_days"] = "The interval must be at least one day."
+    if duration_minutes < 5:
+        errors["duration_minutes"] = "An appointment lasts at least 5 minutes."
+    if course is not None and getattr(course, "patient_id", None) != patient.pk:
+        errors["course"] = "That course is for another child."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _book_occurrences(actor: User, series: TreatmentSeries, **details: Any) -> None:
+    """Book every occurrence, collecting each one's problem so the refusal names them all."""
+    problems: list[str] = []
+    clashed = False
+    for index in range(series.count):
+        starts_at = _occurrence(series.first_starts_at, series.interval_days, index)
+        try:
+            appointment_create(
+                actor=actor,
+                patient=series.patient,
+                starts_at=starts_at,
+                ends_at=starts_at + datetime.timedelta(minutes=series.duration_minutes),
+                series_id=series.pk,
+                series_index=index + 1,
+                **details,
+            )
+        except ApplicationError as exc:
+            clashed = clashed or exc.code == "clash"
+            problems.append(
+                f"Appointment {index + 1}: {' '.join(m for ms in exc.fields.values() for m in ms)}"
+            )
+        except ValidationError as exc:
+            problems.append(f"Appointment {index + 1}: {' '.join(exc.messages)}")
+    if problems and clashed:
+        raise ApplicationError.clash({"first_starts_at": problems})
+    if problems:
+        raise ValidationError({"first_starts_at": problems})
 
 
 def _occurrence(first: datetime.datetime, interval_days: int, index: int) -> datetime.datetime:
