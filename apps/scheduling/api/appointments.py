@@ -226,7 +226,7 @@ class PatientAppointmentViewSet(SchedulingViewSet):
         return Response(AppointmentDetailOutput(detail).data, status=status.HTTP_201_CREATED)
 
 
-Step = Callable[[User, Appointment, dict[str, Any]], Appointment]
+Step = Callable[..., Appointment]  # an appointment service, called with actor, appointment and the body
 
 
 class AppointmentViewSet(SchedulingViewSet):
@@ -256,7 +256,7 @@ class AppointmentViewSet(SchedulingViewSet):
             data = body(data=request.data)
             data.is_valid(raise_exception=True)
             fields = dict(data.validated_data)
-        appointment = run(user, appointment, fields)
+        appointment = run(actor=user, appointment=appointment, **fields)
         return Response(self._answer(user, selectors.appointment_get(user=user, pk=appointment.pk)))
 
     @extend_schema(
@@ -274,38 +274,26 @@ class AppointmentViewSet(SchedulingViewSet):
     @action(detail=True, methods=["post"])
     def attended(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Record attendance; the referral it was booked for moves to seen."""
-        return self._step(
-            request, None, lambda u, a, d: services.appointment_attended(actor=u, appointment=a)
-        )
+        return self._step(request, None, services.appointment_attended)
 
     @extend_schema(request=None, responses={200: AppointmentDetailOutput})
     @action(detail=True, methods=["post"], url_path="did-not-attend")
     def did_not_attend(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Record a did-not-attend; the child's named nurse gets a follow-up task."""
-        return self._step(
-            request, None, lambda u, a, d: services.appointment_did_not_attend(actor=u, appointment=a)
-        )
+        return self._step(request, None, services.appointment_did_not_attend)
 
     @extend_schema(request=AppointmentCancelInput, responses={200: AppointmentDetailOutput})
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Cancel, saying who cancelled and why; the family is sent a notice."""
-        return self._step(
-            request,
-            AppointmentCancelInput,
-            lambda u, a, d: services.appointment_cancel(actor=u, appointment=a, **d),
-        )
+        return self._step(request, AppointmentCancelInput, services.appointment_cancel)
 
     @extend_schema(request=AppointmentMoveInput, responses={200: AppointmentDetailOutput})
     @action(detail=True, methods=["post"])
     def move(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Reschedule: it needs confirming again and the family is sent a notice. A clash is a 400 with
         code clash unless ``override_reason`` is given."""
-        return self._step(
-            request,
-            AppointmentMoveInput,
-            lambda u, a, d: services.appointment_move(actor=u, appointment=a, **d),
-        )
+        return self._step(request, AppointmentMoveInput, services.appointment_move)
 
 
 class ClinicViewSet(SchedulingViewSet):
