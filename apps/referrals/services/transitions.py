@@ -9,6 +9,7 @@ specialty track and the team's task queue are kept in step.
 
 import datetime
 from collections.abc import Sequence
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -80,7 +81,7 @@ def _move(
     to: str,
     note: str = "",
     expected: str | frozenset[str] | None = None,
-    **fields: object,
+    **fields: Any,
 ) -> Referral:
     """Lock the row and make one move through the table, inside the caller's transaction."""
     locked = (
