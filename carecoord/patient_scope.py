@@ -5,7 +5,7 @@ rows about a child but may not import patients (the arrows point down), so patie
 rules here when Django starts (``PatientsConfig.ready``) and the lower apps ask through this module.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
@@ -13,20 +13,22 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 Scope = Callable[[Any], QuerySet[Any]]
+Bases = Callable[[Any, Iterable[int]], dict[int, str]]
 
 
 class _Rules(NamedTuple):
     visible: Scope
     routine: Scope
+    bases: Bases
 
 
 _rules: _Rules | None = None
 
 
-def register(*, visible: Scope, routine: Scope) -> None:
-    """Called once at startup by patients with its two scoping functions."""
+def register(*, visible: Scope, routine: Scope, bases: Bases) -> None:
+    """Called once at startup by patients with its scoping functions."""
     global _rules
-    _rules = _Rules(visible, routine)
+    _rules = _Rules(visible, routine, bases)
 
 
 def _registered() -> _Rules:
@@ -52,3 +54,8 @@ def can_see(user: Any, patient_id: int) -> bool:
 def visible_patient_get(user: Any, pk: int) -> Any:
     """One child this user may see; 404 otherwise (missing and forbidden look the same)."""
     return get_object_or_404(visible_patients(user), pk=pk)
+
+
+def access_bases(user: Any, patient_ids: Iterable[int]) -> dict[int, str]:
+    """Why this user sees each child, in one query (``apps.patients.access.access_bases``)."""
+    return _registered().bases(user, patient_ids)

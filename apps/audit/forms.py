@@ -2,6 +2,8 @@ from django import forms
 
 from carecoord.forms import DateInput
 
+from .models import AccessEvent, BreakGlassGrant
+
 
 class AccessLogFilterForm(forms.Form):
     date_from = forms.DateField(label="From", required=False, widget=DateInput)
@@ -21,10 +23,22 @@ class BreakGlassForm(forms.Form):
         max_length=30,
         help_text="Enter the exact number. Partial matches are not shown.",
     )
+    category = forms.ChoiceField(
+        label="What kind of need is it?", choices=BreakGlassGrant.Category.choices, widget=forms.RadioSelect
+    )
     reason = forms.CharField(
-        label="Why do you need this record?",
+        label="Why do you need this record? Say it in a sentence.",
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Your access and this reason are recorded and reviewed by a clinic administrator.",
+    )
+
+
+class AccessBasisFilterForm(forms.Form):
+    basis = forms.ChoiceField(
+        label="Reads by basis of access",
+        choices=AccessEvent.Basis.choices,
+        initial=AccessEvent.Basis.BREAK_GLASS,
+        required=False,
     )
 
 

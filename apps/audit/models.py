@@ -37,13 +37,30 @@ class AccessEvent(AppendOnlyModel):
     what = models.CharField(max_length=100, help_text="The part of the record that was read.")
     channel = models.CharField(max_length=10, choices=Channel.choices)
     path = models.CharField(max_length=300, blank=True)
+
+    class Basis(models.TextChoices):
+        """Why the reader could see the child (the words are apps.patients.access's bases)."""
+
+        GUARDIAN = "guardian", "Guardian"
+        NAMED_NURSE = "named_nurse", "Named nurse"
+        CARE_TEAM = "care_team", "Care team"
+        OPEN_REFERRAL = "open_referral", "Open referral"
+        BREAK_GLASS = "break_glass", "Break-glass"
+        ADMIN = "admin", "Records / admin"
+        UNKNOWN = "unknown", "Unknown (before bases were recorded)"
+
     request_id = models.CharField(max_length=64, blank=True)
     via_break_glass = models.BooleanField(default=False)
+    basis = models.CharField(max_length=20, choices=Basis.choices, default=Basis.UNKNOWN)
     at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["patient", "-at"]), models.Index(fields=["user", "-at"])]
+        indexes = [
+            models.Index(fields=["patient", "-at"]),
+            models.Index(fields=["user", "-at"]),
+            models.Index(fields=["basis", "-at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} read {self.what} of patient {self.patient_id} at {self.at:%Y-%m-%d %H:%M}"
@@ -55,12 +72,19 @@ class BreakGlassGrant(models.Model):
     Written once by ``break_glass_open``; only the review fields change afterwards.
     """
 
+    class Category(models.TextChoices):
+        EMERGENCY = "emergency", "Emergency"
+        OUT_OF_HOURS = "out_of_hours", "Out-of-hours cover"
+        SAFEGUARDING = "safeguarding", "Safeguarding"
+        OTHER = "other", "Other"
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="break_glass_grants"
     )
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.PROTECT, related_name="break_glass_grants"
     )
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.OTHER)
     reason = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()

@@ -1,12 +1,10 @@
 import datetime
 
 from django.db.models import Model, QuerySet
-from django.utils import timezone
 
 from apps.accounts import roles
 from apps.accounts.models import User
 from apps.accounts.types import AnyUser
-from carecoord import patient_scope
 
 from .models import AccessEvent, BreakGlassGrant
 
@@ -37,20 +35,12 @@ def break_glass_grants_for_review(
     return grants
 
 
+def access_events_by_basis(*, user: AnyUser, basis: str) -> QuerySet[AccessEvent]:
+    """Every read made on one basis of access, newest first (for the clinic administrator's review)."""
+    if not roles.can_review_break_glass(user):
+        return AccessEvent.objects.none()
+    return AccessEvent.objects.filter(basis=basis).select_related("user", "patient")
+
+
 def break_glass_grants_of(*, user: User) -> QuerySet[BreakGlassGrant]:
     return BreakGlassGrant.objects.filter(user=user).select_related("patient")
-
-
-def break_glass_patient_ids(user: AnyUser, patient_ids: list[int]) -> set[int]:
-    """Of these children, those this user sees only through a live break-glass grant."""
-    if not isinstance(user, User) or roles.staff_role(user) is None:
-        return set()
-    granted = set(
-        BreakGlassGrant.objects.filter(
-            user=user, patient_id__in=patient_ids, expires_at__gt=timezone.now()
-        ).values_list("patient_id", flat=True)
-    )
-    if not granted:
-        return set()
-    routine = patient_scope.routinely_visible_patients(user).filter(pk__in=granted)
-    return granted - set(routine.values_list("pk", flat=True))

@@ -1,6 +1,7 @@
 """Audit writes: record reads of a child's record, and open or review break-glass access."""
 
 import datetime
+import re
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -12,9 +13,9 @@ from django.utils import timezone
 
 from apps.accounts import roles
 from apps.accounts.models import User
+from carecoord import patient_scope
 
 from .models import AccessEvent, BreakGlassGrant
-from .selectors import break_glass_patient_ids
 
 # Patients are passed as model instances (patients.Patient): audit sits below patients and does not
 # import it.
@@ -35,10 +36,13 @@ def access_record(
     what: str,
     channel: str | None = None,
     user: User | None = None,
+    basis: str | None = None,
 ) -> None:
     """Log that ``request.user`` read ``what`` of each patient: once per request, patient and what.
 
-    Break-glass reads are flagged so that a review can find them.
+    Each row records the basis of access (one query for the batch); break-glass reads are also
+    flagged so that a review can find them. ``basis`` names it for a read outside
+    ``visible_patients`` (the records team working the identity queue, say).
     """
     reader = user or request.user  # a calendar feed has no login: its owner is the reader
     if not isinstance(reader, User) or not reader.is_active:
@@ -50,7 +54,8 @@ def access_record(
     fresh = [p for p in patients if (p.pk, what) not in seen]
     if not fresh:
         return
-    via_glass = break_glass_patient_ids(reader, [p.pk for p in fresh])
+    bases = patient_scope.access_bases(reader, [p.pk for p in fresh])
+    fallback = basis or AccessEvent.Basis.UNKNOWN
     channel = channel or _channel_for(request.path)
     request_id = getattr(django_request, "request_id", "")
     now = timezone.now()
@@ -63,7 +68,8 @@ def access_record(
                 channel=channel,
                 path=request.path[:300],
                 request_id=request_id,
-                via_break_glass=p.pk in via_glass,
+                via_break_glass=bases.get(p.pk) == AccessEvent.Basis.BREAK_GLASS,
+                basis=bases.get(p.pk, fallback),
                 at=now,
             )
             for p in fresh
@@ -73,13 +79,38 @@ def access_record(
     django_request._audited_reads = seen  # type: ignore[union-attr]
 
 
-def break_glass_open(*, actor: User, patient: Model, reason: str) -> BreakGlassGrant:
+REASON_MIN_WORDS = 3
+REASON_MIN_CHARS = 20
+_REASON_HELP = (
+    f"Say in a sentence why you need this record (at least {REASON_MIN_WORDS} words, "
+    f"{REASON_MIN_CHARS} characters)."
+)
+
+
+def _reason_problem(reason: str) -> str:
+    """Why a break-glass reason is not a real sentence, or "": a few words, some letters, not one
+    character repeated."""
+    words = [w for w in re.split(r"\s+", reason) if re.search(r"[^\W\d_]{2,}", w)]
+    letters = {c.lower() for c in reason if c.isalpha()}
+    if len(reason) < REASON_MIN_CHARS or len(words) < REASON_MIN_WORDS or len(letters) < 4:
+        return _REASON_HELP
+    if len({w.lower() for w in words}) < 2:
+        return _REASON_HELP
+    return ""
+
+
+def break_glass_open(*, actor: User, patient: Model, category: str, reason: str) -> BreakGlassGrant:
     """Grant ``actor`` time-limited access to a child outside their care team, with a reason."""
     if not roles.can_break_glass(actor):
         raise PermissionDenied("Only clinical staff can open a record with break-glass access.")
-    reason = (reason or "").strip()
-    if len(reason) < 10:
-        raise ValidationError({"reason": "Say why you need this record (at least 10 characters)."})
+    reason = " ".join((reason or "").split())
+    errors = {}
+    if category not in BreakGlassGrant.Category.values:
+        errors["category"] = "Choose why: emergency, out-of-hours cover, safeguarding or other."
+    if problem := _reason_problem(reason):
+        errors["reason"] = problem
+    if errors:
+        raise ValidationError(errors)
     now = timezone.now()
     with transaction.atomic(durable=True):
         live = BreakGlassGrant.objects.filter(user=actor, patient_id=patient.pk, expires_at__gt=now).first()
@@ -88,6 +119,7 @@ def break_glass_open(*, actor: User, patient: Model, reason: str) -> BreakGlassG
         return BreakGlassGrant.objects.create(
             user=actor,
             patient_id=patient.pk,
+            category=category,
             reason=reason,
             created_at=now,
             expires_at=now + datetime.timedelta(hours=settings.BREAK_GLASS_HOURS),

@@ -10,7 +10,8 @@ from apps.accounts.types import AuthedRequest
 from carecoord.errors import SERVICE_REFUSALS, refusal_messages
 
 from . import selectors, services
-from .forms import BreakGlassReviewForm
+from .forms import AccessBasisFilterForm, BreakGlassReviewForm
+from .models import AccessEvent
 
 
 @staff_required
@@ -21,7 +22,20 @@ def break_glass_review_list(request: AuthedRequest) -> HttpResponse:
     show_all = request.GET.get("show") == "all"
     grants = selectors.break_glass_grants_for_review(user=request.user, unreviewed_only=not show_all)
     page = Paginator(grants, 50).get_page(request.GET.get("page"))
-    context = {"page": page, "show_all": show_all, "form": BreakGlassReviewForm()}
+    basis_form = AccessBasisFilterForm(request.GET or None)
+    basis = AccessEvent.Basis.BREAK_GLASS
+    if basis_form.is_valid() and basis_form.cleaned_data["basis"]:
+        basis = basis_form.cleaned_data["basis"]
+    reads = selectors.access_events_by_basis(user=request.user, basis=basis)
+    reads_page = Paginator(reads, 50).get_page(request.GET.get("reads_page"))
+    context = {
+        "page": page,
+        "show_all": show_all,
+        "form": BreakGlassReviewForm(),
+        "basis_form": basis_form,
+        "basis_label": AccessEvent.Basis(basis).label,
+        "reads_page": reads_page,
+    }
     return render(request, "audit/break_glass_review.html", context)
 
 

@@ -4,24 +4,27 @@ Every selector, view and API queryset that touches a child's record starts from
 ``visible_patients(user)``. Anything outside it is a 404, so a missing record and
 a forbidden one look the same. Predicates about a child's record (who may edit it, manage its
 care team or guardians) live here too; those that look only at the role are in
-``apps/accounts/roles.py``.
+``apps/accounts/roles.py``, and those about a referral or a task in their apps' ``permissions.py``.
+
+Each way in is a *basis of access*, recorded on every AccessEvent. Guardian, named nurse, care
+team and break-glass are built in; apps higher up register more through
+``register_scope_provider`` (referrals registers "open referral" in its AppConfig.ready()), so
+this module imports none of them. No basis can be created by a user for themselves.
 """
 
 import datetime
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models.expressions import Combinable
 from django.utils import timezone
 
 from apps.accounts.models import StaffProfile, User
-from apps.accounts.roles import COORDINATING_ROLES, is_family, staff_role, team_ids
+from apps.accounts.roles import COORDINATING_ROLES, is_family, staff_role
 from apps.accounts.types import AnyUser
 
 from .models import CareTeamMember, Guardian, Patient
-
-if TYPE_CHECKING:
-    from apps.referrals.models import Referral
-    from apps.tasks.models import Task
 
 Role = StaffProfile.Role
 
@@ -44,46 +47,88 @@ def _live_break_glass(user: User) -> Exists:
     )
 
 
-def _open_referral_to_my_teams(user: User) -> Exists:
-    from apps.referrals.models import Referral  # referrals depend on patients; import late
+# --- Bases of access ---------------------------------------------------------------------------------
 
-    return Exists(
-        Referral.objects.filter(
-            patient=OuterRef("pk"),
-            target_team__members__user=user,
-            status__in=Referral.OPEN_STATUSES,
-        )
-    )
+# The values of AccessEvent.basis (audit owns the column; these are the words).
+GUARDIAN = "guardian"
+NAMED_NURSE = "named_nurse"
+CARE_TEAM = "care_team"
+OPEN_REFERRAL = "open_referral"
+BREAK_GLASS = "break_glass"
+ADMIN = "admin"  # a records role reading outside visible_patients (identity queue)
+UNKNOWN = "unknown"
+
+# A staff scope: given the user, a condition on Patient (a Q or an Exists on OuterRef("pk")).
+ScopeFn = Callable[[User], Q | Combinable]
+
+
+@dataclass(frozen=True)
+class ScopeProvider:
+    basis: str
+    scope: ScopeFn
+    routine: bool  # False only for break-glass: emergency access, not a relationship
+
+
+_PROVIDERS: dict[str, ScopeProvider] = {}
+
+
+def register_scope_provider(basis: str, scope: ScopeFn, *, routine: bool = True) -> None:
+    """Let an app higher up add a way for staff to see a child (called from its AppConfig.ready()).
+
+    Each provider adds one condition to ``visible_patients``, so its query stays one query. A provider
+    must describe a relationship someone else gave the user (an open, confirmed referral to their
+    team), never one the user can make for themselves.
+    """
+    _PROVIDERS[basis] = ScopeProvider(basis, scope, routine)
+
+
+def _staff_scopes(user: User, *, routine_only: bool = False) -> list[tuple[str, Q | Combinable]]:
+    """Each basis with its condition, in the order the basis of a read is chosen."""
+    scopes: list[tuple[str, Q | Combinable]] = [
+        (NAMED_NURSE, Q(named_nurse=user)),
+        (CARE_TEAM, _on_care_team(user)),
+    ]
+    scopes += [(p.basis, p.scope(user)) for p in _PROVIDERS.values() if p.routine]
+    if not routine_only:
+        scopes.append((BREAK_GLASS, _live_break_glass(user)))
+        scopes += [(p.basis, p.scope(user)) for p in _PROVIDERS.values() if not p.routine]
+    return scopes
+
+
+def _any_of(scopes: list[tuple[str, Q | Combinable]]) -> Q:
+    combined = Q()
+    for _basis, condition in scopes:
+        combined |= condition  # type: ignore[operator,assignment]  # Q accepts an Exists
+    return combined
+
+
+def _guardian_of(user: User) -> Exists:
+    return Exists(Guardian.objects.filter(patient=OuterRef("pk"), user=user, is_active=True))
 
 
 def visible_patients(user: AnyUser) -> QuerySet[Patient]:
     """The children this user may see.
 
     - A family user: children with an active guardian link.
-    - Staff: children on their care team or caseload, children with an open referral to one
-      of their teams, and children under a live break-glass grant of theirs.
+    - Staff: children they are named nurse for, on whose care team they are, reached through a
+      registered provider (an open, confirmed referral to one of their teams), or under a live
+      break-glass grant of theirs.
     - Anyone else (anonymous, inactive, staff without a profile): none.
     """
     if not isinstance(user, User):
         return Patient.objects.none()
     if is_family(user):
-        return Patient.objects.filter(
-            Exists(Guardian.objects.filter(patient=OuterRef("pk"), user=user, is_active=True))
-        )
+        return Patient.objects.filter(_guardian_of(user))
     if staff_role(user) is None:
         return Patient.objects.none()
-    return Patient.objects.filter(
-        Q(named_nurse=user) | _on_care_team(user) | _open_referral_to_my_teams(user) | _live_break_glass(user)
-    )
+    return Patient.objects.filter(_any_of(_staff_scopes(user)))
 
 
 def routinely_visible_patients(user: AnyUser) -> QuerySet[Patient]:
-    """Staff access without break-glass: caseload, care-team and referred-to-my-team children."""
+    """Staff access without break-glass: a relationship someone gave them."""
     if not isinstance(user, User) or staff_role(user) is None:
         return Patient.objects.none()
-    return Patient.objects.filter(
-        Q(named_nurse=user) | _on_care_team(user) | _open_referral_to_my_teams(user)
-    )
+    return Patient.objects.filter(_any_of(_staff_scopes(user, routine_only=True)))
 
 
 def caseload_patients(user: AnyUser) -> QuerySet[Patient]:
@@ -91,6 +136,42 @@ def caseload_patients(user: AnyUser) -> QuerySet[Patient]:
     if not isinstance(user, User) or staff_role(user) is None:
         return Patient.objects.none()
     return Patient.objects.filter(Q(named_nurse=user) | _on_care_team(user))
+
+
+def access_bases(user: AnyUser, patient_ids: Iterable[int]) -> dict[int, str]:
+    """Why this user may see each of these children: one query for the whole batch.
+
+    The first basis that holds wins (named nurse, care team, open referral, ..., break-glass), so a
+    read is called break-glass only when nothing routine covers it. A child the user cannot see
+    (a records role working the identity queue) has no entry.
+    """
+    ids = list(dict.fromkeys(patient_ids))
+    if not ids or not isinstance(user, User):
+        return {}
+    if is_family(user):
+        scopes: list[tuple[str, Q | Combinable]] = [(GUARDIAN, _guardian_of(user))]
+    elif staff_role(user) is not None:
+        scopes = _staff_scopes(user)
+    else:
+        return {}
+    flags = {f"_basis_{i}": condition for i, (_basis, condition) in enumerate(scopes)}
+    rows = (
+        Patient.objects.filter(pk__in=ids)
+        .annotate(**{name: _as_flag(condition) for name, condition in flags.items()})
+        .values("pk", *flags)
+    )
+    bases: dict[int, str] = {}
+    for row in rows:
+        held = [basis for i, (basis, _c) in enumerate(scopes) if row[f"_basis_{i}"]]
+        if held:
+            bases[row["pk"]] = held[0]
+    return bases
+
+
+def _as_flag(condition: Q | Combinable) -> Combinable:
+    if isinstance(condition, Q):
+        return ExpressionWrapper(condition, output_field=BooleanField())
+    return condition
 
 
 def is_break_glass_access(user: AnyUser, patient: Patient) -> bool:
@@ -123,20 +204,3 @@ def clinical_record_patients(user: AnyUser) -> QuerySet[Patient]:
     if staff_role(user) is None:
         return Patient.objects.none()
     return visible_patients(user)
-
-
-def can_triage(user: AnyUser, referral: "Referral") -> bool:
-    """Only members of the receiving team triage, book and close a referral."""
-    return referral.target_team_id in team_ids(user)
-
-
-def can_cancel_referral(user: AnyUser, referral: "Referral") -> bool:
-    """The referrer or the receiving team may cancel a referral or add letters to it."""
-    return referral.source_user_id == getattr(user, "pk", None) or can_triage(user, referral)
-
-
-def can_work_task(user: AnyUser, task: "Task") -> bool:
-    """The assignee, or any member of the task's team, may work a task."""
-    if staff_role(user) is None:
-        return False
-    return task.assignee_id == user.pk or (task.team_id is not None and task.team_id in team_ids(user))

@@ -11,4 +11,8 @@ class PatientsConfig(AppConfig):
 
         from . import access
 
-        patient_scope.register(visible=access.visible_patients, routine=access.routinely_visible_patients)
+        patient_scope.register(
+            visible=access.visible_patients,
+            routine=access.routinely_visible_patients,
+            bases=access.access_bases,
+        )

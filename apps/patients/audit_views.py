@@ -50,7 +50,10 @@ def break_glass(request: AuthedRequest) -> HttpResponse:
         else:
             try:
                 audit_services.break_glass_open(
-                    actor=request.user, patient=patient, reason=form.cleaned_data["reason"]
+                    actor=request.user,
+                    patient=patient,
+                    category=form.cleaned_data["category"],
+                    reason=form.cleaned_data["reason"],
                 )
             except SERVICE_REFUSALS as exc:
                 form_add_service_errors(form, exc)

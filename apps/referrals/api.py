@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -32,7 +33,7 @@ from apps.patients.selectors import patient_get
 from carecoord import filters
 from carecoord.errors import refuse_unless
 
-from . import selectors, services
+from . import permissions, selectors, services
 from .models import Referral, ReferralAttachment, ReferralEvent
 from .selectors import ReferralRow
 
@@ -123,13 +124,63 @@ class ReferralDetailOutput(ReferralOutput):
     letters = ReferralLetterOutput(source="referral.attachments.all", many=True)
 
 
-class ExternalReceiptOutput(serializers.ModelSerializer):
-    """What was recorded. The recorder, often a clinic administrator outside the receiving team,
-    may not be allowed to read the referral afterwards, so this is all the answer shows."""
+class ExternalRecordOutput(serializers.ModelSerializer):
+    """What the records team (a clinic administrator) is told they recorded: they match referrals to
+    children's records, so they see which child it went to and whether it waits in the queue."""
 
     class Meta:
         model = Referral
         fields = ["id", "patient", "target_team", "urgency", "status"]
+
+
+class ExternalReceiptOutput(serializers.Serializer):
+    """What anyone else is told: the same whether the child was new, matched, or matched with a
+    different birth date, so that recording a referral reveals nothing about any child."""
+
+    id = serializers.IntegerField(
+        source="pk", help_text="The referral's number, to quote to the records team."
+    )
+    status = serializers.SerializerMethodField(help_text='Always "received".')
+    message = serializers.SerializerMethodField()
+
+    def get_status(self, referral: Referral) -> str:
+        return "received"
+
+    def get_message(self, referral: Referral) -> str:
+        return services.RECEIPT_MESSAGE
+
+
+class IdentityRecordOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    full_name = serializers.CharField()
+    date_of_birth = serializers.DateField()
+    nhs_number = serializers.CharField(allow_null=True)
+    hospital_number = serializers.CharField()
+
+
+class IdentityQueueOutput(serializers.Serializer):
+    """A referral waiting for someone to confirm which child it is about."""
+
+    id = serializers.IntegerField(source="pk")
+    received_at = serializers.DateTimeField(source="created_at")
+    target_team_name = serializers.CharField(source="target_team.name")
+    urgency = serializers.ChoiceField(choices=Referral.Urgency.choices)
+    source_label = serializers.CharField()
+    recorded_by_name = serializers.CharField(source="recorded_by.full_name", default=None, allow_null=True)
+    as_stated = serializers.DictField(
+        source="child_as_stated", help_text="The child's details as the referrer gave them."
+    )
+    matched_record = IdentityRecordOutput(source="patient")
+    differences = serializers.SerializerMethodField(help_text="Where the two disagree.")
+
+    def get_differences(self, referral: Referral) -> list[str]:
+        return selectors.identity_differences(referral)
+
+
+class IdentityDecisionOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Referral
+        fields = ["id", "status", "identity_status"]
 
 
 # --- Input ----------------------------------------------------------------------------------------
@@ -266,14 +317,59 @@ class ReferralViewSet(filters.ListFilteredViewSet):
     @extend_schema(request=ExternalReferralInput, responses={201: ExternalReceiptOutput})
     @action(detail=False, methods=["post"], throttle_scope="intake")
     def external(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """Record a referral from a GP or another hospital. A known child is matched, never duplicated;
-        an unknown one is registered as referred. The referral lands in the team's inbox."""
+        """Record a referral from a GP or another hospital. An unknown child is registered as referred
+        and the referral lands in the team's inbox. A known child whom the caller does not already look
+        after is never revealed: the referral waits for identity confirmation and the answer is the
+        same receipt. (The records team is answered with what it recorded.)"""
         user = request_user(request)
         refuse_unless(roles.can_register_patient(user), "Your role cannot record inbound referrals.")
         data = ExternalReferralInput(data=request.data)
         data.is_valid(raise_exception=True)
         referral = services.referral_receive_external(actor=user, **data.validated_data)
-        return Response(ExternalReceiptOutput(referral).data, status=status.HTTP_201_CREATED)
+        output = ExternalRecordOutput if permissions.is_records_role(user) else ExternalReceiptOutput
+        return Response(output(referral).data, status=status.HTTP_201_CREATED)
+
+    def _queued(self, user: User, kwargs: dict[str, Any]) -> Referral:
+        """A referral in this user's identity queue; 404 for anything else (a missing one too)."""
+        pk = str(kwargs.get("pk", ""))
+        if not pk.isdigit():
+            raise Http404
+        return selectors.identity_queue_get(user=user, pk=int(pk))
+
+    @extend_schema(responses={200: IdentityQueueOutput(many=True)})
+    @action(detail=False, methods=["get"], url_path="identity-queue")
+    def identity_queue(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Referrals from outside waiting for someone who looks after the child, or the records team,
+        to confirm which child they are about. Oldest first."""
+        user = request_user(request)
+        refuse_unless(roles.staff_role(user) is not None, "Referrals are for staff.")
+        page = self.paginate_queryset(selectors.identity_queue(user=user)) or []
+        access_record(
+            request=request, patients=[r.patient for r in page], what="identity queue", basis=access.ADMIN
+        )
+        return self.get_paginated_response(IdentityQueueOutput(page, many=True).data)
+
+    @extend_schema(request=None, responses={200: IdentityDecisionOutput})
+    @action(detail=True, methods=["post"], url_path="confirm-identity")
+    def confirm_identity(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """It is this child: the referral goes to the team's inbox (triage task, track moved)."""
+        user = request_user(request)
+        referral = self._queued(user, kwargs)
+        referral = services.referral_confirm_identity(actor=user, referral=referral)
+        return Response(IdentityDecisionOutput(referral).data)
+
+    @extend_schema(request=ReferralReasonInput, responses={200: IdentityDecisionOutput})
+    @action(detail=True, methods=["post"], url_path="reject-identity")
+    def reject_identity(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """It is not this child: the referral is closed, and nothing on the child's record changes."""
+        user = request_user(request)
+        referral = self._queued(user, kwargs)
+        data = ReferralReasonInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        referral = services.referral_reject_identity(
+            actor=user, referral=referral, reason=data.validated_data["reason"]
+        )
+        return Response(IdentityDecisionOutput(referral).data)
 
     def _transition(
         self, request: Request, body: type[serializers.Serializer], run: Run, to: str
@@ -340,7 +436,7 @@ class ReferralViewSet(filters.ListFilteredViewSet):
             access_record(request=request, patients=referral.patient, what="referral letters")
             return self.get_paginated_response(ReferralLetterOutput(page, many=True).data)
         refuse_unless(
-            access.can_cancel_referral(user, referral),
+            permissions.can_cancel_referral(user, referral),
             "Only the referrer or the receiving team can attach letters.",
         )
         data = ReferralLetterInput(data=request.data)

@@ -6,4 +6,9 @@ class ReferralsConfig(AppConfig):
     label = "referrals"
 
     def ready(self) -> None:
+        from apps.patients import access
+
         from . import timeline  # noqa: F401  (registers the referral timeline source)
+        from .permissions import open_referral_scope
+
+        access.register_scope_provider(access.OPEN_REFERRAL, open_referral_scope)

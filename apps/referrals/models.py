@@ -30,6 +30,11 @@ class Referral(models.Model):
         LOCAL_HOSPITAL = "local_hospital", "Local hospital"
         OTHER = "other", "Other"
 
+    class Identity(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed"
+        PENDING = "pending", "Waiting for identity confirmation"
+        REJECTED = "rejected", "Not this child"
+
     OPEN_STATUSES = ("submitted", "accepted", "booked", "seen")
     NOT_YET_SEEN = ("submitted", "accepted", "booked")
 
@@ -64,6 +69,24 @@ class Referral(models.Model):
     outcome_reason = models.CharField(max_length=300, blank=True, help_text="Why declined or cancelled.")
     triage_breached_at = models.DateTimeField(null=True, blank=True)
     seen_breached_at = models.DateTimeField(null=True, blank=True)
+    # An external referral matched to a child the recorder cannot vouch for waits (as a draft) until
+    # someone who looks after the child, or the records team, confirms it is about this child.
+    identity_status = models.CharField(max_length=10, choices=Identity.choices, default=Identity.CONFIRMED)
+    identity_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    identity_checked_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who typed in a referral from outside.",
+    )
+    child_as_stated = models.JSONField(
+        default=dict, blank=True, help_text="The child's details as the outside referrer gave them."
+    )
 
     class Meta:
         ordering = ["-submitted_at", "-created_at"]
@@ -71,6 +94,9 @@ class Referral(models.Model):
             models.Index(fields=["target_team", "status"]),
             models.Index(fields=["patient", "status"]),
             models.Index(fields=["source_user", "status"]),
+            models.Index(
+                fields=["created_at"], condition=Q(identity_status="pending"), name="referral_identity_queue"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -82,6 +108,10 @@ class Referral(models.Model):
             models.CheckConstraint(
                 condition=~Q(status__in=["declined", "cancelled"]) | ~Q(outcome_reason=""),
                 name="referral_decline_or_cancel_needs_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(identity_status="pending") | Q(status="draft"),
+                name="referral_pending_identity_is_draft",
             ),
             # Two people referring the same child to the same team at once: one referral survives.
             models.UniqueConstraint(

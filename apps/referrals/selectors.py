@@ -14,6 +14,7 @@ from apps.accounts.types import AnyUser
 from apps.patients import access
 from apps.workingtime.working_time import holidays_between
 
+from . import permissions
 from .models import Referral, ServiceLevelTarget
 from .services.service_levels import seen_due_at, triage_due_at
 
@@ -21,8 +22,10 @@ from .services.service_levels import seen_due_at, triage_due_at
 def referrals_visible_to(user: AnyUser) -> QuerySet[Referral]:
     if roles.staff_role(user) is None:
         return Referral.objects.none()
+    # The receiving team sees a referral from outside only once its child's identity is confirmed.
+    confirmed = Q(identity_status=Referral.Identity.CONFIRMED)
     return Referral.objects.filter(
-        Q(target_team__in=roles.team_ids(user))
+        (Q(target_team__in=roles.team_ids(user)) & confirmed)
         | Q(source_user=user)
         | Q(patient__in=access.visible_patients(user))
     ).select_related("patient", "target_team", "source_team", "source_user", "assignee")
@@ -37,7 +40,9 @@ def team_inbox(*, user: AnyUser, team_id: int | None = None, status: str = "") -
     teams = roles.team_ids(user)
     if team_id is not None:
         teams = [t for t in teams if t == team_id]
-    referrals = Referral.objects.filter(target_team__in=teams).exclude(status=Referral.Status.DRAFT)
+    referrals = Referral.objects.filter(
+        target_team__in=teams, identity_status=Referral.Identity.CONFIRMED
+    ).exclude(status=Referral.Status.DRAFT)
     if status == "open":
         referrals = referrals.filter(status__in=Referral.OPEN_STATUSES)
     elif status:
@@ -59,6 +64,26 @@ def team_inbox(*, user: AnyUser, team_id: int | None = None, status: str = "") -
         )
         .order_by("awaiting", "urgency_rank", "submitted_at")
     )
+
+
+def identity_queue(*, user: AnyUser) -> QuerySet[Referral]:
+    """Referrals from outside waiting for someone to confirm which child they are about: those whose
+    matched child this user already looks after, and, for the records team, every one not sent to a
+    team of theirs. Oldest first."""
+    if roles.staff_role(user) is None:
+        return Referral.objects.none()
+    mine = Q(patient__in=access.routinely_visible_patients(user))
+    if permissions.is_records_role(user):
+        mine |= ~Q(target_team__in=roles.team_ids(user))
+    return (
+        Referral.objects.filter(mine, identity_status=Referral.Identity.PENDING)
+        .select_related("patient", "target_team", "recorded_by")
+        .order_by("created_at", "pk")
+    )
+
+
+def identity_queue_get(*, user: AnyUser, pk: int) -> Referral:
+    return get_object_or_404(identity_queue(user=user), pk=pk)
 
 
 def sent_by(*, user: User) -> QuerySet[Referral]:
@@ -91,3 +116,30 @@ def referral_rows(referrals: Iterable[Referral]) -> list[ReferralRow]:
         overdue = late_triage or late_seen or bool(r.triage_breached_at or r.seen_breached_at)
         rows.append(ReferralRow(r, triage_due, seen_due, overdue and r.status in Referral.OPEN_STATUSES))
     return rows
+
+
+_COMPARED = {
+    "given_name": "given name",
+    "family_name": "family name",
+    "date_of_birth": "date of birth",
+    "nhs_number": "NHS number",
+    "hospital_number": "hospital number",
+}
+
+
+def identity_differences(referral: Referral) -> list[str]:
+    """Where the child as the referrer described them differs from the matched record (for the
+    identity queue: names compared without case, blank stated values ignored)."""
+    stated = referral.child_as_stated or {}
+    record = {
+        "given_name": referral.patient.given_name,
+        "family_name": referral.patient.family_name,
+        "date_of_birth": referral.patient.date_of_birth.isoformat(),
+        "nhs_number": referral.patient.nhs_number or "",
+        "hospital_number": referral.patient.hospital_number,
+    }
+    return [
+        label
+        for key, label in _COMPARED.items()
+        if stated.get(key) and str(stated[key]).strip().lower() != str(record[key]).strip().lower()
+    ]

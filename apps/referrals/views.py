@@ -20,7 +20,7 @@ from apps.patients import access
 from apps.patients.selectors import patient_get
 from carecoord.errors import SERVICE_REFUSALS, form_add_service_errors, refusal_messages
 
-from . import selectors, services
+from . import permissions, selectors, services
 from .forms import ExternalReferralForm, NoteForm, ReasonForm, ReferralForm
 from .models import Referral
 
@@ -57,13 +57,13 @@ ACTIONS: dict[str, Action] = {
 
 def _available_actions(user: User, referral: Referral) -> list[tuple[str, Action, forms.Form, bool]]:
     """The moves this user can make now, each with its form and whether it is the primary button."""
-    triager = access.can_triage(user, referral)
+    triager = permissions.can_triage(user, referral)
     available = []
     primary_taken = False
     for key, action in ACTIONS.items():
         if not action.allowed_from(referral.status):
             continue
-        if key == "cancel" and not access.can_cancel_referral(user, referral):
+        if key == "cancel" and not permissions.can_cancel_referral(user, referral):
             continue
         if key != "cancel" and not triager:
             continue
@@ -202,15 +202,64 @@ def external(request: AuthedRequest) -> HttpResponse:
         except SERVICE_REFUSALS as exc:
             form_add_service_errors(form, exc)
         else:
+            if not permissions.is_records_role(request.user):
+                # The same answer whether the child was new, matched, or matched with another birth date.
+                messages.success(request, f"{services.RECEIPT_MESSAGE} Reference: {referral.pk}.")
+                return redirect("referrals:external")
+            waiting = referral.identity_status == Referral.Identity.PENDING
             messages.success(
                 request,
-                f"Referral recorded for {form.cleaned_data['given_name']} {form.cleaned_data['family_name']} "
-                f"and sent to {referral.target_team}.",
+                f"Referral recorded for {form.cleaned_data['given_name']} {form.cleaned_data['family_name']}"
+                + (
+                    " and waiting in the identity queue."
+                    if waiting
+                    else f" and sent to {referral.target_team}."
+                ),
             )
             if selectors.referrals_visible_to(request.user).filter(pk=referral.pk).exists():
                 return redirect("referrals:detail", pk=referral.pk)
             return redirect("referrals:external")  # recorded for a team the recorder is not on
     return render(request, "referrals/external.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@staff_required
+@require_GET
+def identity_queue(request: AuthedRequest) -> HttpResponse:
+    """Referrals from outside waiting for someone who looks after the child, or the records team,
+    to say whether they are about the matched child."""
+    page = Paginator(selectors.identity_queue(user=request.user), 25).get_page(request.GET.get("page"))
+    rows = [(r, selectors.identity_differences(r)) for r in page.object_list]
+    access_record(
+        request=request,
+        patients=[r.patient for r in page.object_list],
+        what="identity queue",
+        basis=access.ADMIN,
+    )
+    context = {"page": page, "rows": rows, "tab": "identity", "reject_form": ReasonForm(prefix="reject")}
+    return render(request, "referrals/identity_queue.html", context)
+
+
+@staff_required
+@require_POST
+def identity_decide(request: AuthedRequest, pk: int, decision: str) -> HttpResponse:
+    referral = selectors.identity_queue_get(user=request.user, pk=pk)
+    if decision not in ("confirm", "reject"):
+        raise Http404
+    form = ReasonForm(request.POST, prefix="reject")
+    try:
+        if decision == "confirm":
+            services.referral_confirm_identity(actor=request.user, referral=referral)
+            messages.success(request, f"Confirmed. The referral is now in {referral.target_team}'s inbox.")
+        elif form.is_valid():
+            services.referral_reject_identity(
+                actor=request.user, referral=referral, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, "Marked as not this child. The referral is closed.")
+        else:
+            messages.error(request, "Say why this referral is not about this child.")
+    except SERVICE_REFUSALS as exc:
+        messages.error(request, " ".join(refusal_messages(exc)))
+    return redirect("referrals:identity_queue")
 
 
 @staff_required

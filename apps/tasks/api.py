@@ -25,13 +25,13 @@ from apps.accounts.models import Team, User
 from apps.accounts.selectors import staff_members
 from apps.accounts.types import request_user
 from apps.audit.services import access_record
-from apps.patients import access
 from carecoord import filters
 from carecoord.errors import refuse_unless
 from carecoord.patient_scope import visible_patient_get
 
 from . import selectors, services
 from .models import Task, TaskComment
+from .permissions import can_work_task
 
 # --- Output ---------------------------------------------------------------------------------------
 
@@ -171,7 +171,7 @@ class TaskViewSet(filters.ListFilteredViewSet):
         task = self.get_object()
         user = request_user(request)
         refuse_unless(
-            access.can_work_task(user, task), "Only the assignee or a member of the task's team can do this."
+            can_work_task(user, task), "Only the assignee or a member of the task's team can do this."
         )
         return user, task
 

@@ -20,6 +20,7 @@ from carecoord.errors import ApplicationError
 from carecoord.transitions import Transitions
 
 from .models import Task, TaskComment, TaskEvent
+from .permissions import can_work_task
 
 Status = Task.Status
 OPEN = (Status.OPEN, Status.IN_PROGRESS)
@@ -145,7 +146,7 @@ def _require_workers(actor: User, tasks: list[Task]) -> None:
     """The actor must be the assignee or on the team of every task (one query for their teams)."""
     teams = set(roles.team_ids(actor))
     for task in tasks:
-        if not (task.assignee_id == actor.pk or task.team_id in teams):
+        if not can_work_task(actor, task, teams=teams):
             raise PermissionDenied("Only the assignee or a member of the task's team can do this.")
 
 

@@ -19,7 +19,7 @@ from django.db import connection
 from apps.notifications.models import Notification
 from apps.pathways.models import SpecialtyTrack, TrackEvent
 from apps.patients import access
-from apps.referrals import services
+from apps.referrals import permissions, services
 from apps.referrals.models import Referral, ReferralEvent
 from apps.referrals.services import REFERRAL
 from apps.tasks.models import Task
@@ -159,7 +159,7 @@ def test_a_move_from_a_stale_state_is_refused_with_a_clear_message(people):
 def test_a_non_member_of_the_target_team_cannot_triage(people, start, to, who):
     referral = drive_to(people, start)
     actor = getattr(people, who)
-    assert not access.can_triage(actor, referral)
+    assert not permissions.can_triage(actor, referral)
     before = snapshot(referral)
     with pytest.raises(PermissionDenied) as refused:
         move(people, referral, to, actor=actor)

@@ -1,7 +1,12 @@
 """Referral writes: the state machine, inbound external referrals, attachments and service levels."""
 
 from .attachments import ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES, referral_attach
-from .intake import referral_receive_external
+from .intake import (
+    RECEIPT_MESSAGE,
+    referral_confirm_identity,
+    referral_receive_external,
+    referral_reject_identity,
+)
 from .service_levels import referrals_check_service_levels, triage_due_at
 from .transitions import (
     REFERRAL,
@@ -22,6 +27,7 @@ from .transitions import (
 __all__ = [
     "ATTACHMENT_MAX_BYTES",
     "ATTACHMENT_TYPES",
+    "RECEIPT_MESSAGE",
     "REFERRAL",
     "referral_accept",
     "referral_attach",
@@ -29,12 +35,14 @@ __all__ = [
     "referral_cancel",
     "referral_check_role",
     "referral_complete",
+    "referral_confirm_identity",
     "referral_create",
     "referral_decline",
     "referral_mark_booked",
     "referral_mark_seen",
     "referral_open",
     "referral_receive_external",
+    "referral_reject_identity",
     "referral_seen",
     "referral_submit",
     "referrals_check_service_levels",

@@ -5,9 +5,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from apps.accounts.models import User
-from apps.patients import access
 from carecoord.uploads import UPLOAD_MAX_BYTES, UPLOAD_TYPES, validate_upload
 
+from .. import permissions
 from ..models import Referral, ReferralAttachment
 
 ATTACHMENT_MAX_BYTES = UPLOAD_MAX_BYTES
@@ -34,7 +34,7 @@ def attachment_save(
 
 
 def referral_attach(*, actor: User, referral: Referral, upload: UploadedFile) -> ReferralAttachment:
-    if not access.can_cancel_referral(actor, referral):
+    if not permissions.can_cancel_referral(actor, referral):
         raise PermissionDenied("Only the referrer or the receiving team can attach letters.")
     content_type = validate_letter(upload)
     with transaction.atomic(durable=True):

@@ -26,9 +26,10 @@ from apps.patients import access
 from apps.patients.models import Patient
 from apps.tasks import services as tasks
 from apps.tasks.models import Task
-from carecoord.errors import refuse_unless
+from carecoord.errors import ApplicationError, refuse_unless
 from carecoord.transitions import Transitions, expecting
 
+from .. import permissions
 from ..models import Referral, ReferralEvent
 
 Status = Referral.Status
@@ -98,11 +99,12 @@ def referral_check_role(*, actor: User, referral: Referral, to: str) -> None:
     referrer or the receiving team, every other move for the receiving team."""
     if to == Status.CANCELLED:
         refuse_unless(
-            access.can_cancel_referral(actor, referral), "Only the referrer or the receiving team can cancel."
+            permissions.can_cancel_referral(actor, referral),
+            "Only the referrer or the receiving team can cancel.",
         )
     else:
         refuse_unless(
-            access.can_triage(actor, referral),
+            permissions.can_triage(actor, referral),
             f"Only members of {referral.target_team} can act on this referral.",
         )
 
@@ -118,6 +120,10 @@ def _track_to(actor: User, patient: Patient, team: Team, stage: str, note: str) 
 def _submit(actor: User, referral: Referral) -> Referral:
     from .service_levels import triage_due_at
 
+    if referral.identity_status != Referral.Identity.CONFIRMED:
+        raise ApplicationError.illegal_transition(
+            "This referral waits for someone who looks after the child to confirm it."
+        )
     now = timezone.now()
     referral = _move(actor=actor, referral=referral, to=Status.SUBMITTED, submitted_at=now)
     due = triage_due_at(referral)
@@ -165,6 +171,9 @@ def referral_create(
     if errors:
         raise ValidationError(errors)
     checked = [(letter, validate_letter(letter)) for letter in letters]
+    # A referral gives the receiving team access, so only someone who already looks after the child
+    # vouches for it; one made through break-glass alone waits for the care or records team.
+    vouched = access.routinely_visible_patients(actor).filter(pk=patient.pk).exists()
     if source_team is None:
         source_team = Team.objects.filter(members__user=actor).order_by("name").first()
     stored: list[str] = []
@@ -177,6 +186,9 @@ def referral_create(
                 target_team=target_team,
                 reason=reason.strip(),
                 urgency=urgency,
+                identity_status=Referral.Identity.CONFIRMED if vouched else Referral.Identity.PENDING,
+                identity_checked_by=actor if vouched else None,
+                identity_checked_at=timezone.now() if vouched else None,
             )
             record_draft(referral, actor=actor)
             for letter, content_type in checked:
@@ -184,7 +196,7 @@ def referral_create(
                     actor=actor, referral=referral, upload=letter, content_type=content_type
                 )
                 stored.append(saved.file.name or "")
-            if submit:
+            if submit and vouched:
                 referral = _submit(actor, referral)
     except Exception as exc:
         for name in stored:  # the rows rolled back: do not leave letters about a child behind on disk
@@ -219,7 +231,7 @@ def referral_accept(
     """
     referral_check_role(actor=actor, referral=referral, to=Status.ACCEPTED)
     assignee = assignee or actor
-    if not access.can_triage(assignee, referral):
+    if not permissions.can_triage(assignee, referral):
         raise ValidationError({"assignee": f"Assign the referral to a member of {referral.target_team}."})
     with transaction.atomic(durable=True):
         referral = _move(

@@ -16,6 +16,7 @@ from apps.accounts import roles
 from apps.accounts.models import Team, User
 from apps.patients import access
 from apps.patients.models import Patient
+from apps.referrals import permissions
 from apps.referrals.models import Referral
 from apps.referrals.services import referral_mark_booked, referral_seen
 from apps.tasks.models import Task
@@ -105,7 +106,7 @@ def appointment_create(
         raise ValidationError({"clinician": "Choose a member of staff."})
     if referral is not None and referral.patient_id != patient.pk:
         raise ValidationError({"referral": "That referral is for another child."})
-    if referral is not None and not access.can_triage(actor, referral):
+    if referral is not None and not permissions.can_triage(actor, referral):
         raise PermissionDenied(f"Only members of {referral.target_team} can book against this referral.")
     lock_diaries(patient.pk, clinician.pk if clinician else None)
     check_clashes(
@@ -288,7 +289,7 @@ def appointment_attended(
         if (
             referral is not None
             and referral.status == Referral.Status.BOOKED
-            and access.can_triage(actor, referral)
+            and permissions.can_triage(actor, referral)
         ):
             referral_seen(actor=actor, referral=referral)
         return locked
