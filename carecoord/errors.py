@@ -17,7 +17,7 @@ Every API 4xx has one shape:
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
@@ -112,8 +112,13 @@ def _flatten(detail: Any) -> Any:
     return [str(detail)]
 
 
+TOO_LARGE = "The request body is too large."
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF's EXCEPTION_HANDLER: every refusal and error becomes the one JSON shape."""
+    if isinstance(exc, RequestDataTooBig):  # Django would answer with its HTML 400 page
+        return error_response(413, "request_too_large", TOO_LARGE)
     if isinstance(exc, ApplicationError):
         return error_response(exc.status, exc.code, exc.message, exc.fields)
     if isinstance(exc, PermissionDenied):
@@ -158,6 +163,20 @@ def form_add_service_errors(form: Any, exc: Exception) -> None:
             form.add_error(name if name in form.fields else None, errors)
     elif isinstance(exc, DjangoValidationError):
         form.add_error(None, exc.messages)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's 400 handler (``handler400``): the one JSON shape under /api/, the HTML page elsewhere.
+
+    It catches what escapes DRF, such as a body over DATA_UPLOAD_MAX_MEMORY_SIZE read by middleware.
+    """
+    if request.path.startswith(("/api/", "/fhir/")):
+        if isinstance(exception, RequestDataTooBig):
+            return JsonResponse(_error_body(413, "request_too_large", TOO_LARGE), status=413)
+        return JsonResponse(_error_body(400, "bad_request", "The request could not be read."), status=400)
+    from django.views.defaults import bad_request as html_bad_request
+
+    return html_bad_request(request, exception or Exception())
 
 
 class RefusalMiddleware:

@@ -5,6 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from apps.accounts.views import root
 from apps.ops.views import healthz, livez
 
+handler400 = "carecoord.errors.bad_request"
+
 urlpatterns = [
     path("", root, name="root"),
     path("healthz", healthz, name="healthz"),

@@ -39,3 +39,24 @@ class ContentSecurityPolicyMiddleware:
             docs = request.path.startswith("/api/docs")
             response["Content-Security-Policy"] = _CSP_DOCS if docs else _CSP
         return response
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on every response the application itself makes.
+
+    Pages, API answers, CSV exports, document downloads and calendar feeds can all carry a child's
+    data, and a browser, a proxy or a shared computer must keep none of it. One rule is safer than a
+    decorator per view: it sits after WhiteNoise, so static files (served before it) keep their
+    long-lived caching, and everything else, signed in or not, is never stored.
+    """
+
+    VALUE = "no-store, private"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response["Cache-Control"] = self.VALUE
+        response["Pragma"] = "no-cache"  # HTTP/1.0 caches
+        return response
