@@ -44,11 +44,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "knox",  # before apps.accounts, whose admin unregisters knox's token admin
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "apps.ops.middleware.ContentSecurityPolicyMiddleware",
     "carecoord.errors.RefusalMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "apps.ops.middleware.NoStoreMiddleware",  # after WhiteNoise: static files keep their caching
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -264,10 +265,17 @@ THROTTLE_RATES = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        # A staff token is refused while two-step verification is required and not set up.
+        # django-rest-knox tokens ("Authorization: Token <token>", hashed at rest); a staff token is
+        # refused while two-step verification is required and not set up.
         "apps.accounts.security.tokens.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON nested past a limit is a 400 (Python's decoder would otherwise recurse into a 500).
+    "DEFAULT_PARSER_CLASSES": [
+        "carecoord.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -281,6 +289,17 @@ REST_FRAMEWORK = {
         "apps.accounts.security.throttles.ScopedWriteThrottle",
     ],
 }
+# Personal API tokens (django-rest-knox): SHA-512 digests at rest, made by their owner, expiring.
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=30)
+API_TOKEN_LIMIT = env.int("API_TOKEN_LIMIT", default=5)
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(days=API_TOKEN_DAYS),
+    "TOKEN_LIMIT_PER_USER": API_TOKEN_LIMIT,
+    "AUTO_REFRESH": False,
+    "TOKEN_PREFIX": "cc_",  # recognisable to secret scanners
+    "AUTH_HEADER_PREFIX": "Token",
+}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "CareCoord API",
     "DESCRIPTION": "Care coordination for children with opsoclonus-myoclonus syndrome.",

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import token_views, views
 from .security import views as two_factor_views
 
 app_name = "accounts"
@@ -10,6 +10,8 @@ urlpatterns = [
     path("login/", views.StaffLoginView.as_view(), name="staff_login"),
     path("portal/login/", views.FamilyLoginView.as_view(), name="family_login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("account/", token_views.staff_account, name="account"),
+    path("portal/account/api-tokens/", token_views.family_api_tokens, name="family_api_tokens"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",

@@ -15,9 +15,9 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
 from apps.accounts.models import StaffProfile
+from apps.accounts.tokens import api_token_create
 
 from ..factories import PASSWORD, FamilyFactory, StaffFactory
 
@@ -161,8 +161,8 @@ def test_many_wrong_codes_make_you_wait(client, nurse, required):
 
 
 def test_a_staff_token_is_refused_while_2fa_is_required_and_not_set_up(api, nurse, required, client):
-    token = Token.objects.create(user=nurse)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, key = api_token_create(actor=nurse)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     refused = api.get("/api/v1/patients/")
     assert refused.status_code == 403
     assert "Two-step verification is required" in refused.json()["error"]["message"]

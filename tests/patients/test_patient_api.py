@@ -52,11 +52,11 @@ def test_not_found_uses_the_same_shape(api_for, nurse):
 
 
 def test_token_auth_works(api, nurse):
-    from rest_framework.authtoken.models import Token
+    from apps.accounts.tokens import api_token_create
 
     patient = PatientFactory(named_nurse=nurse)
-    token = Token.objects.create(user=nurse)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, key = api_token_create(actor=nurse)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     response = api.get("/api/v1/patients/")
     assert [row["id"] for row in response.json()["results"]] == [patient.pk]
 

@@ -1,7 +1,7 @@
 """API tokens and the second step.
 
-API tokens: a token is a credential minted from an already verified session (today only in the
-admin, which is behind this gate; the account page will mint a person's own). As a second guard,
+API tokens (django-rest-knox, see ``apps/accounts/tokens.py``): a token is minted only by its owner
+on their account page, from an already verified session (the page is behind this gate). As a second guard,
 while two-step verification is required, a staff account that has never set it up cannot use a
 token at all (``TokenAuthentication`` below): such a token cannot have come from its owner's
 verified session. Any replacement token class must call ``refuse_token_without_second_step``.
@@ -9,7 +9,8 @@ verified session. Any replacement token class must call ``refuse_token_without_s
 
 from typing import Any
 
-from rest_framework import authentication, exceptions
+from knox.auth import TokenAuthentication as KnoxTokenAuthentication
+from rest_framework import exceptions
 
 from ..models import User
 from . import two_factor
@@ -24,10 +25,11 @@ def refuse_token_without_second_step(user: User) -> None:
         raise exceptions.PermissionDenied(SECOND_STEP_MISSING_FOR_API)
 
 
-class TokenAuthentication(authentication.TokenAuthentication):
-    """DRF's token authentication, refusing staff tokens while their two-step set-up is missing."""
+class TokenAuthentication(KnoxTokenAuthentication):
+    """knox's token authentication (hashed, expiring tokens), refusing staff tokens while their
+    two-step set-up is missing."""
 
-    def authenticate_credentials(self, key: Any) -> tuple[Any, Any]:
-        user, token = super().authenticate_credentials(key)
+    def authenticate_credentials(self, token: Any) -> tuple[Any, Any]:
+        user, auth_token = super().authenticate_credentials(token)
         refuse_token_without_second_step(user)
-        return user, token
+        return user, auth_token
