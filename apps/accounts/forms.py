@@ -3,7 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.signals import user_login_failed
 from django.template.loader import render_to_string
 
-from .mail import send_email
+from .mail import LINK_PLACEHOLDER, PASSWORD_RESET_LINK, send_email
 from .models import User
 
 
@@ -71,9 +71,13 @@ class OutboxPasswordResetForm(PasswordResetForm):
         to_email: str,
         html_email_template_name: str | None = None,
     ) -> None:
+        # The reset token is made when the email is sent, so the outbox row never holds a usable link.
+        context = {**context, "reset_path": LINK_PLACEHOLDER}
         subject = "".join(render_to_string(subject_template_name, context).splitlines())
         body = render_to_string(email_template_name, context)
-        send_email(to_address=to_email, subject=subject, body=body)
+        send_email(
+            to_address=to_email, subject=subject, body=body, link=(PASSWORD_RESET_LINK, context["user"].pk)
+        )
 
 
 class SecondStepCodeForm(forms.Form):

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 
+from .links import LINK_PLACEHOLDER, secret_path
 from .models import Delivery, Notification
 from .signals import delivery_failed
 
@@ -78,15 +79,29 @@ def retry_delay(attempts: int) -> datetime.timedelta:
 
 
 def email_enqueue(
-    *, to_address: str, subject: str, body: str, notification: Notification | None = None
+    *,
+    to_address: str,
+    subject: str,
+    body: str,
+    notification: Notification | None = None,
+    link: tuple[str, int] | None = None,
 ) -> Delivery:
-    """Write a pending email and queue it once the surrounding transaction commits."""
+    """Write a pending email and queue it once the surrounding transaction commits.
+
+    ``link`` (kind, id) marks an email with a secret link: ``body`` has ``links.LINK_PLACEHOLDER``
+    where the secret path goes, and the path is made only when the email is sent.
+    """
+    kind, ref = link if link is not None else ("", None)
+    if kind and LINK_PLACEHOLDER not in body:
+        raise ValueError("An email with a secret link needs the placeholder where the link goes.")
     delivery = Delivery.objects.create(
         notification=notification,
         to_address=to_address,
         subject=subject,
         body=body + _EMAIL_FOOTER,
         next_attempt_at=_sweep_fallback(),
+        link_kind=kind,
+        link_ref=ref,
     )
     transaction.on_commit(lambda: _enqueue_delivery(delivery.pk))  # outcome is logged; the row stays safe
     return delivery
@@ -136,6 +151,23 @@ def delivery_claim(*, delivery_id: int) -> Delivery | None:
     if not claimed:
         return None
     return Delivery.objects.get(pk=delivery_id)
+
+
+def delivery_body_for_sending(*, delivery: Delivery) -> str | None:
+    """The body to send: the stored one, with its secret link made now. None: do not send."""
+    if not delivery.link_kind:
+        return delivery.body
+    path = secret_path(delivery.link_kind, delivery.link_ref or 0)
+    if path is None:
+        return None
+    return delivery.body.replace(LINK_PLACEHOLDER, path)
+
+
+def delivery_abandon(*, delivery: Delivery, reason: str) -> None:
+    """A claimed email that must not go out after all (its link is no longer valid)."""
+    Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
+        status=Delivery.Status.FAILED, last_error=reason[:2000]
+    )
 
 
 def delivery_mark_sent(*, delivery: Delivery) -> bool:

@@ -18,8 +18,12 @@ def _deliver(delivery_id: int, connection: BaseEmailBackend | None = None) -> No
     delivery = services.delivery_claim(delivery_id=delivery_id)
     if delivery is None:
         return
+    body = services.delivery_body_for_sending(delivery=delivery)  # a secret link is made only now
+    if body is None:
+        services.delivery_abandon(delivery=delivery, reason="Not sent: its link is no longer valid.")
+        return
     message = EmailMessage(
-        subject=delivery.subject, body=delivery.body, to=[delivery.to_address], connection=connection
+        subject=delivery.subject, body=body, to=[delivery.to_address], connection=connection
     )
     try:
         message.send()

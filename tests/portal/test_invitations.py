@@ -19,6 +19,7 @@ from apps.patients.models import Guardian, GuardianInvitation
 from apps.scheduling import services as scheduling
 
 from ..factories import PASSWORD
+from ..sent_mail import send_and_read
 from . import book_in
 
 INVITE = {
@@ -39,7 +40,7 @@ def _invite(client_for, cast, **overrides):
 
 
 def _link_in_email(to="grace.g@example.org") -> str:
-    email = Delivery.objects.filter(to_address=to).latest("created_at")
+    email = send_and_read(to)
     match = re.search(r"http://localhost:8000(/portal/invite/[A-Za-z0-9_-]+/)", email.body)
     assert match, email.body
     return match.group(1)

@@ -1,6 +1,8 @@
 """Guardian invitations: an emailed, single-use link; the guardian sets a password and lands in the portal.
 
-Only a SHA-256 of the token is stored. The link expires after INVITATION_DAYS and works once.
+Only a SHA-256 of the token is stored. The token itself is made when the email is sent
+(``invitation_link_for_sending``, the outbox's "invitation" link maker), so it is never in the
+database, the outbox row or the admin. The link expires after INVITATION_DAYS and works once.
 """
 
 import datetime
@@ -17,6 +19,7 @@ from django.utils import timezone
 
 from apps.accounts import roles
 from apps.accounts.models import Team, User
+from apps.notifications.links import LINK_PLACEHOLDER
 from apps.notifications.services import email_enqueue
 from carecoord.errors import ApplicationError
 
@@ -32,9 +35,13 @@ def invitation_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _invitation_email(*, full_name: str, token: str, expires_at: datetime.datetime) -> tuple[str, str]:
-    """The subject and body. No clinical detail and not even the child's name: just the link."""
-    link = settings.SITE_URL + reverse("portal:invite", args=[token])
+INVITATION_LINK = "invitation"
+
+
+def _invitation_email(*, full_name: str, expires_at: datetime.datetime) -> tuple[str, str]:
+    """The subject and body. No clinical detail and not even the child's name: just the link, whose
+    secret part the outbox adds when it sends the email."""
+    link = settings.SITE_URL + LINK_PLACEHOLDER
     until = timezone.localtime(expires_at)
     body = (
         f"Hello {full_name},\n\n"
@@ -79,7 +86,7 @@ def invitation_send(
             errors["email"] = "This person already has access to this child's record."
     if errors:
         raise ValidationError(errors)
-    token = secrets.token_urlsafe(32)
+    unusable = secrets.token_urlsafe(32)  # replaced by the token made at send time; never emailed
     now = timezone.now()
     with transaction.atomic(durable=True):
         revoke_pending_invitations(patient=patient, email=email)
@@ -89,14 +96,24 @@ def invitation_send(
             full_name=full_name[:150],
             relationship=relationship,
             has_parental_responsibility=has_parental_responsibility,
-            token_hash=invitation_token_hash(token),
+            token_hash=invitation_token_hash(unusable),
             expires_at=now + datetime.timedelta(days=INVITATION_DAYS),
             created_by=actor,
             created_at=now,
         )
-        subject, body = _invitation_email(full_name=full_name, token=token, expires_at=invitation.expires_at)
-        email_enqueue(to_address=email, subject=subject, body=body)
+        subject, body = _invitation_email(full_name=full_name, expires_at=invitation.expires_at)
+        email_enqueue(to_address=email, subject=subject, body=body, link=(INVITATION_LINK, invitation.pk))
     return invitation
+
+
+def invitation_link_for_sending(invitation_id: int) -> str | None:
+    """Make the invitation's token now, as its email is sent: store its hash, give the link to the
+    email only. None when the invitation can no longer be used (withdrawn, used or expired)."""
+    token = secrets.token_urlsafe(32)
+    updated = GuardianInvitation.objects.filter(
+        pk=invitation_id, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).update(token_hash=invitation_token_hash(token))
+    return reverse("portal:invite", args=[token]) if updated else None
 
 
 def invitation_revoke(*, actor: User, invitation: GuardianInvitation) -> GuardianInvitation:
