@@ -1,12 +1,29 @@
+"""The admin site is for configuration: accounts and teams, scales, service levels, review policies and
+bank holidays. Children's records are not in it at all (see README, "Admin policy"): the admin does
+not go through visible_patients, so every page about a child lives in the app, scoped and audited.
+
+Clinic administrators use it as staff with model permissions (the "Clinic administrators" group),
+not as superusers: they cannot make themselves superusers, change permissions, set someone else's
+password or change family accounts (families manage their own; a clinic administrator can still
+see one to unlock it).
+"""
+
+from typing import Any
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from knox.models import AuthToken
 
 from .models import StaffProfile, Team, User
 from .security.lockout import account_unlock, is_locked, with_recent_failures
 from .security.two_factor import two_factor_reset
+from .services import staff_admin_access_sync
+
+# A token is made only by its owner on their account page, never for someone else.
+admin.site.unregister(AuthToken)
 
 
 class StaffProfileInline(admin.StackedInline):
@@ -65,6 +82,29 @@ class UserAdmin(BaseUserAdmin):
             self.message_user(request, str(exc), messages.ERROR)
             return
         self.message_user(request, f"{queryset.count()} account(s) {done}.", messages.SUCCESS)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.kind == User.Kind.FAMILY and not request.user.is_superuser:  # type: ignore[union-attr]
+            return False  # a family account is its owner's: look (and unlock) only
+        return super().has_change_permission(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:  # type: ignore[union-attr]
+            fields += ["is_superuser", "user_permissions", "groups", "last_login", "date_joined"]
+            if obj is not None:
+                fields.append("kind")
+        return fields
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        staff_admin_access_sync(user=form.instance)  # the role decides the admin permissions
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        # Setting someone else's password would let an administrator sign in as them.
+        if not request.user.is_superuser:  # type: ignore[union-attr]
+            raise PermissionDenied("People set their own password, with the password reset page.")
+        return super().user_change_password(request, id, form_url)
 
 
 @admin.register(Team)

@@ -5,7 +5,7 @@ from django.conf import settings
 from carecoord import demo
 
 from .models import StaffProfile, Team, User
-from .services import staff_user_create
+from .services import staff_admin_access_sync, staff_user_create
 
 Role = StaffProfile.Role
 
@@ -86,11 +86,12 @@ def seed() -> dict[str, User]:
                 teams=[teams[c] for c in team_codes],
                 password=settings.DEMO_PASSWORD,
                 job_title=title,
-                is_admin_site_user=role == Role.CLINIC_ADMIN,
+                is_admin_site_user=role == Role.CLINIC_ADMIN,  # staff with model permissions, not superuser
             )
-            if role == Role.CLINIC_ADMIN:
-                user.is_superuser = True
-                user.save(update_fields=["is_superuser"])
+        elif user.is_superuser:  # demo data from before: the clinic administrator was a superuser
+            user.is_superuser = False
+            user.save(update_fields=["is_superuser"])
+            staff_admin_access_sync(user=user)
         staff[role if role not in staff else f"{role}2"] = user
     return staff
 

@@ -1,6 +1,7 @@
 from collections.abc import Iterable
 
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -75,7 +76,56 @@ def staff_user_create(
         )
         profile = StaffProfile.objects.create(user=user, role=role, job_title=job_title, specialty=specialty)
         profile.teams.set(list(teams))
+        staff_admin_access_sync(user=user)
     return user
+
+
+CLINIC_ADMIN_GROUP = "Clinic administrators"
+# What a clinic administrator manages in the admin site, as "app.model": actions. Nothing here is a
+# child's record; a model of an app that is not installed (axes, say) is skipped.
+CLINIC_ADMIN_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "accounts.user": ("view", "add", "change"),
+    "accounts.staffprofile": ("view", "add", "change"),
+    "accounts.team": ("view", "add", "change"),
+    "pathways.severityscale": ("view", "add", "change"),
+    "pathways.scaleitem": ("view", "add", "change", "delete"),
+    "referrals.serviceleveltarget": ("view", "add", "change", "delete"),
+    "scheduling.reviewpolicy": ("view", "add", "change"),
+    "ops.bankholiday": ("view", "add", "change", "delete"),
+    "notifications.delivery": ("view",),
+    "audit.accessevent": ("view",),
+    "axes.accessattempt": ("view", "delete"),  # unlock an account
+    "axes.accessfailurelog": ("view",),
+}
+
+
+def clinic_admin_group() -> Group:
+    """The group that gives clinic administrators their admin permissions (kept in step with the list)."""
+    group, _ = Group.objects.get_or_create(name=CLINIC_ADMIN_GROUP)
+    wanted = [
+        (model.split(".")[0], f"{action}_{model.split('.')[1]}")
+        for model, actions in CLINIC_ADMIN_PERMISSIONS.items()
+        for action in actions
+    ]
+    permissions = Permission.objects.filter(
+        content_type__app_label__in={app for app, _ in wanted}, codename__in={code for _, code in wanted}
+    ).select_related("content_type")
+    group.permissions.set([p for p in permissions if (p.content_type.app_label, p.codename) in set(wanted)])
+    return group
+
+
+def staff_admin_access_sync(*, user: User) -> None:
+    """A clinic administrator uses the admin site through the group, never as a superuser; anyone
+    else loses the group. (Superusers are made only with ``createsuperuser``.)"""
+    profile = StaffProfile.objects.filter(user=user).first()
+    group = clinic_admin_group()
+    if profile is not None and profile.role == StaffProfile.Role.CLINIC_ADMIN and user.is_active:
+        user.groups.add(group)
+        if not user.is_staff:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+    else:
+        user.groups.remove(group)
 
 
 def user_set_email_notifications(*, actor: User, enabled: bool) -> User:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AccessEvent, BreakGlassGrant
+from .models import AccessEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -16,18 +16,20 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+_SHOWN = ("at", "user", "patient_id", "what", "channel", "basis", "via_break_glass", "path", "request_id")
+
+
 @admin.register(AccessEvent)
 class AccessEventAdmin(ReadOnlyAdmin):
-    list_display = ["at", "user", "patient", "what", "channel", "via_break_glass", "request_id"]
-    list_filter = ["channel", "via_break_glass", "at"]
-    search_fields = ["user__email", "patient__hospital_number", "request_id"]
+    """Who read which record, by record number only: no child's name or details appear here."""
+
+    list_display = ["at", "user", "patient_id", "what", "channel", "basis", "request_id"]
+    list_filter = ["channel", "basis", "via_break_glass", "at"]
+    search_fields = ["user__email", "request_id", "path"]
     date_hierarchy = "at"
-    list_select_related = ["user", "patient"]
+    list_select_related = ["user"]
+    fields = _SHOWN
+    readonly_fields = _SHOWN
 
 
-@admin.register(BreakGlassGrant)
-class BreakGlassGrantAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "user", "patient", "expires_at", "reviewed_by", "reviewed_at"]
-    list_filter = ["reviewed_at"]
-    search_fields = ["user__email", "patient__hospital_number", "reason"]
-    list_select_related = ["user", "patient", "reviewed_by"]
+# Break-glass grants are reviewed on the app's review page (clinic administrators), not here.

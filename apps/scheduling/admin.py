@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Appointment, ReviewOverride, ReviewPolicy, TreatmentSeries
+from .models import ReviewOverride, ReviewPolicy
 
 
 @admin.register(ReviewPolicy)
@@ -20,31 +20,14 @@ class ReviewPolicyAdmin(admin.ModelAdmin):
 
 @admin.register(ReviewOverride)
 class ReviewOverrideAdmin(admin.ModelAdmin):
-    list_display = ["patient", "policy", "interval_months", "reason", "set_by", "set_at"]
+    """A child's own review interval. It shows the child only by record number (no name), so the
+    admin shows no child's data; look the child up in the app, where the read is audited."""
+
+    list_display = ["patient_id", "policy", "interval_months", "set_by", "set_at"]
+    raw_id_fields = ["patient"]
     readonly_fields = ["set_at"]
+    list_select_related = ["policy", "set_by"]
 
 
-class _LookOnly(admin.ModelAdmin):
-    """Appointments change through scheduling.services (clash checks, notices, SEQUENCE), not the admin."""
-
-    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-
-@admin.register(Appointment)
-class AppointmentAdmin(_LookOnly):
-    list_display = ["starts_at", "patient", "kind", "clinician", "team", "status"]
-    list_filter = ["status", "kind", "team"]
-    date_hierarchy = "starts_at"
-    list_select_related = ["patient", "clinician", "team"]
-
-
-@admin.register(TreatmentSeries)
-class TreatmentSeriesAdmin(_LookOnly):
-    list_display = ["title", "patient", "interval_days", "count", "status"]
+# Appointments and treatment series are not in the admin site: they name children and carry internal
+# notes, and change through scheduling.services on pages scoped and audited in the app.
