@@ -19,6 +19,9 @@ IN_SCOPE = {
     "api": {"family_a", "nurse_a", "nurse_glass"},
 }
 
+# The basis each in-scope subject's reads are recorded with (nurse A is also on the care team).
+BASIS = {"family_a": "guardian", "nurse_a": "named_nurse", "nurse_glass": "break_glass"}
+
 READ_ROUTES = [
     ("staff", "/patients/{a}/"),
     ("staff", "/patients/{a}/edit/"),
@@ -56,6 +59,7 @@ def test_read_routes_are_scoped_and_audited(cast, client, subject, surface, temp
         event = AccessEvent.objects.filter(user=user, patient=cast.child_a).first()
         assert event.request_id == response["X-Request-ID"]
         assert event.via_break_glass == (subject == "nurse_glass")
+        assert event.basis == BASIS[subject]
         assert event.channel == ("api" if surface == "api" else "page")
     else:
         assert response.status_code == 404

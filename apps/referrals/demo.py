@@ -71,6 +71,7 @@ def seed(staff: dict[str, User], patients: list[Patient]) -> None:
         sex="male",
         postcode="BS6 6AB",
     )
+    _seed_identity_queue(staff[f"{Role.NURSE_SPECIALIST}2"], patients, teams["therapies"])
     today = timezone.localdate()
     task_create(
         actor=nurse,
@@ -95,6 +96,31 @@ def seed(staff: dict[str, User], patients: list[Patient]) -> None:
         due_on=today + datetime.timedelta(days=3),
     )
     services.referrals_check_service_levels()
+
+
+def _seed_identity_queue(recorder: User, patients: list[Patient], team: Team) -> None:
+    """A GP letter about a known child whom the recorder does not look after: it waits in the
+    identity queue for the child's care team or the clinic administrator."""
+    from apps.patients import access
+
+    seen = set(access.routinely_visible_patients(recorder).values_list("pk", flat=True))
+    child = next((p for p in patients if p.pk not in seen), None)
+    if child is None:
+        return
+    services.referral_receive_external(
+        actor=recorder,
+        target_team=team,
+        external_source="gp",
+        referrer_name="Dr Sunil Rao",
+        referrer_organisation="Hillside Medical Practice",
+        urgency="routine",
+        reason="Parents report speech has slowed; asking for speech and language therapy.",
+        given_name=child.given_name,
+        family_name=child.family_name,
+        date_of_birth=child.date_of_birth,
+        hospital_number=child.hospital_number,
+        nhs_number=child.nhs_number or "",
+    )
 
 
 # After pathways as before; targets are counted in working days, so bank holidays first.
