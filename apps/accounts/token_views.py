@@ -1,4 +1,5 @@
-"""The account pages' API token section, for staff (/account/) and families (/portal/account/api-tokens/)."""
+"""The account pages' API token section: staff at /account/; families at /portal/account/api-tokens/
+(that view is the portal's, behind its family_required, and uses ``tokens_page`` below)."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,11 +10,12 @@ from django.views.decorators.http import require_http_methods
 from carecoord.errors import SERVICE_REFUSALS, refusal_messages
 
 from . import tokens
-from .decorators import family_required, staff_required
+from .decorators import staff_required
 from .types import AuthedRequest
 
 
-def _tokens_page(request: AuthedRequest, *, template: str, here: str) -> HttpResponse:
+def tokens_page(request: AuthedRequest, *, template: str, here: str) -> HttpResponse:
+    """List the caller's own tokens; POST makes one (shown once) or revokes one of theirs."""
     new_token = ""
     if request.method == "POST":
         try:
@@ -37,10 +39,4 @@ def _tokens_page(request: AuthedRequest, *, template: str, here: str) -> HttpRes
 @staff_required
 @require_http_methods(["GET", "POST"])
 def staff_account(request: AuthedRequest) -> HttpResponse:
-    return _tokens_page(request, template="accounts/account.html", here="accounts:account")
-
-
-@family_required
-@require_http_methods(["GET", "POST"])
-def family_api_tokens(request: AuthedRequest) -> HttpResponse:
-    return _tokens_page(request, template="portal/api_tokens.html", here="accounts:family_api_tokens")
+    return tokens_page(request, template="accounts/account.html", here="accounts:account")

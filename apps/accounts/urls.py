@@ -11,7 +11,6 @@ urlpatterns = [
     path("portal/login/", views.FamilyLoginView.as_view(), name="family_login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("account/", token_views.staff_account, name="account"),
-    path("portal/account/api-tokens/", token_views.family_api_tokens, name="family_api_tokens"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",

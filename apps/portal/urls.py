@@ -20,5 +20,6 @@ urlpatterns = [
     path("children/<int:pk>/symptoms/", views.symptoms, name="symptoms"),
     path("children/<int:pk>/symptoms/sent/", views.symptoms_sent, name="symptoms_sent"),
     path("account/", views.account, name="account"),
+    path("account/api-tokens/", views.api_tokens, name="api_tokens"),
     path("invite/<slug:token>/", views.invite, name="invite"),
 ]

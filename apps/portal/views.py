@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.accounts import services as account_services
 from apps.accounts.security import two_factor
 from apps.accounts.security.throttles import rate_limited
+from apps.accounts.token_views import tokens_page
 from apps.accounts.types import AuthedRequest
 from apps.audit.services import access_record
 from apps.documents import selectors as document_selectors
@@ -306,3 +307,10 @@ def invite(request: AuthedRequest, token: str) -> HttpResponse:
             return redirect("portal:home")
     context = {"form": form, "invitation": invitation}
     return render(request, "portal/invite.html", context, status=400 if form.errors else 200)
+
+
+@family_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: AuthedRequest) -> HttpResponse:
+    """The family's own API tokens (made, listed and revoked only here, by them)."""
+    return tokens_page(request, template="portal/api_tokens.html", here="portal:api_tokens")
