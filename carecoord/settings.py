@@ -281,9 +281,6 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "carecoord.errors.exception_handler",
-    # Scoped throttles apply only to views that name a scope: intake (recording an outside referral).
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"intake": env.str("THROTTLE_RATE_INTAKE", default="30/hour")},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Rates live in THROTTLE_RATES; these classes read them at request time.
     "DEFAULT_THROTTLE_CLASSES": [

@@ -9,6 +9,7 @@ verified session. Any replacement token class must call ``refuse_token_without_s
 
 from typing import Any
 
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from rest_framework import exceptions
 
@@ -33,3 +34,9 @@ class TokenAuthentication(KnoxTokenAuthentication):
         user, auth_token = super().authenticate_credentials(token)
         refuse_token_without_second_step(user)
         return user, auth_token
+
+
+class TokenScheme(KnoxTokenScheme):
+    """The API docs describe it as knox's scheme: "Authorization: Token <token>"."""
+
+    target_class = "apps.accounts.security.tokens.TokenAuthentication"
