@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from apps.caseload.api import CaseloadViewSet
 from apps.documents import api as documents
+from apps.mdt import api as mdt
 from apps.messaging import api as messaging
 from apps.pathways import api as pathways
 from apps.pathways.api import symptoms
@@ -193,5 +194,22 @@ urlpatterns += [
         "invitations/<int:pk>/withdraw/",
         InvitationViewSet.as_view({"post": "withdraw"}),
         name="invitation-withdraw",
+    ),
+]
+
+_meeting = mdt.MeetingViewSet
+_item = mdt.ItemViewSet
+
+urlpatterns += [
+    path("mdt/meetings/", _meeting.as_view({"get": "list", "post": "create"}), name="mdt-meeting-list"),
+    path("mdt/meetings/<int:pk>/", _meeting.as_view({"get": "retrieve"}), name="mdt-meeting-detail"),
+    path("mdt/meetings/<int:pk>/items/", _meeting.as_view({"post": "items"}), name="mdt-meeting-items"),
+    path("mdt/meetings/<int:pk>/order/", _meeting.as_view({"post": "order"}), name="mdt-meeting-order"),
+    path("mdt/items/<int:pk>/", _item.as_view({"get": "retrieve"}), name="mdt-item-detail"),
+    path("mdt/items/<int:pk>/carry-over/", _item.as_view({"post": "carry_over"}), name="mdt-item-carry-over"),
+    path(
+        "mdt/items/<int:pk>/outcome/",
+        _item.as_view({"post": "outcome", "put": "outcome"}),
+        name="mdt-item-outcome",
     ),
 ]

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "apps.referrals",
     "apps.scheduling",
     "apps.documents",
+    "apps.mdt",
     "apps.messaging",
     "apps.caseload",
     "apps.portal",

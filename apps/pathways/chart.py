@@ -8,6 +8,10 @@ import datetime
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .selectors import PathwaySummary
 
 WIDTH = 760
 LEFT, RIGHT, TOP = 56, 20, 20
@@ -142,11 +146,11 @@ def _text(parent: ET.Element, text: str, **attrs: object) -> ET.Element:
     return element
 
 
-def _accessible_text(svg: ET.Element, counts: tuple[int, int, int], table_id: str) -> None:
+def _accessible_text(svg: ET.Element, counts: tuple[int, int, int], table_id: str, id_prefix: str) -> None:
     """The chart's accessible name and description, pointing to the table with the same data."""
     scores, courses, relapses = counts
-    ET.SubElement(svg, "title", {"id": "chart-title"}).text = "Severity score over time"
-    ET.SubElement(svg, "desc", {"id": "chart-desc"}).text = (
+    ET.SubElement(svg, "title", {"id": f"{id_prefix}-title"}).text = "Severity score over time"
+    ET.SubElement(svg, "desc", {"id": f"{id_prefix}-desc"}).text = (
         f"{scores} scores, {courses} treatment courses and {relapses} relapses. "
         f"Higher scores mean more severe symptoms. The same data is in the table with id {table_id}."
     )
@@ -286,7 +290,9 @@ def severity_chart_svg(
     relapses: Sequence[RelapseMarker],
     today: datetime.date,
     table_id: str = "severity-table",
+    id_prefix: str = "chart",
 ) -> str:
+    """The chart as SVG text. ``id_prefix`` keeps ids unique when a page shows several charts."""
     frame = _frame(scores, courses, relapses, today)
     svg = ET.Element(
         "svg",
@@ -294,15 +300,38 @@ def severity_chart_svg(
             "xmlns": "http://www.w3.org/2000/svg",
             "viewBox": f"0 0 {WIDTH} {frame.height}",
             "role": "img",
-            "aria-labelledby": "chart-title chart-desc",
+            "aria-labelledby": f"{id_prefix}-title {id_prefix}-desc",
             "class": "severity-chart",
             "data-y-max": str(frame.y_max),
         },
     )
-    _accessible_text(svg, (len(scores), len(courses), len(relapses)), table_id)
+    _accessible_text(svg, (len(scores), len(courses), len(relapses)), table_id, id_prefix)
     _grid(svg, frame)
     _axes(svg, frame)
     _relapse_markers(svg, frame, relapses)
     _score_series(svg, frame, scores)
     _course_bands(svg, frame, courses)
     return ET.tostring(svg, encoding="unicode")
+
+
+def summary_chart_svg(
+    summary: "PathwaySummary",
+    *,
+    today: datetime.date,
+    table_id: str = "severity-table",
+    id_prefix: str = "chart",
+) -> str:
+    """The severity chart of a pathway summary (the review page's, and the MDT shared screen's)."""
+    return severity_chart_svg(
+        scores=[ScorePoint(s.assessed_on, s.total, s.max_total) for s in summary.scores],  # type: ignore[attr-defined]
+        courses=[
+            CourseBand(c.pk, c.label, c.start_date, c.ended_on, c.get_status_display().lower())
+            for c in summary.courses
+        ],
+        relapses=[
+            RelapseMarker(r.pk, r.onset_date, r.get_severity_display().lower()) for r in summary.relapses
+        ],
+        today=today,
+        table_id=table_id,
+        id_prefix=id_prefix,
+    )

@@ -36,6 +36,7 @@ class Task(models.Model):
         SYMPTOM_REPORT = "symptom_report", "Symptom report"
         DID_NOT_ATTEND = "did_not_attend", "Did not attend"
         EMAIL_FAILED = "email_failed", "Email not sent"
+        MDT_OUTCOME = "mdt_outcome", "MDT outcome"
 
     title = models.CharField(max_length=200)
     detail = models.TextField(blank=True)

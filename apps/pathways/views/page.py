@@ -16,25 +16,15 @@ from apps.patients import access
 from apps.patients.models import Patient
 
 from .. import selectors, services
-from ..chart import CourseBand, RelapseMarker, ScorePoint, severity_chart_svg
+from ..chart import summary_chart_svg
 from ..models import Investigation, Relapse, Specialty, SymptomReport, TreatmentCourse
 from ..timeline import timeline_for
 from .actions import ACTIONS, PANEL, FormSlot, slot
 
 
 def _chart(summary: selectors.PathwaySummary) -> str:
-    svg = severity_chart_svg(
-        scores=[ScorePoint(s.assessed_on, s.total, s.max_total) for s in summary.scores],  # type: ignore[attr-defined]
-        courses=[
-            CourseBand(c.pk, c.label, c.start_date, c.ended_on, c.get_status_display().lower())
-            for c in summary.courses
-        ],
-        relapses=[
-            RelapseMarker(r.pk, r.onset_date, r.get_severity_display().lower()) for r in summary.relapses
-        ],
-        today=timezone.localdate(),
-    )
-    return mark_safe(svg)  # built with ElementTree: every text node is escaped
+    # built with ElementTree: every text node is escaped
+    return mark_safe(summary_chart_svg(summary, today=timezone.localdate()))
 
 
 def _diagnosis_initial(summary: selectors.PathwaySummary) -> dict[str, Any]:
