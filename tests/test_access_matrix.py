@@ -400,3 +400,88 @@ def test_portal_and_document_routes_are_scoped_and_audited(
         assert response.status_code == 404, url
         assert after == before
         assert not changed(), url
+
+
+# MDT meetings: the schedule is for staff; a child on the list is for those who may see the child; listing
+# needs the child's care team and outcomes the chair (in scope without the role: 403).
+@pytest.fixture
+def mdt_listing(cast):
+    import datetime
+
+    from django.utils import timezone
+
+    from apps.accounts.models import StaffProfile, Team
+    from apps.mdt import services as mdt
+
+    from .factories import StaffFactory
+
+    team, _ = Team.objects.get_or_create(code="neurology", defaults={"name": "Neurology"})
+    chair = StaffFactory(role=StaffProfile.Role.CONSULTANT, role__teams=["neurology"])
+    start = timezone.now() + datetime.timedelta(days=2)
+    meeting = mdt.meeting_schedule(
+        actor=chair, team=team, title="OMS clinic MDT", starts_at=start, chair=chair
+    )
+    mdt.meeting_schedule(
+        actor=chair,
+        team=team,
+        title="OMS clinic MDT",
+        starts_at=start + datetime.timedelta(days=14),
+        chair=chair,
+    )
+    item = mdt.item_add(actor=cast.nurse_a, meeting=meeting, patient=cast.child_a, question="Rituximab?")
+    return meeting, item
+
+
+_STAFF_200 = {"nurse_a": 200, "nurse_other": 200, "nurse_glass": 200}
+_CHILD_200 = {"nurse_a": 200, "nurse_glass": 200}
+MDT_ROUTES = [
+    # method, url, {subject: status} (everyone else 404), does a 200 read child A?
+    ("get", "/mdt/", _STAFF_200, False),
+    ("get", "/mdt/{m}/", _STAFF_200, True),
+    ("get", "/mdt/{m}/screen/", _STAFF_200, True),
+    ("get", "/mdt/{m}/add/?patient={a}", {"nurse_a": 200, "nurse_glass": 403}, True),
+    ("get", "/mdt/items/{i}/", _CHILD_200, True),
+    ("post", "/mdt/items/{i}/", {"nurse_a": 403, "nurse_glass": 403}, False),
+    ("post", "/mdt/items/{i}/move/", {"nurse_a": 403, "nurse_glass": 403}, False),
+    ("post", "/mdt/items/{i}/carry-over/", {"nurse_a": 302, "nurse_glass": 403}, False),
+    ("post", "/mdt/{m}/attendance/", {"nurse_a": 403, "nurse_other": 403, "nurse_glass": 403}, False),
+    ("api-get", "/api/v1/mdt/meetings/", {**_STAFF_200, "family_a": 403, "family_b": 403}, False),
+    ("api-get", "/api/v1/mdt/meetings/{m}/", _STAFF_200, True),
+    ("api-get", "/api/v1/mdt/items/{i}/", _CHILD_200, True),
+    ("api-post", "/api/v1/mdt/items/{i}/outcome/", {"nurse_a": 403, "nurse_glass": 403}, False),
+    (
+        "api-post",
+        "/api/v1/mdt/meetings/{m}/order/",
+        {"nurse_a": 403, "nurse_other": 403, "nurse_glass": 403},
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize("subject", SUBJECTS)
+@pytest.mark.parametrize(("method", "template", "expected", "reads_child"), MDT_ROUTES)
+def test_mdt_routes_are_scoped_and_audited(
+    cast, client, mdt_listing, subject, method, template, expected, reads_child
+):
+    from apps.mdt.models import Item, Outcome
+
+    meeting, item = mdt_listing
+    user = getattr(cast, subject)
+    client.force_login(user)
+    before = AccessEvent.objects.filter(user=user, patient=cast.child_a).count()
+    url = template.format(m=meeting.pk, i=item.pk, a=cast.child_a.pk)
+    payload = {"reason": "Awaiting MRI", "decision": "Start", "agreed_by": [user.pk], "item_ids": [item.pk]}
+    if method.startswith("api-"):
+        call = getattr(client, method[4:])
+        response = call(url, payload, content_type="application/json") if method == "api-post" else call(url)
+    else:
+        response = getattr(client, method)(url, payload) if method == "post" else client.get(url)
+
+    status = expected.get(subject, 404)
+    assert response.status_code == status, url
+    after = AccessEvent.objects.filter(user=user, patient=cast.child_a).count()
+    sees_child = subject in _CHILD_200
+    assert after == before + (1 if status == 200 and reads_child and sees_child else 0), url
+    if status in (403, 404):
+        assert not Outcome.objects.exists()
+        assert Item.objects.get(pk=item.pk).status == Item.Status.LISTED

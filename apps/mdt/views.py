@@ -17,7 +17,6 @@ from apps.audit.services import access_record
 from apps.pathways.chart import summary_chart_svg
 from apps.patients import access
 from carecoord.errors import (
-    SERVICE_REFUSALS,
     ApplicationError,
     form_add_service_errors,
     refusal_messages,
@@ -39,7 +38,7 @@ def meeting_list(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             meeting = services.meeting_schedule(actor=request.user, **form.cleaned_data)
-        except SERVICE_REFUSALS as exc:
+        except FORM_REFUSALS as exc:
             form_add_service_errors(form, exc)
         else:
             messages.success(request, f"{meeting} is scheduled.")
@@ -80,7 +79,7 @@ def meeting_attendance(request: AuthedRequest, pk: int) -> HttpResponse:
             services.attendance_record(
                 actor=request.user, meeting=meeting, present=list(form.cleaned_data["present"])
             )
-        except SERVICE_REFUSALS as exc:
+        except FORM_REFUSALS as exc:
             messages.error(request, " ".join(refusal_messages(exc)))
         else:
             messages.success(request, "Attendance recorded.")
@@ -129,7 +128,7 @@ def item_move(request: AuthedRequest, pk: int) -> HttpResponse:
     offset = -1 if request.POST.get("direction") == "up" else 1
     try:
         services.item_move(actor=request.user, item=item, offset=offset)
-    except SERVICE_REFUSALS as exc:
+    except FORM_REFUSALS as exc:
         messages.error(request, " ".join(refusal_messages(exc)))
     if request.htmx:
         meeting = Meeting.objects.get(pk=item.meeting_id)
@@ -179,6 +178,10 @@ def _outcome_form(request: AuthedRequest, item: Item) -> OutcomeForm:
 @require_http_methods(["GET", "POST"])
 def item_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     item = selectors.item_get(user=request.user, pk=pk)
+    if request.method == "POST":
+        refuse_unless(
+            services.is_chair(request.user, item.meeting), "Only the chair records the meeting's outcome."
+        )
     access_record(request=request, patients=item.patient, what="mdt listing")
     form = _outcome_form(request, item)
     if request.method == "POST" and form.is_valid():
@@ -235,7 +238,7 @@ def item_carry_over(request: AuthedRequest, pk: int) -> HttpResponse:
         return redirect("mdt:item", pk=item.pk)
     try:
         carried = services.item_carry_over(actor=request.user, item=item, reason=form.cleaned_data["reason"])
-    except SERVICE_REFUSALS as exc:
+    except FORM_REFUSALS as exc:
         messages.error(request, " ".join(refusal_messages(exc)))
         return redirect("mdt:item", pk=item.pk)
     messages.success(request, f"{item.patient.full_name} is carried over to {carried.meeting}.")
