@@ -4,15 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tasks', '0003_taskevent'),
+        ("tasks", "0003_taskevent"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='task',
-            name='source',
-            field=models.CharField(choices=[('manual', 'Manual'), ('referral_triage', 'Referral triage'), ('referral_booking', 'Referral booking'), ('sla_breach', 'Service-level breach'), ('investigation_result', 'Investigation result'), ('re_evaluation', 'Re-evaluation'), ('message_escalation', 'Message escalation'), ('symptom_report', 'Symptom report'), ('did_not_attend', 'Did not attend'), ('email_failed', 'Email not sent'), ('mdt_outcome', 'MDT outcome')], default='manual', max_length=25),
+            model_name="task",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("manual", "Manual"),
+                    ("referral_triage", "Referral triage"),
+                    ("referral_booking", "Referral booking"),
+                    ("sla_breach", "Service-level breach"),
+                    ("investigation_result", "Investigation result"),
+                    ("re_evaluation", "Re-evaluation"),
+                    ("message_escalation", "Message escalation"),
+                    ("symptom_report", "Symptom report"),
+                    ("did_not_attend", "Did not attend"),
+                    ("email_failed", "Email not sent"),
+                    ("mdt_outcome", "MDT outcome"),
+                ],
+                default="manual",
+                max_length=25,
+            ),
         ),
     ]
