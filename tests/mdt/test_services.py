@@ -200,3 +200,15 @@ def test_attendance_is_the_chairs_list_of_staff(cast, mdt):
         services.attendance_record(actor=mdt.chair, meeting=mdt.meeting, present=[cast.family_a])
     with pytest.raises(PermissionDenied):
         services.attendance_record(actor=cast.nurse_a, meeting=mdt.meeting, present=[])
+
+
+def test_the_demo_has_an_upcoming_oms_clinic_mdt_with_two_children_listed(db):
+    from django.core.management import call_command
+
+    from apps.mdt.models import Meeting
+
+    call_command("seed_demo")
+    call_command("seed_demo")  # a second run adds nothing
+    meeting = Meeting.objects.get(title="OMS clinic MDT")
+    assert meeting.items.count() == 2
+    assert all(i.question and i.scores.exists() for i in meeting.items.all())

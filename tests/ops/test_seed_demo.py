@@ -75,6 +75,8 @@ def test_seed_demo_finds_every_apps_demo_module_and_seeds_bank_holidays(capsys):
         "referrals",
         "scheduling",
         "messaging",
+        "mdt",
     }
     assert names.index("patients") < names.index("pathways") < names.index("scheduling")
+    assert names.index("pathways") < names.index("mdt")
     assert BankHoliday.objects.exists()
