@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint format install migrate seed bench clean
+.PHONY: run test lint format install migrate seed bench bench-scale clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ test: lint
 
 bench: migrate
 	$(BIN)/python bench/run_all.py
+
+# Hospital-scale reads at two sizes (BENCH_SMALL, BENCH_LARGE children), interleaved; see bench/scale/run.py.
+bench-scale: install
+	$(BIN)/python bench/scale/run.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .mypy_cache .ruff_cache
