@@ -71,9 +71,29 @@ def messages_of(thread: Thread) -> QuerySet[Message]:
     return thread.messages.select_related("author").prefetch_related("attachments")
 
 
+def own_threads(user: User) -> QuerySet[Thread]:
+    """The threads that are this user's own business: a family's children's, or, for staff, those of their
+    caseload (named nurse or care team) and those they have opened or started, while they may still see
+    the child. Not every visible child's: an open referral to a team must not put a whole queue's
+    conversations into each member's header."""
+    if roles.is_family(user) or roles.staff_role(user) is None:
+        return threads_visible_to(user)
+    visible = access.visible_patients(user)
+    # A UNION of indexed branches, so the planner estimates each from its own index.
+    ids = (
+        Thread.objects.filter(patient__in=access.caseload_patients(user))
+        .order_by()
+        .values("pk")
+        .union(
+            Thread.objects.filter(read_states__user=user, patient__in=visible).order_by().values("pk"),
+            Thread.objects.filter(created_by=user, patient__in=visible).order_by().values("pk"),
+        )
+    )
+    return Thread.objects.filter(pk__in=ids)
+
+
 def unread_count(user: User, patient: Patient | None = None) -> int:
-    """Conversations with something new for this user (for the header, or one child's page)."""
-    threads = threads_visible_to(user)
-    if patient is not None:
-        threads = threads.filter(patient=patient)
+    """Conversations with something new for this user: their own threads (for the header), or one
+    child's threads (for that child's page)."""
+    threads = own_threads(user) if patient is None else threads_visible_to(user).filter(patient=patient)
     return with_unread(threads, user).filter(unread__gt=0).count()  # type: ignore[misc]

@@ -9,11 +9,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
 
-from apps.accounts.models import StaffProfile
+from apps.accounts.models import StaffProfile, Team
 from apps.messaging import selectors, services
 from apps.messaging.models import MESSAGE_MAX_LENGTH, EmailNotice, Message, MessageAttachment, Thread
 from apps.notifications.models import Delivery, Notification
 from apps.patients.models import Guardian
+from apps.referrals.models import Referral
 
 from ..factories import CareTeamMemberFactory, FamilyFactory, GuardianFactory, StaffFactory
 from . import EXE, JPEG, PDF, PNG, reply, start, upload
@@ -371,6 +372,27 @@ def test_read_state_is_kept_per_participant(cast, co_parent, consultant, clock):
     assert selectors.unread_count(co_parent) == 1
     assert selectors.unread_count(consultant) == 1
     assert selectors.unread_count(cast.family_b) == 0
+
+
+def test_the_header_counts_a_referred_childs_thread_only_once_the_nurse_has_opened_it(cast, clock):
+    """A child referred to the nurse's team is visible, but their conversations are not the nurse's own
+    until the nurse opens one: the header is scoped to her own threads, not to every visible child."""
+    Referral.objects.create(
+        patient=cast.child_b,
+        source_user=cast.nurse_other,
+        target_team=Team.objects.get(code="nursing"),
+        reason="Please review",
+        status="submitted",
+    )
+    thread = start(cast.family_b, cast.child_b, body="Bobby is worse.")
+    assert selectors.unread_count(cast.nurse_a) == 0
+    assert selectors.threads_visible_to(cast.nurse_a).filter(pk=thread.pk).exists()
+
+    clock.shift(datetime.timedelta(minutes=1))
+    services.thread_mark_read(actor=cast.nurse_a, thread=thread)
+    clock.shift(datetime.timedelta(minutes=1))
+    reply(cast.family_b, thread, body="Any news?")
+    assert selectors.unread_count(cast.nurse_a) == 1
 
 
 def test_the_inbox_puts_threads_needing_a_reply_first_with_unread_counts(cast, clock):
