@@ -91,11 +91,15 @@ def worklist_counts(*, user: User) -> dict[str, int]:
     """How many tasks are in each open worklist, in one query."""
     today = timezone.localdate()
     teams = roles.team_ids(user)
-    open_ = Q(status__in=OPEN)
-    return tasks_visible_to(user).aggregate(
-        mine=Count("pk", filter=open_ & Q(assignee=user)),
-        team=Count("pk", filter=open_ & Q(team__in=teams, assignee__isnull=True)),
-        overdue=Count("pk", filter=open_ & Q(due_on__lt=today)),
+    # Open rows first, so the partial indexes on open tasks are read, not every task ever assigned.
+    return (
+        tasks_visible_to(user)
+        .filter(status__in=OPEN)
+        .aggregate(
+            mine=Count("pk", filter=Q(assignee=user)),
+            team=Count("pk", filter=Q(team__in=teams, assignee__isnull=True)),
+            overdue=Count("pk", filter=Q(due_on__lt=today)),
+        )
     )
 
 
