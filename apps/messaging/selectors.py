@@ -21,6 +21,27 @@ def threads_visible_to(user: AnyUser) -> QuerySet[Thread]:
     return threads
 
 
+def own_threads(user: User) -> QuerySet[Thread]:
+    """The threads that are this user's own business: a family's children's, or, for staff, those of their
+    caseload (named nurse or care team) and those they have opened or started, while they may still see
+    the child. Not every visible child's: an open referral to a team must not put a whole queue's
+    conversations into each member's header."""
+    if roles.is_family(user) or roles.staff_role(user) is None:
+        return threads_visible_to(user)
+    visible = access.visible_patients(user)
+    # A UNION of indexed branches, so the planner estimates each from its own index.
+    ids = (
+        Thread.objects.filter(patient__in=access.caseload_patients(user))
+        .order_by()
+        .values("pk")
+        .union(
+            Thread.objects.filter(read_states__user=user, patient__in=visible).order_by().values("pk"),
+            Thread.objects.filter(created_by=user, patient__in=visible).order_by().values("pk"),
+        )
+    )
+    return Thread.objects.filter(pk__in=ids)
+
+
 def unread_messages(user: User) -> QuerySet[Message]:
     """Messages from others that ``user`` has not read: posted since they last read the thread, or in a
     thread they have never opened. The one unread rule; narrow it with ``.filter(thread=...)``."""
@@ -49,10 +70,8 @@ def with_unread(threads: QuerySet[Thread], user: User) -> QuerySet[Thread]:
 
 
 def inbox(*, user: User, patient: Patient | None = None, kind: str = "") -> QuerySet[Thread]:
-    """Threads, needing a reply first, then newest."""
-    threads = threads_visible_to(user)
-    if patient is not None:
-        threads = threads.filter(patient=patient)
+    """Threads, needing a reply first, then newest: the user's own threads, or one child's."""
+    threads = own_threads(user) if patient is None else threads_visible_to(user).filter(patient=patient)
     if kind in Thread.Kind.values:
         threads = threads.filter(kind=kind)
     needs_reply_first = Case(When(status=Thread.Status.NEEDS_REPLY, then=Value(0)), default=Value(1))
@@ -69,27 +88,6 @@ def thread_get(*, user: AnyUser, pk: int) -> Thread:
 
 def messages_of(thread: Thread) -> QuerySet[Message]:
     return thread.messages.select_related("author").prefetch_related("attachments")
-
-
-def own_threads(user: User) -> QuerySet[Thread]:
-    """The threads that are this user's own business: a family's children's, or, for staff, those of their
-    caseload (named nurse or care team) and those they have opened or started, while they may still see
-    the child. Not every visible child's: an open referral to a team must not put a whole queue's
-    conversations into each member's header."""
-    if roles.is_family(user) or roles.staff_role(user) is None:
-        return threads_visible_to(user)
-    visible = access.visible_patients(user)
-    # A UNION of indexed branches, so the planner estimates each from its own index.
-    ids = (
-        Thread.objects.filter(patient__in=access.caseload_patients(user))
-        .order_by()
-        .values("pk")
-        .union(
-            Thread.objects.filter(read_states__user=user, patient__in=visible).order_by().values("pk"),
-            Thread.objects.filter(created_by=user, patient__in=visible).order_by().values("pk"),
-        )
-    )
-    return Thread.objects.filter(pk__in=ids)
 
 
 def unread_count(user: User, patient: Patient | None = None) -> int:

@@ -41,7 +41,7 @@ def inbox(request: AuthedRequest) -> HttpResponse:
         request=request, patients=list({t.patient_id: t.patient for t in rows}.values()), what="message list"
     )
     waiting = (
-        selectors.threads_visible_to(request.user)
+        selectors.own_threads(request.user)
         .filter(kind=Thread.Kind.FAMILY, status=Thread.Status.NEEDS_REPLY)
         .count()
     )
