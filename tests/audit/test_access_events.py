@@ -25,6 +25,19 @@ def test_postgres_refuses_updates_to_access_events(cast, client_for, require_pos
         cursor.execute("UPDATE audit_accessevent SET what = 'tampered'")
 
 
+def test_access_events_carry_no_duplicate_indexes_and_a_brin_index_on_time(db, require_postgres):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'audit_accessevent'")
+        columns = sorted(row[0].split(" USING ", 1)[1] for row in cursor.fetchall())
+    assert columns == [
+        "brin (at)",
+        "btree (basis, at DESC)",
+        "btree (id)",
+        "btree (patient_id, at DESC)",
+        "btree (user_id, at DESC)",
+    ]
+
+
 def test_one_event_per_request_even_when_a_page_reads_twice(cast, client_for):
     client = client_for(cast.nurse_a)
     client.get(f"/patients/{cast.child_a.pk}/")
