@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0002_user_email_notifications"),
         ("patients", "0002_guardianinvitation"),
-        ("tasks", "0003_taskevent"),
+        ("tasks", "0004_alter_task_source"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
