@@ -7,6 +7,7 @@ that moment the row simply stays pending, and the beat sweeper re-queues it.
 import datetime
 import logging
 import time
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -107,6 +108,20 @@ def email_enqueue(
     return delivery
 
 
+def _wants_email(recipient: User) -> bool:
+    return bool(recipient.is_active and recipient.email and recipient.email_notifications)
+
+
+def _email_text(recipient: User, url: str) -> dict[str, str]:
+    """The email says only "there is something new" and links to it (before the footer)."""
+    link = f"{settings.SITE_URL}{url}" if url.startswith("/") else settings.SITE_URL
+    return {
+        "subject": "You have a new update in CareCoord",
+        "body": f"Hello {recipient.get_short_name()},\n\nThere is a new update for you in CareCoord.\n"
+        f"Please log in to see it: {link}",
+    }
+
+
 def notification_create(
     *,
     recipient: User,
@@ -123,16 +138,54 @@ def notification_create(
     notification = Notification.objects.create(
         recipient=recipient, kind=kind, title=title[:200], url=url, patient_id=patient_id
     )
-    if email and recipient.is_active and recipient.email and recipient.email_notifications:
-        link = f"{settings.SITE_URL}{url}" if url.startswith("/") else settings.SITE_URL
-        email_enqueue(
-            to_address=recipient.email,
-            subject="You have a new update in CareCoord",
-            body=f"Hello {recipient.get_short_name()},\n\nThere is a new update for you in CareCoord.\n"
-            f"Please log in to see it: {link}",
-            notification=notification,
-        )
+    if email and _wants_email(recipient):
+        email_enqueue(to_address=recipient.email, notification=notification, **_email_text(recipient, url))
     return notification
+
+
+def notifications_create_bulk(specs: list[dict[str, Any]]) -> list[Notification]:
+    """Many ``notification_create`` calls in a constant number of queries: for beat jobs.
+
+    Each spec holds ``notification_create``'s arguments (``recipient`` a User, ``email`` optional).
+    The Notification and Delivery rows are written with bulk_create in the caller's transaction, and
+    the batch is published once after commit; the at-most-once claim in the task is unchanged.
+    """
+    if not specs:
+        return []
+    notifications = Notification.objects.bulk_create(
+        Notification(
+            recipient=spec["recipient"],
+            kind=spec["kind"],
+            title=spec["title"][:200],
+            url=spec.get("url", ""),
+            patient_id=spec.get("patient_id"),
+        )
+        for spec in specs
+    )
+    due = _sweep_fallback()
+    deliveries = [
+        Delivery(
+            notification=notification,
+            to_address=spec["recipient"].email,
+            next_attempt_at=due,
+            subject=text["subject"],
+            body=text["body"] + _EMAIL_FOOTER,
+        )
+        for spec, notification in zip(specs, notifications, strict=True)
+        if spec.get("email", True) and _wants_email(spec["recipient"])
+        for text in [_email_text(spec["recipient"], spec.get("url", ""))]
+    ]
+    if deliveries:
+        ids = [d.pk for d in Delivery.objects.bulk_create(deliveries)]
+        transaction.on_commit(lambda: _publish_in_batches(ids))
+    return notifications
+
+
+def _publish_in_batches(ids: list[int]) -> None:
+    # One publish per batch; a refusal leaves the rest pending for the sweeper (it is logged).
+    for start in range(0, len(ids), _BATCH):
+        if not _publish(ids[start : start + _BATCH]):
+            return
 
 
 def notifications_mark_read(*, actor: User, ids: list[int] | None = None) -> int:

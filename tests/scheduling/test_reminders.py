@@ -171,7 +171,7 @@ def test_reminder_emails_carry_no_clinical_detail(cast, appointment):
 def test_a_reminder_is_not_marked_sent_when_writing_it_to_the_outbox_fails(cast, appointment):
     with (
         mock.patch(
-            "apps.scheduling.services.notices.notification_create",
+            "apps.scheduling.services.reminders.notifications_create_bulk",
             side_effect=RuntimeError("database went away"),
         ),
         pytest.raises(RuntimeError),

@@ -1,8 +1,12 @@
 """Messages to guardians about an appointment: once each (unique key), through the outbox."""
 
+import datetime
+from typing import Any
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.notifications.services import notification_create
 from apps.patients.models import Guardian
 
@@ -16,9 +20,9 @@ _TITLES: dict[str, str] = {
 }
 
 
-def _which_day(appointment: Appointment) -> str:
+def _which_day(starts_at: datetime.datetime) -> str:
     """Today, tomorrow, or in N days: from the local dates, so a reminder never says the wrong day."""
-    days = (timezone.localdate(appointment.starts_at) - timezone.localdate()).days
+    days = (timezone.localdate(starts_at) - timezone.localdate()).days
     if days <= 0:
         return "today"
     if days == 1:
@@ -54,9 +58,23 @@ def notify_guardians(*, appointment: Appointment, kind: str) -> int:
             notification_create(
                 recipient=guardian.user,
                 kind=f"appointment_{kind}",
-                title=_TITLES[kind].format(when=when, day=_which_day(appointment)),
+                title=_TITLES[kind].format(when=when, day=_which_day(appointment.starts_at)),
                 url=f"/portal/children/{appointment.patient_id}/",
                 patient_id=appointment.patient_id,
             )
         sent += 1
     return sent
+
+
+def reminder_notice(
+    *, recipient: User, kind: str, patient_id: int, starts_at: datetime.datetime
+) -> dict[str, Any]:
+    """The notification for one reminder, as a spec for ``notifications_create_bulk``."""
+    when = f"{timezone.localtime(starts_at):%A %d %B at %H:%M}"
+    return {
+        "recipient": recipient,
+        "kind": f"appointment_{kind}",
+        "title": _TITLES[kind].format(when=when, day=_which_day(starts_at)),
+        "url": f"/portal/children/{patient_id}/",
+        "patient_id": patient_id,
+    }
