@@ -2,13 +2,15 @@
 
 import contextlib
 import datetime
-from collections.abc import Iterator, Sequence
+import logging
+from collections.abc import Callable, Iterator, Sequence
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.accounts import roles
@@ -18,12 +20,14 @@ from apps.patients import access
 from apps.patients.models import Guardian, Patient
 from apps.patients.services import named_nurse_or_nursing_queue
 from apps.tasks.models import Task
-from apps.tasks.services import task_open, tasks_complete_for_sources
+from apps.tasks.services import tasks_complete_for_sources, tasks_open_bulk
 from apps.workingtime.working_time import holidays_between, working_hours_between
 from carecoord.errors import ApplicationError
 from carecoord.uploads import validate_upload
 
 from .models import MESSAGE_MAX_LENGTH, EmailNotice, Message, MessageAttachment, ReadState, Thread
+
+logger = logging.getLogger(__name__)
 
 ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
 
@@ -255,52 +259,82 @@ def escalation_key(thread: Thread) -> str:
     return f"thread:{thread.pk}:escalation:{int(since.timestamp()) if since else 0}"
 
 
+ESCALATION_BATCH = 500  # threads claimed per transaction
+
+
 def threads_escalate_unanswered(*, now: datetime.datetime | None = None) -> int:
     """Beat job: a family message unanswered for N working hours gives the Nursing queue an urgent task, once.
 
-    Claimed with a conditional UPDATE on escalated_at, so a second run (or beat) does nothing.
+    Set-based: one query selects the waits longer than the target in plain hours (working hours never
+    outrun the clock), the working-hours test runs in memory against one holiday query, and each batch
+    is claimed under ``SELECT ... FOR UPDATE SKIP LOCKED`` with one conditional UPDATE on escalated_at
+    and its tasks opened in bulk, so a second run (or beat) does nothing.
     """
     now = now or timezone.now()
     target = settings.MESSAGE_RESPONSE_WORKING_HOURS
-    # Working hours never outrun the clock, so only waits longer than the target in plain hours qualify.
-    waiting = list(
-        Thread.objects.filter(
-            kind=Thread.Kind.FAMILY,
-            awaiting_reply_since__lte=now - datetime.timedelta(hours=target),
-            escalated_at__isnull=True,
-        ).select_related("patient")
+    waiting = Thread.objects.filter(
+        kind=Thread.Kind.FAMILY,
+        awaiting_reply_since__lte=now - datetime.timedelta(hours=target),
+        escalated_at__isnull=True,
     )
-    if not waiting:
+    candidates = list(waiting.values_list("pk", "awaiting_reply_since"))
+    if not candidates:
+        return 0
+    oldest = min(since for _, since in candidates)
+    # One query for the bank holidays of the whole run, not one per thread.
+    holidays = holidays_between(timezone.localdate(oldest), timezone.localdate(now))
+
+    def is_due(since: datetime.datetime) -> bool:
+        return working_hours_between(since, now, holidays=holidays) >= target
+
+    due = [pk for pk, since in candidates if is_due(since)]
+    if not due:
         return 0
     nursing, _ = Team.objects.get_or_create(
         code=Team.Code.NURSING, defaults={"name": Team.Code.NURSING.label}
     )
-    oldest = min(thread.awaiting_reply_since for thread in waiting)  # type: ignore[type-var]
-    # One query for the bank holidays of the whole batch, not one per thread.
-    holidays = holidays_between(timezone.localdate(oldest), timezone.localdate(now))
     escalated = 0
-    for thread in waiting:
-        if working_hours_between(thread.awaiting_reply_since, now, holidays=holidays) < target:  # type: ignore[arg-type]
-            continue
-        with transaction.atomic():
-            claimed = Thread.objects.filter(
-                pk=thread.pk, escalated_at__isnull=True, awaiting_reply_since=thread.awaiting_reply_since
-            ).update(escalated_at=now)
-            if not claimed:
-                continue
-            if nursing is not None:
-                Task.objects.filter(
-                    source_key=escalation_key(thread)
-                ).delete()  # an old, completed escalation
-                task_open(
-                    title="A family message is waiting for a reply",
-                    source=Task.Source.MESSAGE_ESCALATION,
-                    team=nursing,
-                    patient=thread.patient,
-                    due_on=timezone.localdate(now),
-                    priority=Task.Priority.URGENT,
-                    source_key=escalation_key(thread),
-                    link_url=_thread_url(thread, for_family=False),
-                )
-            escalated += 1
+    for start in range(0, len(due), ESCALATION_BATCH):
+        batch = waiting.filter(pk__in=due[start : start + ESCALATION_BATCH])
+        escalated += _escalate_batch(batch, nursing, now, is_due)
+    if escalated < len(due):
+        logger.info(
+            "Escalation: %s due, %s escalated (the rest changed or were taken by another run)",
+            len(due),
+            escalated,
+        )
     return escalated
+
+
+def _escalate_batch(
+    threads: QuerySet[Thread],
+    nursing: Team,
+    now: datetime.datetime,
+    is_due: Callable[[datetime.datetime], bool],
+) -> int:
+    """Claim a batch of waits (rows another run holds are skipped) and open one task for each."""
+    with transaction.atomic():
+        rows = threads.select_for_update(skip_locked=True, of=("self",)).select_related("patient")
+        # A reply may have started a new wait since the selection: test the locked row again.
+        locked = [thread for thread in rows if is_due(thread.awaiting_reply_since)]  # type: ignore[arg-type]
+        if not locked:
+            return 0
+        Thread.objects.filter(pk__in=[thread.pk for thread in locked]).update(escalated_at=now)
+        keys = [escalation_key(thread) for thread in locked]
+        Task.objects.filter(source_key__in=keys).delete()  # an old, completed escalation of the same wait
+        tasks_open_bulk(
+            [
+                {
+                    "title": "A family message is waiting for a reply",
+                    "source": Task.Source.MESSAGE_ESCALATION,
+                    "team": nursing,
+                    "patient": thread.patient,
+                    "due_on": timezone.localdate(now),
+                    "priority": Task.Priority.URGENT,
+                    "source_key": key,
+                    "link_url": _thread_url(thread, for_family=False),
+                }
+                for thread, key in zip(locked, keys, strict=True)
+            ]
+        )
+    return len(locked)

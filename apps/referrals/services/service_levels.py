@@ -4,6 +4,7 @@ import datetime
 from collections.abc import Collection
 
 from django.db import transaction
+from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from apps.tasks import services as tasks
@@ -40,72 +41,111 @@ def seen_due_at(referral: Referral, target: ServiceLevelTarget | None = None) ->
     return timezone.localtime(referral.submitted_at) + datetime.timedelta(days=target.seen_within_days)
 
 
+BREACH_BATCH = 500  # referrals claimed per transaction
+# Local "same time N days later" can be an hour short of N * 24 hours across a clock change.
+_CLOCK_CHANGE_MARGIN = datetime.timedelta(hours=2)
+
+
+def _breach_candidates(targets: list[ServiceLevelTarget], now: datetime.datetime) -> Q:
+    """In SQL, the open referrals that may have passed a target: N working days are at least N days."""
+    possible = Q(pk__in=[])
+    for t in targets:
+        own = Q(target_team_id=t.team_id, urgency=t.urgency)
+        triage = now - datetime.timedelta(days=t.triage_working_days) + _CLOCK_CHANGE_MARGIN
+        seen = now - datetime.timedelta(days=t.seen_within_days) + _CLOCK_CHANGE_MARGIN
+        possible |= own & Q(
+            status=Referral.Status.SUBMITTED, triage_breached_at__isnull=True, submitted_at__lte=triage
+        )
+        possible |= own & Q(
+            status__in=Referral.NOT_YET_SEEN, seen_breached_at__isnull=True, submitted_at__lte=seen
+        )
+    return possible
+
+
+def _due_breaches(
+    referral: Referral, target: ServiceLevelTarget, holidays: set[datetime.date], now: datetime.datetime
+) -> list[tuple[str, datetime.datetime]]:
+    """The (purpose, due) pairs this referral has passed and not yet been flagged for."""
+    due: list[tuple[str, datetime.datetime | None]] = []
+    if referral.status == Referral.Status.SUBMITTED and referral.triage_breached_at is None:
+        due.append(("triage", triage_due_at(referral, target, holidays=holidays)))
+    if referral.status in Referral.NOT_YET_SEEN and referral.seen_breached_at is None:
+        due.append(("seen", seen_due_at(referral, target)))
+    return [(purpose, at) for purpose, at in due if at is not None and at <= now]
+
+
 def referrals_check_service_levels(*, now: datetime.datetime | None = None) -> int:
     """Beat job: flag each breach once and give the receiving team a task. Running it twice adds nothing.
 
-    A breach is claimed with a conditional UPDATE (``..._breached_at IS NULL``), and the task has a
-    unique source key, so a second run, or a second beat, finds nothing left to do.
+    Set-based: SQL selects only referrals old enough to have passed a target (never every open
+    referral); each batch is locked with ``FOR UPDATE SKIP LOCKED``, claimed with one UPDATE per
+    breach kind (``..._breached_at IS NULL``) and its tasks opened in bulk on unique source keys.
     """
     now = now or timezone.now()
-    targets = {(t.team_id, t.urgency): t for t in ServiceLevelTarget.objects.all()}
-    candidates = Referral.objects.filter(
-        status__in=Referral.OPEN_STATUSES, submitted_at__isnull=False
-    ).select_related("target_team", "patient")
-    pending = list(
-        candidates.filter(triage_breached_at__isnull=True, status=Referral.Status.SUBMITTED)
-        | candidates.filter(seen_breached_at__isnull=True, status__in=Referral.NOT_YET_SEEN)
+    targets = list(ServiceLevelTarget.objects.all())
+    if not targets:
+        return 0
+    open_referrals = Referral.objects.filter(status__in=Referral.OPEN_STATUSES, submitted_at__isnull=False)
+    candidates = open_referrals.filter(_breach_candidates(targets, now))
+    dates = candidates.aggregate(first=Min("submitted_at"), last=Max("submitted_at"))
+    if dates["first"] is None:
+        return 0
+    holidays = set(
+        holidays_between(
+            timezone.localdate(dates["first"]),
+            timezone.localdate(dates["last"]) + datetime.timedelta(days=400),
+        )
     )
-    days = [timezone.localdate(r.submitted_at) for r in pending if r.submitted_at]
-    holidays = holidays_between(min(days), max(days) + datetime.timedelta(days=400)) if days else set()
+    by_target = {(t.team_id, t.urgency): t for t in targets}
+    ids = list(candidates.order_by("submitted_at", "pk").values_list("pk", flat=True))
     flagged = 0
-    for referral in pending:
-        target = targets.get((referral.target_team_id, referral.urgency))
-        if target is None:
-            continue
-        checks = []
-        if referral.status == Referral.Status.SUBMITTED and referral.triage_breached_at is None:
-            checks.append(
-                (
-                    "triage",
-                    "triage_breached_at",
-                    triage_due_at(referral, target, holidays=holidays),
-                    "Referral not triaged in time",
-                )
-            )
-        if referral.seen_breached_at is None:
-            checks.append(
-                ("seen", "seen_breached_at", seen_due_at(referral, target), "Referral not seen in time")
-            )
-        flagged += _flag_breaches(referral, checks, now)
+    for start in range(0, len(ids), BREACH_BATCH):
+        batch = candidates.filter(pk__in=ids[start : start + BREACH_BATCH])
+        flagged += _flag_batch(batch, by_target, holidays, now)
     return flagged
 
 
-def _flag_breaches(
-    referral: Referral, checks: list[tuple[str, str, datetime.datetime | None, str]], now: datetime.datetime
+def _flag_batch(
+    referrals: QuerySet[Referral],
+    by_target: dict[tuple[int, str], ServiceLevelTarget],
+    holidays: set[datetime.date],
+    now: datetime.datetime,
 ) -> int:
-    """Claim each breach that is due (conditional UPDATE) and give the team one task for it."""
+    """Claim a batch's breaches (rows another run holds are skipped) and give the team one task each."""
     from .transitions import referral_url, task_key
 
-    flagged = 0
-    for purpose, field, due, title in checks:
-        if due is None or due > now:
-            continue
-        with transaction.atomic():
-            claimed = Referral.objects.filter(pk=referral.pk, **{f"{field}__isnull": True}).update(
-                **{field: now}
+    with transaction.atomic():
+        locked = referrals.select_for_update(skip_locked=True, of=("self",)).select_related(
+            "target_team", "patient"
+        )
+        found = [
+            (referral, purpose, due)
+            for referral in locked
+            for purpose, due in _due_breaches(
+                referral, by_target[(referral.target_team_id, referral.urgency)], holidays, now
             )
-            if not claimed:
-                continue  # another run got there first
-            tasks.task_open(
-                title=title,
-                detail=f"Due {timezone.localtime(due):%d %b %Y %H:%M}.",
-                source=Task.Source.SLA_BREACH,
-                team=referral.target_team,
-                patient=referral.patient,
-                due_on=timezone.localdate(now),
-                priority=Task.Priority.URGENT,
-                source_key=task_key(referral, f"sla:{purpose}"),
-                link_url=referral_url(referral),
-            )
-            flagged += 1
-    return flagged
+        ]
+        for purpose, field in (("triage", "triage_breached_at"), ("seen", "seen_breached_at")):
+            claimed = [referral.pk for referral, p, _ in found if p == purpose]
+            if claimed:
+                Referral.objects.filter(pk__in=claimed).update(**{field: now})
+        tasks.tasks_open_bulk(
+            [
+                {
+                    "title": _TITLES[purpose],
+                    "detail": f"Due {timezone.localtime(due):%d %b %Y %H:%M}.",
+                    "source": Task.Source.SLA_BREACH,
+                    "team": referral.target_team,
+                    "patient": referral.patient,
+                    "due_on": timezone.localdate(now),
+                    "priority": Task.Priority.URGENT,
+                    "source_key": task_key(referral, f"sla:{purpose}"),
+                    "link_url": referral_url(referral),
+                }
+                for referral, purpose, due in found
+            ]
+        )
+    return len(found)
+
+
+_TITLES = {"triage": "Referral not triaged in time", "seen": "Referral not seen in time"}
