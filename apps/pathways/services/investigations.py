@@ -5,25 +5,29 @@ the first). Acknowledging is a step of its own that leaves the status at resulte
 """
 
 import datetime
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.accounts import roles
 from apps.accounts.models import User
 from apps.patients.models import Patient
 from apps.tasks.models import Task
-from apps.tasks.services import task_open, tasks_complete_for_sources
+from apps.tasks.services import tasks_complete_for_sources, tasks_open_bulk
 from carecoord.errors import refuse_unless
-from carecoord.history import save_with_history
+from carecoord.history import save_with_history, update_with_history
 from carecoord.transitions import Transitions
 
 from ..models import Investigation, InvestigationEvent
 from ._common import MOVE_REFUSED, not_in_future
+
+logger = logging.getLogger(__name__)
 
 Status = Investigation.Status
 ACKNOWLEDGED = InvestigationEvent.ACKNOWLEDGED
@@ -180,25 +184,15 @@ def investigation_acknowledge(*, actor: User, investigation: Investigation) -> I
     return locked
 
 
-def _claim_overdue(investigation: Investigation, now: datetime.datetime) -> bool:
-    """Mark one result as escalated, once: a second worker finds it claimed and skips it."""
-    locked = (
-        Investigation.objects.select_for_update()
-        .filter(pk=investigation.pk, acknowledgement_overdue_at__isnull=True)
-        .first()
-    )
-    if locked is None:
-        return False
-    locked.acknowledgement_overdue_at = now
-    save_with_history(locked, actor=None, update_fields=["acknowledgement_overdue_at"])
-    return True
+OVERDUE_BATCH = 500  # results claimed per transaction; the run goes on until none are left
 
 
 def investigations_flag_unacknowledged(*, now: datetime.datetime | None = None) -> int:
     """Beat job: escalate results left unacknowledged past the configured number of days.
 
-    Set-based and idempotent: each result is claimed once by setting acknowledgement_overdue_at,
-    and the task has a unique source key. The requester gets the task (and its notification).
+    Set-based and idempotent: each batch is locked with ``FOR UPDATE SKIP LOCKED``, claimed by setting
+    acknowledgement_overdue_at (with history, in bulk) and given its tasks in bulk on unique source
+    keys. The requester gets the task (and its notification). No cap: it works through every batch.
     """
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(days=settings.RESULT_ACKNOWLEDGE_DAYS)
@@ -207,21 +201,41 @@ def investigations_flag_unacknowledged(*, now: datetime.datetime | None = None) 
         acknowledged_at__isnull=True,
         acknowledgement_overdue_at__isnull=True,
         resulted_at__lte=cutoff,
-    ).select_related("requested_by", "patient")
-    flagged = 0
-    for investigation in due[:500]:
-        with transaction.atomic():
-            if not _claim_overdue(investigation, now):
-                continue
-            task_open(
-                title=f"Acknowledge the {investigation.label} result",
-                source=Task.Source.INVESTIGATION_RESULT,
-                assignee=investigation.requested_by,
-                patient=investigation.patient,
-                due_on=timezone.localdate(now),
-                priority=Task.Priority.HIGH,
-                source_key=acknowledge_task_key(investigation),
-                link_url=f"/patients/{investigation.patient_id}/pathway/#investigation-{investigation.pk}",
-            )
-            flagged += 1
+    )
+    flagged = batches = 0
+    while batch := _flag_batch(due, now):
+        flagged += batch
+        batches += 1
+    if batches > 1:
+        logger.info("Unacknowledged results: %s flagged in %s batches", flagged, batches)
     return flagged
+
+
+def _flag_batch(due: QuerySet[Investigation], now: datetime.datetime) -> int:
+    """Claim up to one batch of overdue results (rows another run holds are skipped) and open their tasks."""
+    with transaction.atomic():
+        locked = list(
+            due.order_by("resulted_at", "pk")
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("requested_by", "patient")[:OVERDUE_BATCH]
+        )
+        if not locked:
+            return 0
+        claimed = Investigation.objects.filter(pk__in=[i.pk for i in locked])
+        update_with_history(claimed, actor=None, acknowledgement_overdue_at=now)
+        tasks_open_bulk(
+            [
+                {
+                    "title": f"Acknowledge the {investigation.label} result",
+                    "source": Task.Source.INVESTIGATION_RESULT,
+                    "assignee": investigation.requested_by,
+                    "patient": investigation.patient,
+                    "due_on": timezone.localdate(now),
+                    "priority": Task.Priority.HIGH,
+                    "source_key": acknowledge_task_key(investigation),
+                    "link_url": f"/patients/{investigation.patient_id}/pathway/#investigation-{investigation.pk}",
+                }
+                for investigation in locked
+            ]
+        )
+    return len(locked)
