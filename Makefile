@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint format install migrate seed bench bench-scale clean
+.PHONY: run test lint format install migrate seed bench bench-scale bench-jobs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ bench: migrate
 # Hospital-scale reads at two sizes (BENCH_SMALL, BENCH_LARGE children), interleaved; see bench/scale/run.py.
 bench-scale: install
 	$(BIN)/python bench/scale/run.py
+
+# Beat jobs at scale on a throwaway PostgreSQL database (DATABASE_URL); BENCH_JOB_CHILDREN=20000 by default.
+bench-jobs: install
+	$(BIN)/python bench/jobs.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .mypy_cache .ruff_cache

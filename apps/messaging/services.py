@@ -277,7 +277,7 @@ def threads_escalate_unanswered(*, now: datetime.datetime | None = None) -> int:
         awaiting_reply_since__lte=now - datetime.timedelta(hours=target),
         escalated_at__isnull=True,
     )
-    candidates = list(waiting.values_list("pk", "awaiting_reply_since"))
+    candidates = [(pk, since) for pk, since in waiting.values_list("pk", "awaiting_reply_since") if since]
     if not candidates:
         return 0
     oldest = min(since for _, since in candidates)

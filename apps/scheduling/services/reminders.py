@@ -7,6 +7,7 @@ the notifications and emails for those are written in bulk. An idle run is two q
 
 import datetime
 import logging
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
@@ -29,7 +30,7 @@ WINDOWS: dict[str, datetime.timedelta] = {
 BATCH = 500  # reminders per transaction: a killed run keeps the batches it finished
 
 
-def _due_pairs(now: datetime.datetime) -> list[dict]:
+def _due_pairs(now: datetime.datetime) -> list[dict[str, Any]]:
     """Active guardians of family-visible appointments in a window, without this window's reminder yet."""
     appointment = "patient__appointments__"
     pairs = Guardian.objects.filter(
@@ -62,7 +63,7 @@ def _due_pairs(now: datetime.datetime) -> list[dict]:
         sequence=OuterRef("sequence"),
     )
     return list(
-        pairs.filter(~Exists(already))
+        pairs.filter(~Exists(already))  # type: ignore[arg-type]
         .order_by("starts_at", "appointment_id", "user_id")
         .values("appointment_id", "user_id", "patient_id", "starts_at", "sequence", "kind")
     )
@@ -75,12 +76,12 @@ def reminders_send_due(*, now: datetime.datetime | None = None) -> int:
     sent = 0
     for start in range(0, len(pairs), BATCH):
         sent += _send_batch(pairs[start : start + BATCH])
-    if pairs:
-        logger.info("Reminders: %s due, %s sent (the rest were claimed by another run)", len(pairs), sent)
+    if sent < len(pairs):
+        logger.info("Reminders: %s due, %s sent; another run had claimed the rest", len(pairs), sent)
     return sent
 
 
-def _send_batch(pairs: list[dict]) -> int:
+def _send_batch(pairs: list[dict[str, Any]]) -> int:
     """Claim and notify one batch together: the "sent" rows and their outbox rows commit as one."""
     with transaction.atomic():
         won = claims_insert(
