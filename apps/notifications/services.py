@@ -139,7 +139,10 @@ def notification_create(
         recipient=recipient, kind=kind, title=title[:200], url=url, patient_id=patient_id
     )
     if email and _wants_email(recipient):
-        email_enqueue(to_address=recipient.email, notification=notification, **_email_text(recipient, url))
+        text = _email_text(recipient, url)
+        email_enqueue(
+            to_address=recipient.email, subject=text["subject"], body=text["body"], notification=notification
+        )
     return notification
 
 
