@@ -1,4 +1,4 @@
-"""Regression tests for the messaging and portal review: each was a safety or privacy gap."""
+"""Message routing and clean-up: stale handling, staff-only threads, the nursing fallback, emails, and no files left behind."""
 
 import datetime
 

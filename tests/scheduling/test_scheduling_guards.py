@@ -1,4 +1,4 @@
-"""Regression tests for the scheduling review: each was a bypass or a wrong answer."""
+"""Scheduling guards: who may book against a referral or confirm, attendance from the day, contact and reminder days."""
 
 import datetime
 

@@ -1,4 +1,4 @@
-"""Regression tests for problems found in review: each would have been a leak or a dead end."""
+"""Leaks and dead ends closed: tasks about hidden children, off-site redirects, co-guardians, first passwords, orphaned letters."""
 
 import pytest
 from django.core.exceptions import ValidationError
