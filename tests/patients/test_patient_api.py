@@ -1,15 +1,8 @@
 import pytest
 
-from apps.accounts.models import StaffProfile
 from apps.patients.models import Patient
 
-from ..factories import PatientFactory, StaffFactory
-
-
-@pytest.fixture
-def nurse(db):
-    return StaffFactory(role=StaffProfile.Role.NURSE_SPECIALIST)
-
+from ..factories import PatientFactory
 
 BODY = {
     "hospital_number": "RCH9",

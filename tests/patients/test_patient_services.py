@@ -11,11 +11,6 @@ from apps.patients.models import Guardian, Patient
 from ..factories import PatientFactory, StaffFactory
 
 
-@pytest.fixture
-def nurse(db):
-    return StaffFactory(role=StaffProfile.Role.NURSE_SPECIALIST)
-
-
 def _register(actor, **overrides):
     data = {
         "hospital_number": "rch555",

@@ -7,12 +7,7 @@ from apps.referrals.models import Referral
 from apps.referrals.services import REFERRAL
 from apps.referrals.views import ACTIONS
 
-from . import Status, drive_to, make_people
-
-
-@pytest.fixture
-def people(db):
-    return make_people()
+from . import Status, drive_to
 
 
 def _offered(client, referral: Referral) -> set[str]:

@@ -21,14 +21,9 @@ from apps.referrals.models import Referral, ReferralAttachment, ReferralEvent, S
 from apps.tasks.models import Task
 
 from ..factories import CareTeamMemberFactory, PatientFactory, StaffFactory
-from . import Status, drive_to, make_people, refer
+from . import Status, drive_to, refer
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-
-
-@pytest.fixture
-def people(db):
-    return make_people()
 
 
 @pytest.fixture

@@ -15,14 +15,9 @@ from apps.referrals.models import Referral, ReferralAttachment, ReferralEvent
 from apps.tasks.models import Task
 
 from ..factories import PatientFactory, StaffFactory
-from . import Status, make_people, refer
+from . import Status, refer
 
 MB = 1024 * 1024
-
-
-@pytest.fixture
-def people(db):
-    return make_people()
 
 
 @pytest.fixture

@@ -18,15 +18,10 @@ from apps.referrals.models import ServiceLevelTarget
 from apps.workingtime.models import BankHoliday
 
 from ..factories import PatientFactory
-from . import Status, drive_to, make_people, refer
+from . import Status, drive_to, refer
 
 LONDON = ZoneInfo("Europe/London")
 ACTIONS = ("accept", "decline", "book", "seen", "complete", "cancel")
-
-
-@pytest.fixture
-def people(db):
-    return make_people()
 
 
 def messages_of(response) -> list[str]:

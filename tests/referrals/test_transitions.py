@@ -46,11 +46,6 @@ ALLOWED = {
 PAIRS = list(itertools.product(Status.values, [s for s in Status.values if s != Status.DRAFT]))
 
 
-@pytest.fixture
-def people(db):
-    return make_people()
-
-
 def snapshot(referral: Referral) -> dict:
     """Everything a refused move must leave alone."""
     return {

@@ -27,13 +27,6 @@ def days(n: int) -> datetime.date:
 
 
 @pytest.fixture
-def nurse(db):
-    return StaffFactory(
-        full_name="Nina Nurse", role=StaffProfile.Role.NURSE_SPECIALIST, role__teams=["nursing"]
-    )
-
-
-@pytest.fixture
 def teammate(db):
     return StaffFactory(
         full_name="Tom Teammate", role=StaffProfile.Role.NURSE_SPECIALIST, role__teams=["nursing"]

@@ -19,13 +19,6 @@ from ..factories import GuardianFactory, PatientFactory, StaffFactory
 
 
 @pytest.fixture
-def nurse(db):
-    return StaffFactory(
-        full_name="Nina Nurse", role=StaffProfile.Role.NURSE_SPECIALIST, role__teams=["nursing"]
-    )
-
-
-@pytest.fixture
 def teammate(db):
     return StaffFactory(
         full_name="Tom Teammate", role=StaffProfile.Role.NURSE_SPECIALIST, role__teams=["nursing"]
