@@ -1,0 +1,3 @@
+from .views import ReferralViewSet
+
+__all__ = ["ReferralViewSet"]
