@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "apps.documents",
     "apps.mdt",
     "apps.messaging",
+    "apps.fhir",
     "apps.caseload",
     "apps.portal",
 ]

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("apps.messaging.urls")),
     path("portal/", include("apps.portal.urls")),
     path("api/v1/", include("carecoord.api_urls")),
+    path("fhir/", include("apps.fhir.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),

@@ -24,13 +24,18 @@ def appointments_of(*, user: AnyUser, patient: Patient) -> QuerySet[Appointment]
     return appointments.order_by("starts_at")
 
 
-def appointment_get(*, user: AnyUser, pk: int) -> Appointment:
-    """One appointment of a child the user may see (staff) or is a guardian of (family, family-visible only)."""
+def appointments_visible_to(user: AnyUser) -> QuerySet[Appointment]:
+    """Appointments of children the user may see (staff) or is a guardian of (family, family-visible only)."""
     visible = Appointment.objects.filter(patient__in=access.visible_patients(user))
     if roles.is_family(user):
         visible = visible.filter(family_visible=True)
+    return visible
+
+
+def appointment_get(*, user: AnyUser, pk: int) -> Appointment:
     return get_object_or_404(
-        visible.select_related("patient", "team", "clinician", "series", "referral"), pk=pk
+        appointments_visible_to(user).select_related("patient", "team", "clinician", "series", "referral"),
+        pk=pk,
     )
 
 

@@ -1,0 +1,69 @@
+"""GET /fhir/metadata: a CapabilityStatement that lists exactly what this server supports."""
+
+from typing import Any
+
+from django.utils import timezone
+
+from . import search
+from .sources import SOURCES
+
+PARAM_TYPES = {
+    "_id": "token",
+    "patient": "reference",
+    "subject": "reference",
+    "date": "date",
+    "status": "token",
+    "identifier": "token",
+}
+PARAM_DOCS = {
+    "patient": "Patient/<id> or <id>",
+    "subject": "Same as patient",
+    "date": "eq, ge, le, gt or lt with a date or an instant",
+    "status": "FHIR status codes, comma-separated",
+    "identifier": "system|value (NHS number or hospital number)",
+    "_id": "Resource ids, comma-separated",
+}
+
+
+def _resource(resource_type: str) -> dict[str, Any]:
+    params = sorted(search.supported_params(resource_type, SOURCES[resource_type]))
+    resource: dict[str, Any] = {
+        "type": resource_type,
+        "interaction": [{"code": "read"}, {"code": "search-type"}],
+        "searchParam": [
+            {"name": name, "type": PARAM_TYPES[name], "documentation": PARAM_DOCS[name]} for name in params
+        ],
+    }
+    if resource_type == "Patient":
+        resource["operation"] = [
+            {"name": "everything", "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"}
+        ]
+    return resource
+
+
+def capability_statement(base: str) -> dict[str, Any]:
+    return {
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": timezone.now().isoformat(),
+        "publisher": "CareCoord",
+        "kind": "instance",
+        "software": {"name": "CareCoord"},
+        "implementation": {"description": "CareCoord FHIR R4 read API", "url": base},
+        "fhirVersion": "4.0.1",
+        "format": ["json"],
+        "rest": [
+            {
+                "mode": "server",
+                "documentation": (
+                    f"Read-only. Searches accept _count (at most {search.MAX_COUNT}) and _offset; "
+                    "any other parameter not listed is refused."
+                ),
+                "security": {
+                    "description": "Session or token authentication, as for the REST API. "
+                    "Each reader sees only the children they may see; every read is audited."
+                },
+                "resource": [_resource(t) for t in SOURCES],
+            }
+        ],
+    }

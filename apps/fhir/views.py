@@ -1,0 +1,130 @@
+"""FHIR R4 read and search: thin DRF views over sources.py, with audit of every child read."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Model
+from django.shortcuts import get_object_or_404
+from rest_framework.exceptions import NotFound, ParseError
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.audit.models import AccessEvent
+from apps.audit.services import access_record
+from apps.patients.access import visible_patients
+from apps.patients.models import Patient
+
+from . import bundles, search
+from .capability import capability_statement
+from .negotiation import FhirJsonRenderer, FhirNegotiation
+from .outcome import fhir_exception_handler
+from .sources import SOURCES, Source, source_for_id
+
+
+class FhirView(APIView):
+    renderer_classes = [FhirJsonRenderer]
+    content_negotiation_class = FhirNegotiation
+
+    def get_exception_handler(self) -> Any:
+        # Same statuses and messages as the REST API's one handler; only the body becomes an OperationOutcome.
+        return fhir_exception_handler
+
+    def base_url(self) -> str:
+        return self.request.build_absolute_uri("/fhir/")
+
+
+def _sources(resource_type: str) -> list[Source]:
+    if resource_type not in SOURCES:
+        raise NotFound(f"{resource_type} is not a resource type this server supports.")
+    return SOURCES[resource_type]
+
+
+def _audit(request: Request, what: str, rows: Iterable[tuple[Source, Model]]) -> None:
+    patient_ids = {pid for source, row in rows if (pid := source.patient_id(row)) is not None}
+    # access_record needs only the primary keys, so no extra query fetches the children.
+    access_record(
+        request=request,
+        patients=[Patient(pk=pid) for pid in sorted(patient_ids)],
+        what=what,
+        channel=AccessEvent.Channel.FHIR,
+    )
+
+
+class MetadataView(FhirView):
+    permission_classes = [AllowAny]  # a client reads the capability statement before it signs in
+
+    def get(self, request: Request) -> Response:
+        return Response(capability_statement(self.base_url()))
+
+
+class ReadView(FhirView):
+    def get(self, request: Request, resource_type: str, fhir_id: str) -> Response:
+        _sources(resource_type)
+        found = source_for_id(resource_type, fhir_id)
+        if found is None:
+            raise NotFound(f"{resource_type}/{fhir_id} was not found.")
+        source, pk = found
+        row = source.rows(request.user).filter(pk=pk).first()
+        if row is None:
+            raise NotFound(f"{resource_type}/{fhir_id} was not found.")  # missing and forbidden look alike
+        _audit(request, f"fhir:{resource_type}", [(source, row)])
+        return Response(source.to_fhir(row))
+
+
+class SearchView(FhirView):
+    def get(self, request: Request, resource_type: str) -> Response:
+        sources = _sources(resource_type)
+        query = request.query_params
+        try:
+            search.check_params(resource_type, sources, query)
+            paging = search.paging(query)
+            total, rows = bundles.page_of(sources, request.user, query, paging)
+        except search.SearchError as exc:
+            raise ParseError(str(exc)) from exc
+        _audit(request, f"fhir:{resource_type}", rows)
+        bundle = bundles.searchset(
+            base=self.base_url(),
+            path=resource_type,
+            query=query,
+            paging=paging,
+            total=total,
+            resources=[source.to_fhir(row) for source, row in rows],
+        )
+        return Response(bundle)
+
+
+class EverythingView(FhirView):
+    """Patient/{id}/$everything: the child and every resource about them this reader may see."""
+
+    def get(self, request: Request, fhir_id: str) -> Response:
+        if not fhir_id.isdigit() or len(fhir_id) > 17:
+            raise NotFound(f"Patient/{fhir_id} was not found.")
+        patient = get_object_or_404(visible_patients(request.user), pk=int(fhir_id))
+        resources: list[dict[str, Any]] = []
+        for sources in SOURCES.values():
+            for source in sources:
+                if source.patient_path is None:
+                    continue
+                rows = (
+                    source.rows(request.user)
+                    .filter(**{source.patient_path: patient.pk})
+                    .order_by(*source.order)
+                )
+                resources.extend(source.to_fhir(row) for row in rows)
+        access_record(
+            request=request,
+            patients=patient,
+            what="fhir:Patient/$everything",
+            channel=AccessEvent.Channel.FHIR,
+        )
+        bundle = bundles.searchset(
+            base=self.base_url(),
+            path=f"Patient/{patient.pk}/$everything",
+            query=request.query_params,
+            paging=search.Paging(count=len(resources), offset=0),
+            total=len(resources),
+            resources=resources,
+        )
+        return Response(bundle)
