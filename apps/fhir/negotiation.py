@@ -1,5 +1,6 @@
 """FHIR content types: we answer application/fhir+json; ``_format`` and Accept may ask only for JSON."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from rest_framework.exceptions import NotAcceptable
@@ -27,9 +28,9 @@ class FhirNegotiation(BaseContentNegotiation):
         return parsers[0] if parsers else None
 
     def select_renderer(
-        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
     ) -> tuple[BaseRenderer, str]:
-        renderer = renderers[0]
+        renderer = next(iter(renderers))
         wanted = request.query_params.get("_format")
         if wanted is not None and wanted.split(";")[0].strip().lower() not in JSON_FORMATS:
             raise NotAcceptable(f"_format={wanted} is not supported: this server speaks JSON only.")

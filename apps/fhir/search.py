@@ -86,7 +86,7 @@ def _identifier_q(value: str) -> Q:
     raise SearchError(f"Unknown identifier system {system!r}. Use {NHS_NUMBER} or {HOSPITAL_NUMBER}.")
 
 
-def _date_q(source: Source, value: str) -> Q:
+def _date_q(source: Source, path: str, value: str) -> Q:
     match = _DATE.match(value)
     if match is None:
         raise SearchError(f"date must look like ge2026-01-31 or 2026-01-31T09:00:00Z, not {value!r}.")
@@ -102,7 +102,6 @@ def _date_q(source: Source, value: str) -> Q:
             start, end = _day_bounds(day, as_datetime=source.date_is_datetime)
     except ValueError as exc:
         raise SearchError(f"{value!r} is not a real date.") from exc
-    path = source.date_path
     exact_instant = start == end
     lookups = {
         "eq": Q(**{path: start}) if exact_instant else Q(**{f"{path}__gte": start, f"{path}__lt": end}),
@@ -160,7 +159,7 @@ def _param_q(source: Source, name: str, value: str) -> Q:
     if name == "identifier":
         return _identifier_q(value)
     if name == "date":
-        return _date_q(source, value) if source.date_path else none
+        return _date_q(source, source.date_path, value) if source.date_path else none
     if name == "status":
         return _status_q(source, value) if source.status_field else none
     if name == "_id":

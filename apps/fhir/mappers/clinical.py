@@ -28,7 +28,7 @@ from ..codes import (
 )
 
 Stage = SpecialtyTrack.Stage
-EPISODE_STATUS = {
+EPISODE_STATUS: dict[str, str] = {
     Stage.REFERRED: "waitlist",
     Stage.ASSESSING: "active",
     Stage.TREATING: "active",
@@ -50,7 +50,7 @@ def episode_of_care(row: SpecialtyTrack) -> dict[str, Any]:
             continue  # the last event is the current status, not history
         history.append(
             {
-                "status": EPISODE_STATUS[event.to_stage],  # type: ignore[index]
+                "status": EPISODE_STATUS[event.to_stage],
                 "period": {"start": event.at.isoformat(), "end": following.at.isoformat()},
             }
         )
@@ -58,7 +58,7 @@ def episode_of_care(row: SpecialtyTrack) -> dict[str, Any]:
         {
             "resourceType": "EpisodeOfCare",
             "id": str(row.pk),
-            "status": EPISODE_STATUS[row.stage],  # type: ignore[index]
+            "status": EPISODE_STATUS[row.stage],
             "statusHistory": history,
             "type": [local_concept("specialty", row.specialty, row.get_specialty_display())],
             "patient": ref("Patient", row.patient_id),
@@ -67,7 +67,7 @@ def episode_of_care(row: SpecialtyTrack) -> dict[str, Any]:
     )
 
 
-OMS_VERIFICATION = {
+OMS_VERIFICATION: dict[str, str] = {
     DiagnosticAssessment.OmsStatus.SUSPECTED: "provisional",
     DiagnosticAssessment.OmsStatus.CONFIRMED: "confirmed",
     DiagnosticAssessment.OmsStatus.EXCLUDED: "refuted",
@@ -88,7 +88,7 @@ def oms_condition(row: DiagnosticAssessment) -> dict[str, Any]:
             "resourceType": "Condition",
             "id": f"oms-{row.pk}",
             "clinicalStatus": concept(CONDITION_CLINICAL, "inactive" if excluded else "active"),
-            "verificationStatus": concept(CONDITION_VERIFICATION, OMS_VERIFICATION[row.oms_status]),  # type: ignore[index]
+            "verificationStatus": concept(CONDITION_VERIFICATION, OMS_VERIFICATION[row.oms_status]),
             "category": [ENCOUNTER_DIAGNOSIS],
             "code": local_concept("condition", "oms", "Opsoclonus-myoclonus syndrome"),
             "subject": ref("Patient", row.patient_id),
@@ -158,7 +158,7 @@ def observation(row: SeverityScore) -> dict[str, Any]:
 
 
 RS = Referral.Status
-REFERRAL_STATUS = {
+REFERRAL_STATUS: dict[str, str] = {
     RS.DRAFT: "draft",
     RS.SUBMITTED: "active",
     RS.ACCEPTED: "active",
@@ -183,7 +183,7 @@ def referral_request(row: Referral) -> dict[str, Any]:
         {
             "resourceType": "ServiceRequest",
             "id": f"ref-{row.pk}",
-            "status": REFERRAL_STATUS[row.status],  # type: ignore[index]
+            "status": REFERRAL_STATUS[row.status],
             "intent": "order",
             "category": [REFERRAL_CATEGORY],
             "priority": REFERRAL_PRIORITY[row.urgency],
@@ -198,7 +198,7 @@ def referral_request(row: Referral) -> dict[str, Any]:
 
 
 IS = Investigation.Status
-INVESTIGATION_STATUS = {
+INVESTIGATION_STATUS: dict[str, str] = {
     IS.REQUESTED: "active",
     IS.BOOKED: "active",
     IS.DONE: "active",
@@ -219,7 +219,7 @@ def investigation_request(row: Investigation) -> dict[str, Any]:
         {
             "resourceType": "ServiceRequest",
             "id": f"inv-{row.pk}",
-            "status": INVESTIGATION_STATUS[row.status],  # type: ignore[index]
+            "status": INVESTIGATION_STATUS[row.status],
             "intent": "order",
             "category": [INVESTIGATION_CATEGORY],
             "code": _investigation_code(row),

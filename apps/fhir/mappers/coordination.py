@@ -9,7 +9,7 @@ from apps.tasks.models import Task
 from ..codes import drop_empty, instant, local_concept, ref
 
 AS = Appointment.Status
-APPOINTMENT_STATUS = {
+APPOINTMENT_STATUS: dict[str, str] = {
     AS.BOOKED: "booked",
     AS.CONFIRMED: "booked",
     AS.ATTENDED: "fulfilled",
@@ -36,7 +36,7 @@ def appointment(row: Appointment) -> dict[str, Any]:
             "resourceType": "Appointment",
             "id": str(row.pk),
             "identifier": [{"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{row.uid}"}],
-            "status": APPOINTMENT_STATUS[row.status],  # type: ignore[index]
+            "status": APPOINTMENT_STATUS[row.status],
             "cancelationReason": {"text": row.cancel_reason} if row.cancel_reason else None,
             "serviceType": [local_concept("appointment-kind", row.kind, row.get_kind_display())],
             "description": row.get_kind_display() + (f" at {row.location}" if row.location else ""),
@@ -51,7 +51,7 @@ def appointment(row: Appointment) -> dict[str, Any]:
 
 
 TS = Task.Status
-TASK_STATUS = {
+TASK_STATUS: dict[str, str] = {
     TS.OPEN: "ready",
     TS.IN_PROGRESS: "in-progress",
     TS.DONE: "completed",
@@ -70,7 +70,7 @@ def task(row: Task) -> dict[str, Any]:
         {
             "resourceType": "Task",
             "id": str(row.pk),
-            "status": TASK_STATUS[row.status],  # type: ignore[index]
+            "status": TASK_STATUS[row.status],
             "intent": "order",
             "priority": TASK_PRIORITY[row.priority],
             "code": local_concept("task-source", row.source, row.get_source_display()),
