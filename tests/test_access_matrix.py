@@ -485,3 +485,121 @@ def test_mdt_routes_are_scoped_and_audited(
     if status in (403, 404):
         assert not Outcome.objects.exists()
         assert Item.objects.get(pk=item.pk).status == Item.Status.LISTED
+
+
+# FHIR (/fhir/): every route, for the five subjects. Reads of child A's resources are 404 (an
+# OperationOutcome) outside the audience and audited inside it; searches answer 200 for anyone signed
+# in but only ever contain what that reader may see (an empty Bundle otherwise), and are audited per
+# child returned. The audiences follow the owning app's rules: families get their own child, the
+# guardians, the care team, family-visible appointments and family-thread messages, never the
+# clinical record, referrals, tasks or staff-only threads; a task shows only on its worklists.
+FHIR_STAFF = {"nurse_a", "nurse_glass"}
+FHIR_FAMILY_TOO = FHIR_STAFF | {"family_a"}
+FHIR_READS = [
+    # url (keys of tests.fhir.fixtures.make_record's ids), subjects who get 200 (everyone else 404)
+    ("/fhir/Patient/{Patient}", FHIR_FAMILY_TOO),
+    ("/fhir/Patient/{Patient}/$everything", FHIR_FAMILY_TOO),
+    ("/fhir/RelatedPerson/{RelatedPerson}", FHIR_FAMILY_TOO),
+    ("/fhir/CareTeam/{CareTeam}", FHIR_FAMILY_TOO),
+    ("/fhir/EpisodeOfCare/{EpisodeOfCare}", FHIR_STAFF),
+    ("/fhir/Condition/{Condition}", FHIR_STAFF),
+    ("/fhir/Condition/{Condition:nb}", FHIR_STAFF),
+    ("/fhir/Observation/{Observation}", FHIR_STAFF),
+    ("/fhir/ServiceRequest/{ServiceRequest}", FHIR_STAFF),
+    ("/fhir/ServiceRequest/{ServiceRequest:inv}", FHIR_STAFF),
+    ("/fhir/DiagnosticReport/{DiagnosticReport}", FHIR_STAFF),
+    ("/fhir/Appointment/{Appointment}", FHIR_FAMILY_TOO),
+    ("/fhir/Task/{Task}", {"nurse_a"}),
+    ("/fhir/Communication/{Communication}", FHIR_FAMILY_TOO),
+    ("/fhir/Communication/{Communication:staff}", FHIR_STAFF),
+]
+FHIR_SEARCHES = [
+    # resource type searched with patient=A, subjects who find A's rows (everyone else an empty Bundle)
+    ("Patient", FHIR_FAMILY_TOO),
+    ("RelatedPerson", FHIR_FAMILY_TOO),
+    ("CareTeam", FHIR_FAMILY_TOO),
+    ("EpisodeOfCare", FHIR_STAFF),
+    ("Condition", FHIR_STAFF),
+    ("Observation", FHIR_STAFF),
+    ("ServiceRequest", FHIR_STAFF),
+    ("DiagnosticReport", FHIR_STAFF),
+    ("Appointment", FHIR_FAMILY_TOO),
+    ("Task", {"nurse_a"}),
+    ("Communication", FHIR_FAMILY_TOO),
+]
+# Directory resources: staff only; families (and anyone without a staff role) get empty Bundles and 404s.
+FHIR_DIRECTORY = ["Practitioner", "PractitionerRole", "Organization"]
+
+
+@pytest.fixture
+def fhir_record(cast):  # type: ignore[no-untyped-def]
+    from tests.fhir.fixtures import make_record
+
+    return make_record(cast.child_a, cast.nurse_a, cast.family_a)
+
+
+def _fhir_url(template, record):  # type: ignore[no-untyped-def]
+    import re
+
+    return re.sub(r"\{([^}]+)\}", lambda m: record.ids[m.group(1)], template)
+
+
+@pytest.mark.parametrize("subject", SUBJECTS)
+@pytest.mark.parametrize(("template", "allowed"), FHIR_READS)
+def test_fhir_reads_are_scoped_and_audited(cast, client, fhir_record, subject, template, allowed):
+    user = getattr(cast, subject)
+    client.force_login(user)
+    before = AccessEvent.objects.filter(user=user, patient=cast.child_a).count()
+    response = client.get(_fhir_url(template, fhir_record))
+    after = AccessEvent.objects.filter(user=user, patient=cast.child_a)
+    assert response["Content-Type"].startswith("application/fhir+json")
+    if subject in allowed:
+        assert response.status_code == 200
+        assert after.count() == before + 1
+        assert after.order_by("-pk").first().channel == "fhir"
+    else:
+        assert response.status_code == 404
+        assert response.json()["resourceType"] == "OperationOutcome"
+        assert after.count() == before
+
+
+@pytest.mark.parametrize("subject", SUBJECTS)
+@pytest.mark.parametrize(("resource_type", "allowed"), FHIR_SEARCHES)
+def test_fhir_searches_only_return_what_the_reader_may_see(
+    cast, client, fhir_record, subject, resource_type, allowed
+):
+    user = getattr(cast, subject)
+    client.force_login(user)
+    before = AccessEvent.objects.filter(user=user, patient=cast.child_a).count()
+    response = client.get(f"/fhir/{resource_type}?patient={cast.child_a.pk}")
+    assert response.status_code == 200
+    total = response.json()["total"]
+    after = AccessEvent.objects.filter(user=user, patient=cast.child_a).count()
+    if subject in allowed:
+        assert total >= 1 and after == before + 1
+    else:
+        assert total == 0 and after == before
+
+
+@pytest.mark.parametrize("subject", [*SUBJECTS, "admin"])
+@pytest.mark.parametrize("resource_type", FHIR_DIRECTORY)
+def test_fhir_directory_is_for_staff_only(cast, client, subject, resource_type):
+    user = getattr(cast, subject)
+    client.force_login(user)
+    ids = {"Practitioner": cast.nurse_a.pk, "Organization": cast.nurse_a.staff_profile.teams.first().pk}
+    ids["PractitionerRole"] = cast.nurse_a.staff_profile.teams.through.objects.first().pk
+    listed = client.get(f"/fhir/{resource_type}").json()["total"]
+    read = client.get(f"/fhir/{resource_type}/{ids[resource_type]}").status_code
+    if subject.startswith("family"):
+        assert (listed, read) == (0, 404)
+    else:
+        assert listed >= 1 and read == 200
+
+
+@pytest.mark.parametrize("subject", [*SUBJECTS, None])
+def test_fhir_capability_statement_is_open_to_all(cast, client, subject):
+    if subject:
+        client.force_login(getattr(cast, subject))
+    response = client.get("/fhir/metadata")
+    assert response.status_code == 200
+    assert response.json()["resourceType"] == "CapabilityStatement"
