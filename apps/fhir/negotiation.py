@@ -32,7 +32,8 @@ class FhirNegotiation(BaseContentNegotiation):
     ) -> tuple[BaseRenderer, str]:
         renderer = next(iter(renderers))
         wanted = request.query_params.get("_format")
-        if wanted is not None and wanted.split(";")[0].strip().lower() not in JSON_FORMATS:
+        # An unencoded "+" in application/fhir+json arrives as a space.
+        if wanted is not None and wanted.split(";")[0].strip().lower().replace(" ", "+") not in JSON_FORMATS:
             raise NotAcceptable(f"_format={wanted} is not supported: this server speaks JSON only.")
         accept = _media_types(request.headers.get("Accept", ""))
         if wanted is None and accept and not accept & JSON_ACCEPTS:

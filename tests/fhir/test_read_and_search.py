@@ -240,8 +240,9 @@ def test_bad_requests_get_an_operation_outcome_never_a_500(cast, fhir_get, path,
 
 
 def test_format_json_and_an_xml_accept_header(cast, fhir_get):
-    response, _ = fhir_get(cast.nurse_a, f"/fhir/Patient/{cast.child_a.pk}?_format=json")
-    assert response.status_code == 200
+    for wanted in ("json", "application/fhir%2Bjson", "application/fhir+json", "application/json"):
+        response, _ = fhir_get(cast.nurse_a, f"/fhir/Patient/{cast.child_a.pk}?_format={wanted}")
+        assert response.status_code == 200, wanted
     response, _ = fhir_get(
         cast.nurse_a, f"/fhir/Patient/{cast.child_a.pk}", HTTP_ACCEPT="application/fhir+xml"
     )
@@ -283,3 +284,11 @@ def test_search_query_count_does_not_grow_with_rows(cast, fhir_get, resource_typ
     for _ in range(3):
         another_child()
     assert queries() <= one
+
+
+def test_a_session_without_its_second_step_gets_a_403_not_a_login_page(cast, client, settings):
+    settings.STAFF_2FA_REQUIRED = True
+    client.force_login(cast.nurse_a)
+    response = client.get(f"/fhir/Patient/{cast.child_a.pk}")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "second_step_required"

@@ -51,7 +51,7 @@ class SecondFactorMiddleware:
             and not request.path.startswith("/static/")
             and _url_name(request) not in OPEN_BEFORE_SECOND_STEP
         ):
-            if request.path.startswith("/api/"):
+            if request.path.startswith(("/api/", "/fhir/")):  # machine clients get a 403, not a redirect
                 return json_error(403, "second_step_required", SECOND_STEP_NEEDED)
             step = "verify" if two_factor.session_has_app(request) else "setup"
             return redirect_to_login(request.get_full_path(), reverse(f"accounts:two_factor_{step}"))
