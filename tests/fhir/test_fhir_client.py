@@ -2,9 +2,9 @@
 
 import pytest
 from fhirpy import SyncFHIRClient
-from rest_framework.authtoken.models import Token
 
 from apps.accounts.models import StaffProfile
+from apps.accounts.tokens import api_token_create
 from tests.factories import CareTeamMemberFactory, PatientFactory, StaffFactory
 
 from .conftest import validate
@@ -14,8 +14,8 @@ from .fixtures import make_record
 @pytest.fixture
 def fhir_client(live_server, transactional_db):  # type: ignore[no-untyped-def]
     nurse = StaffFactory(role=StaffProfile.Role.NURSE_SPECIALIST)
-    token = Token.objects.create(user=nurse)
-    client = SyncFHIRClient(f"{live_server.url}/fhir", authorization=f"Token {token.key}")
+    _, token = api_token_create(actor=nurse, name="fhirpy")
+    client = SyncFHIRClient(f"{live_server.url}/fhir", authorization=f"Token {token}")
     return client, nurse
 
 
