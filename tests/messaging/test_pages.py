@@ -318,7 +318,7 @@ def test_the_inbox_puts_waiting_family_threads_first_and_says_overdue_in_words(c
 
     assert "Sorted by: <strong>urgency (overdue replies, then the longest wait)</strong>" in html
     recent = client.get("/messages/", {"sort": "recent"})
-    assert [t.pk for t in recent.context["threads"]][0] == mdt.pk
+    assert next(t.pk for t in recent.context["threads"]) == mdt.pk
     assert "Sorted by: <strong>most recent message</strong>" in recent.content.decode()
 
 

@@ -417,7 +417,7 @@ def test_an_urgent_task_leads_the_worklist_above_older_overdue_routine_work(clie
     assert "sort=due" in html
     # The order can be changed: by due date, urgency breaking ties; undated work last.
     response = client.get("/tasks/", {"sort": "due"})
-    assert [t.title for t in response.context["tasks"]][0] == "Overdue review 20"
+    assert next(t.title for t in response.context["tasks"]) == "Overdue review 20"
     assert [t.title for t in response.context["tasks"]][-1] == "No date"
     assert "Sorted by: <strong>due date, then urgency</strong>" in response.content.decode()
     # An unknown order falls back to the default rather than failing.

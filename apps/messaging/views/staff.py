@@ -18,9 +18,9 @@ from .. import selectors, services
 from ..forms import InboxFilterForm, MarkForm, ReplyForm, StaffThreadForm
 from ..models import Thread
 from ._common import (
+    INBOX_SORTS,
     THREADS_PER_PAGE,
     attachment_response,
-    INBOX_SORTS,
     needs_reply_first,
     reply_post,
     thread_messages,
