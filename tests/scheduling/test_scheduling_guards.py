@@ -85,6 +85,6 @@ def test_reminders_name_the_right_day(cast, time_machine):
     services.reminders_send_due()
     titles = sorted(Notification.objects.filter(recipient=cast.family_a).values_list("title", flat=True))
     assert titles == [
-        "Reminder: appointment in 3 days, Friday 04 December at 10:00",
-        "Reminder: appointment today, Tuesday 01 December at 16:00",
+        "Reminder: appointment in 3 days, Friday 4 December, 10am",
+        "Reminder: appointment today, Tuesday 1 December, 4pm",
     ]
