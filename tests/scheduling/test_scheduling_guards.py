@@ -88,3 +88,10 @@ def test_reminders_name_the_right_day(cast, time_machine):
         "Reminder: appointment in 3 days, Friday 4 December, 10am",
         "Reminder: appointment today, Tuesday 1 December, 4pm",
     ]
+
+
+def test_an_appointment_kind_mid_sentence_keeps_its_capitals():
+    from apps.scheduling.models import Appointment
+    from apps.scheduling.services.appointments import _kind_phrase
+
+    assert _kind_phrase(Appointment(kind=Appointment.Kind.INFUSION)) == "infusion day case (IVIG or pulse)"
