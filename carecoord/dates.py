@@ -25,13 +25,12 @@ def family_date(value: datetime.date | datetime.datetime | None) -> str:
 
 
 def family_time(value: datetime.datetime | None) -> str:
-    """``9:30am``, ``12pm``: the minutes only when there are some."""
+    """``9:30am``, ``12:00pm``."""
     if value is None:
         return ""
     local = timezone.localtime(value)
     hour = local.hour % 12 or 12
-    minutes = f":{local.minute:02d}" if local.minute else ""
-    return f"{hour}{minutes}{'am' if local.hour < 12 else 'pm'}"
+    return f"{hour}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'}"
 
 
 def family_when(value: datetime.datetime | None) -> str:

@@ -85,8 +85,8 @@ def test_reminders_name_the_right_day(cast, time_machine):
     services.reminders_send_due()
     titles = sorted(Notification.objects.filter(recipient=cast.family_a).values_list("title", flat=True))
     assert titles == [
-        "Reminder: appointment in 3 days, Friday 4 December, 10am",
-        "Reminder: appointment today, Tuesday 1 December, 4pm",
+        "Reminder: appointment in 3 days, Friday 4 December, 10:00am",
+        "Reminder: appointment today, Tuesday 1 December, 4:00pm",
     ]
 
 
@@ -95,3 +95,4 @@ def test_an_appointment_kind_mid_sentence_keeps_its_capitals():
     from apps.scheduling.services.appointments import _kind_phrase
 
     assert _kind_phrase(Appointment(kind=Appointment.Kind.INFUSION)) == "infusion day case (IVIG or pulse)"
+    assert _kind_phrase(Appointment(kind=Appointment.Kind.MRI)) == "MRI scan"

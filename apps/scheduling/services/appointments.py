@@ -41,9 +41,10 @@ _EVENT_KIND = {
 
 
 def _kind_phrase(appointment: Appointment) -> str:
-    """The kind mid-sentence: only the first letter lowered, so "IVIG" keeps its capitals."""
-    label = appointment.get_kind_display()
-    return label[:1].lower() + label[1:]
+    """The kind mid-sentence: each word lowered unless it is an abbreviation ("MRI", "IVIG")."""
+    return " ".join(
+        w if w.strip("()").isupper() else w.lower() for w in appointment.get_kind_display().split()
+    )
 
 
 def _event(appointment: Appointment, before: str, after: str, actor: User, note: str) -> AppointmentEvent:
