@@ -6,7 +6,7 @@ in their own module, so this file does not change as the system grows.
 """
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -63,6 +63,43 @@ def timeline_for(patient: Patient, *, specialty: str = "") -> list[TimelineEntry
     if specialty:
         entries = [e for e in entries if e.specialty == specialty]
     return sorted(entries, key=lambda e: e.sort_key, reverse=True)
+
+
+# How many future entries the "Coming up" list shows before the rest fold away.
+COMING_UP = 5
+
+
+@dataclass(frozen=True)
+class TimelineView:
+    """The timeline as a page shows it: what is booked next (nearest first), above the past (most
+    recent first), so recent scores and relapses are not pushed down by a long run of bookings."""
+
+    coming_up: list[TimelineEntry]
+    later: list[TimelineEntry]  # future entries after the first few
+    past: list[TimelineEntry]
+
+    def __iter__(self) -> Iterator[TimelineEntry]:
+        return iter([*self.coming_up, *self.later, *self.past])
+
+    def __len__(self) -> int:
+        return len(self.coming_up) + len(self.later) + len(self.past)
+
+
+def timeline_split(entries: list[TimelineEntry], *, now: datetime.datetime | None = None) -> TimelineView:
+    """Split newest-first ``entries`` into the future (nearest first) and the past."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+
+    def is_future(entry: TimelineEntry) -> bool:
+        return entry.at > now if entry.at is not None else entry.day > today
+
+    future = sorted((e for e in entries if is_future(e)), key=lambda e: e.sort_key)
+    past = [e for e in entries if not is_future(e)]
+    return TimelineView(coming_up=future[:COMING_UP], later=future[COMING_UP:], past=past)
+
+
+def timeline_view(patient: Patient, *, specialty: str = "") -> TimelineView:
+    return timeline_split(timeline_for(patient, specialty=specialty))
 
 
 def _pathway_url(patient: Patient, anchor: str) -> str:

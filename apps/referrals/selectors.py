@@ -35,8 +35,19 @@ def referral_get(*, user: AnyUser, pk: int) -> Referral:
     return get_object_or_404(referrals_visible_to(user), pk=pk)
 
 
-def team_inbox(*, user: AnyUser, team_id: int | None = None, status: str = "") -> QuerySet[Referral]:
-    """A team's referrals: awaiting triage first, then by urgency and age."""
+# How a referral inbox can be ordered; the first is the default. The service-level due time follows
+# from urgency and submission, so within one urgency the oldest is due first.
+INBOX_SORTS = {
+    "urgency": "urgency, then due date",
+    "due": "oldest first",
+}
+
+
+def team_inbox(
+    *, user: AnyUser, team_id: int | None = None, status: str = "", sort: str = "urgency"
+) -> QuerySet[Referral]:
+    """A team's referrals: the most urgent first, awaiting triage before the rest, then the oldest
+    (due soonest); or simply oldest first with ``sort="due"``."""
     teams = roles.team_ids(user)
     if team_id is not None:
         teams = [t for t in teams if t == team_id]
@@ -62,7 +73,13 @@ def team_inbox(*, user: AnyUser, team_id: int | None = None, status: str = "") -
                 output_field=IntegerField(),
             ),
         )
-        .order_by("awaiting", "urgency_rank", "submitted_at")
+        .order_by(
+            *(
+                ["submitted_at", "urgency_rank"]
+                if sort == "due"
+                else ["urgency_rank", "awaiting", "submitted_at"]
+            )
+        )
     )
 
 

@@ -80,8 +80,11 @@ def inbox(request: AuthedRequest) -> HttpResponse:
     team_id = request.GET.get("team")
     selected = int(team_id) if team_id and team_id.isdigit() else None
     status = request.GET.get("status", "open")
+    sort = request.GET.get("sort", "")
+    if sort not in selectors.INBOX_SORTS:
+        sort = "urgency"
     referrals = selectors.team_inbox(
-        user=request.user, team_id=selected, status="" if status == "all" else status
+        user=request.user, team_id=selected, status="" if status == "all" else status, sort=sort
     )
     page = Paginator(referrals, 50).get_page(request.GET.get("page"))
     rows = selectors.referral_rows(page.object_list)
@@ -92,6 +95,8 @@ def inbox(request: AuthedRequest) -> HttpResponse:
         "teams": my_teams,
         "team": selected,
         "status": status,
+        "sort": sort,
+        "sorts": selectors.INBOX_SORTS,
         "tab": "inbox",
     }
     return render(request, "referrals/inbox.html", context)

@@ -100,9 +100,16 @@ class WorklistFilter(filters.SelectorFilterSet):
     priority = filters.TypedChoiceFilter(choices=Task.Priority.choices, coerce=int)
     due_from = filters.DateFilter()
     due_to = filters.DateFilter()
+    sort = filters.ChoiceFilter(
+        choices=[*selectors.SORTS.items()], help_text="Urgency (then due date) when left out."
+    )
 
-    def select(self, user: User, *, list: str, patient: int | None, **narrowing: Any) -> QuerySet[Task]:
-        return selectors.worklist(user=user, name=list or "mine", patient_id=patient, **narrowing)
+    def select(
+        self, user: User, *, list: str, patient: int | None, sort: str, **narrowing: Any
+    ) -> QuerySet[Task]:
+        return selectors.worklist(
+            user=user, name=list or "mine", patient_id=patient, sort=sort or "urgency", **narrowing
+        )
 
 
 class TaskInput(serializers.Serializer):

@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, OrderBy, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -21,6 +21,19 @@ WORKLISTS = {
     "overdue": "Overdue",
     "done": "Done recently",
 }
+# How an open worklist can be ordered; the first is the default. Urgent work leads so that a
+# symptom report is never buried under routine overdue reviews.
+SORTS = {
+    "urgency": "urgency, then due date",
+    "due": "due date, then urgency",
+}
+
+
+def _ordering(sort: str) -> list[OrderBy | str]:
+    due = F("due_on").asc(nulls_last=True)
+    if sort == "due":
+        return [due, "-priority", "created_at"]
+    return ["-priority", due, "created_at"]
 
 
 def tasks_visible_to(user: AnyUser) -> QuerySet[Task]:
@@ -45,7 +58,9 @@ def worklist(
     priority: int | None = None,
     due_from: datetime.date | None = None,
     due_to: datetime.date | None = None,
+    sort: str = "urgency",
 ) -> QuerySet[Task]:
+    """One worklist, urgent first then by due date unless ``sort="due"``; done work newest first."""
     tasks = tasks_visible_to(user)
     today = timezone.localdate()
     if name == "mine":
@@ -61,9 +76,7 @@ def worklist(
         return _filtered(tasks, patient_id, source, priority, due_from, due_to).order_by("-completed_at")
     else:
         return Task.objects.none()
-    return _filtered(tasks, patient_id, source, priority, due_from, due_to).order_by(
-        "due_on", "-priority", "created_at"
-    )
+    return _filtered(tasks, patient_id, source, priority, due_from, due_to).order_by(*_ordering(sort))
 
 
 def _filtered(

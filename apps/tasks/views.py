@@ -26,6 +26,9 @@ def worklist(request: AuthedRequest) -> HttpResponse:
     filters = TaskFilterForm(request.GET or None)
     criteria = filters.cleaned_data if filters.is_valid() else {}
     patient_id = request.GET.get("patient")
+    sort = request.GET.get("sort", "")
+    if sort not in selectors.SORTS:
+        sort = "urgency"
     tasks = list(
         selectors.worklist(
             user=request.user,
@@ -35,6 +38,7 @@ def worklist(request: AuthedRequest) -> HttpResponse:
             priority=criteria.get("priority"),
             due_from=criteria.get("due_from"),
             due_to=criteria.get("due_to"),
+            sort=sort,
         )[:200]
     )
     access_record(request=request, patients={t.patient for t in tasks if t.patient}, what="task list")
@@ -43,6 +47,8 @@ def worklist(request: AuthedRequest) -> HttpResponse:
         "rows": [(task, selectors.task_actions(task)) for task in tasks],
         "list": name,
         "lists": selectors.WORKLISTS,
+        "sort": sort,
+        "sorts": selectors.SORTS,
         "filters": filters,
         "filtering": bool(criteria and any(criteria.values())),
         "reassign": ReassignForm(),

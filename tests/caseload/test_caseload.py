@@ -168,3 +168,10 @@ def test_family_messages_show_on_the_row_and_need_attention(cast, client):
     messaging.message_post(actor=cast.nurse_a, thread=thread, body="I will call you this afternoon.")
     row = next(r for r in client.get("/caseload/").context["rows"] if r["patient"].pk == cast.child_a.pk)
     assert row["patient"].unread_family_messages == 0 and not row["patient"].family_waiting
+
+
+def test_the_childs_name_on_the_caseload_opens_their_summary(client, nurse):
+    child = PatientFactory(named_nurse=nurse, family_name="Summary", given_name="Sam")
+    client.force_login(nurse)
+    html = client.get("/caseload/").content.decode()
+    assert f'<a href="/patients/{child.pk}/">SUMMARY, Sam</a>' in html

@@ -17,6 +17,8 @@ from apps.accounts.models import StaffProfile, User
 from apps.documents import services as documents
 from apps.scheduling import services as scheduling
 from apps.scheduling.models import Appointment
+from apps.tasks.models import Task
+from apps.tasks.services import task_open
 from tests.factories import (
     CareTeamMemberFactory,
     FamilyFactory,
@@ -80,6 +82,14 @@ def test_family_confirms_an_appointment_and_reports_symptoms_and_the_nurse_sees_
         count=4,
         first_starts_at=start + datetime.timedelta(days=7),
     )
+    for days_late in (14, 9, 3):  # routine backlog that once outranked a symptom report
+        task_open(
+            title=f"Book the overdue re-evaluation ({days_late} days late)",
+            source=Task.Source.RE_EVALUATION,
+            assignee=nurse,
+            patient=maya,
+            due_on=timezone.localdate() - datetime.timedelta(days=days_late),
+        )
     documents.document_upload(
         actor=nurse,
         patient=maya,
@@ -149,6 +159,9 @@ def test_family_confirms_an_appointment_and_reports_symptoms_and_the_nurse_sees_
     task = page.get_by_role("row").filter(has_text="Symptoms returning: Maya Patel")
     expect(task).to_have_count(1)
     expect(task).to_contain_text("Urgent")
+    # Urgent first, above older overdue routine work, and the page says how it is sorted.
+    expect(page.locator("tbody tr").first).to_contain_text("Symptoms returning: Maya Patel")
+    expect(page.locator("#sort-line")).to_contain_text("Sorted by: urgency, then due date")
     screenshot("5-urgent-task")
 
     # 5. From the caseload flag to the report on the pathway; marking it reviewed clears the flag.

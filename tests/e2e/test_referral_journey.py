@@ -51,6 +51,8 @@ def test_nurse_refers_to_oncology_and_an_oncologist_triages_and_takes_the_bookin
     _log_in(page, login, nurse)
     expect(page).to_have_url(f"{live_server.url}/caseload/")
     page.get_by_role("link", name=CHILD, exact=True).click()
+    expect(page).to_have_url(f"{live_server.url}/patients/{maya.pk}/")  # the name opens the summary
+    page.get_by_role("link", name="Pathway", exact=True).click()
     expect(page).to_have_url(f"{live_server.url}/patients/{maya.pk}/pathway/")
     page.get_by_role("link", name="Details and team").click()
     expect(page).to_have_url(f"{live_server.url}/patients/{maya.pk}/")

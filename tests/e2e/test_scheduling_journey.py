@@ -23,6 +23,7 @@ from apps.pathways import services as pathways
 from apps.pathways.models import DiagnosticCriterion
 from apps.scheduling import services as scheduling
 from apps.scheduling.models import Appointment, ReviewPolicy
+from carecoord.dates import family_date
 from tests.factories import (
     CareTeamMemberFactory,
     FamilyFactory,
@@ -105,6 +106,8 @@ def test_nurse_books_an_ivig_series_the_family_subscribes_and_a_due_re_evaluatio
     _log_in(page, login, nurse)
     expect(page).to_have_url(f"{live_server.url}/caseload/")
     page.get_by_role("link", name=CHILD, exact=True).click()
+    expect(page).to_have_url(f"{live_server.url}/patients/{maya.pk}/")  # the name opens the summary
+    page.get_by_role("link", name="Pathway", exact=True).click()
     expect(page).to_have_url(f"{live_server.url}/patients/{maya.pk}/pathway/")
     page.get_by_role("navigation", name="Record sections").get_by_role("link", name="Appointments").click()
     expect(page).to_have_url(f"{live_server.url}/patients/{maya.pk}/appointments/")
@@ -143,7 +146,7 @@ def test_nurse_books_an_ivig_series_the_family_subscribes_and_a_due_re_evaluatio
     expect(page).to_have_url(f"{live_server.url}/portal/children/{maya.pk}/")
     visits = page.get_by_role("region", name="Maya's appointments").get_by_role("listitem")
     first = expected_starts[0]
-    expect(visits.first).to_contain_text(f"{first:%A} {first.day} {first:%B %Y}")
+    expect(visits.first).to_contain_text(family_date(first))  # the one family date style
     expect(visits.first).to_contain_text("9:00am to 1:00pm")
     expect(visits.first).to_contain_text(INFUSION)
     expect(visits.first).to_contain_text("Before you come")

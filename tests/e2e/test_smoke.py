@@ -37,17 +37,18 @@ def test_nurse_logs_in_and_opens_a_child_from_her_caseload(page: Page, login, sc
 
     link.click()
 
-    expect(page).to_have_url(f"{live_server.url}/patients/{maya.pk}/pathway/")
-    expect(page.get_by_role("heading", name="PATEL, Maya", level=1)).to_be_visible()
-    expect(page.get_by_role("heading", name="Pathway at a glance")).to_be_visible()
-    screenshot("pathway")
-
-    page.get_by_role("link", name="Details and team").click()
+    # The name opens the child's summary; Pathway is one tab along.
     expect(page).to_have_url(f"{live_server.url}/patients/{maya.pk}/")
     care_team = page.get_by_role("region", name="Care team")
     expect(care_team.get_by_role("heading", name="Care team", level=2)).to_be_visible()
     expect(care_team.get_by_role("row").filter(has_text="Nina Nurse")).to_have_count(1)
     screenshot("patient")
+
+    page.get_by_role("link", name="Pathway", exact=True).click()
+    expect(page).to_have_url(f"{live_server.url}/patients/{maya.pk}/pathway/")
+    expect(page.get_by_role("heading", name="PATEL, Maya", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Pathway at a glance")).to_be_visible()
+    screenshot("pathway")
 
 
 def test_family_on_the_staff_login_is_pointed_to_the_family_login(page: Page, login, screenshot, live_server):

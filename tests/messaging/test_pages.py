@@ -316,6 +316,11 @@ def test_the_inbox_puts_waiting_family_threads_first_and_says_overdue_in_words(c
     assert [t.pk for t in family_only] == [overdue.pk, waiting.pk, answered.pk]
     assert client.get("/messages/?kind=nonsense").status_code == 400
 
+    assert "Sorted by: <strong>urgency (overdue replies, then the longest wait)</strong>" in html
+    recent = client.get("/messages/", {"sort": "recent"})
+    assert next(t.pk for t in recent.context["threads"]) == mdt.pk
+    assert "Sorted by: <strong>most recent message</strong>" in recent.content.decode()
+
 
 def test_a_childs_messages_tab_lists_its_threads_and_starts_one(client, cast):
     other_child = PatientFactory(named_nurse=cast.nurse_a)

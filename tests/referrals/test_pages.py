@@ -61,6 +61,23 @@ def test_inbox_lists_awaiting_triage_first_and_marks_overdue(client, people):
     assert "Triage by 9 Mar" in html
 
 
+def test_inbox_puts_urgent_referrals_first_says_so_and_can_sort_oldest_first(client, people):
+    monday = datetime.datetime(2026, 3, 2, 10, tzinfo=LONDON)
+    with time_machine.travel(monday, tick=False):
+        old = refer(people, patient=new_child(people))
+    with time_machine.travel(monday + datetime.timedelta(days=1), tick=False):
+        urgent = refer(people, patient=new_child(people), urgency="urgent")
+        client.force_login(people.oncologist)
+        response = client.get("/referrals/")
+        by_due = client.get("/referrals/", {"sort": "due"})
+    assert [r.referral.pk for r in response.context["rows"]] == [urgent.pk, old.pk]
+    html = response.content.decode()
+    assert "Sorted by: <strong>urgency, then due date</strong>" in html
+    assert '<span class="tag tag--warning">Urgent</span>' in html  # in words, not colour alone
+    assert [r.referral.pk for r in by_due.context["rows"]] == [old.pk, urgent.pk]
+    assert "Sorted by: <strong>oldest first</strong>" in by_due.content.decode()
+
+
 def test_inbox_shows_only_my_teams_referrals(client, people):
     mine = refer(people)
     elsewhere = refer(people, target_team=people.outsider.staff_profile.teams.get())

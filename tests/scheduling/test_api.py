@@ -271,7 +271,7 @@ def test_a_did_not_attend_opens_a_task_for_the_named_nurse(cast, api_for, neurol
     assert (task.assignee, task.patient, task.title) == (
         cast.nurse_a,
         cast.child_a,
-        "Follow up a missed mri scan",
+        "Follow up a missed MRI scan",
     )
 
 

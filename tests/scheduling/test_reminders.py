@@ -54,8 +54,8 @@ def test_each_reminder_is_sent_exactly_once_over_repeated_runs(cast, appointment
         Notification.objects.filter(recipient=cast.family_a).order_by("id").values_list("title", flat=True)
     )
     assert titles == [
-        "Reminder: appointment in one week, Thursday 10 December at 10:00",
-        "Reminder: appointment tomorrow, Thursday 10 December at 10:00",
+        "Reminder: appointment in one week, Thursday 10 December, 10:00am",
+        "Reminder: appointment tomorrow, Thursday 10 December, 10:00am",
     ]
     assert Delivery.objects.filter(to_address=cast.family_a.email).count() == 2
 
@@ -77,7 +77,7 @@ def test_no_reminders_for_a_cancelled_appointment(cast, appointment):
         assert run_at(moment) == 0
     assert sent(appointment) == [(Kind.CANCELLED, 1)]  # the cancellation notice, and nothing else
     notice = Notification.objects.get(recipient=cast.family_a)
-    assert notice.title == "An appointment on Thursday 10 December at 10:00 has been cancelled"
+    assert notice.title == "An appointment on Thursday 10 December, 10:00am has been cancelled"
 
 
 def test_no_reminders_or_notices_for_a_staff_only_appointment(cast):
@@ -106,7 +106,7 @@ def test_a_move_sends_a_notice_and_a_fresh_reminder_for_the_new_time(cast, appoi
         )
     assert sent(appointment) == [(Kind.WEEK_BEFORE, 0), (Kind.MOVED, 1)]
     assert Notification.objects.filter(recipient=cast.family_a, kind="appointment_moved").get().title == (
-        "An appointment has moved to Friday 11 December at 14:00"
+        "An appointment has moved to Friday 11 December, 2:00pm"
     )
     assert run_at(at(2026, 12, 4, 15)) == 1  # the new time is now within the week: remind of it
     assert run_at(at(2026, 12, 9, 14)) == 0  # the old day before no longer applies

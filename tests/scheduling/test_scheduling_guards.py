@@ -85,6 +85,14 @@ def test_reminders_name_the_right_day(cast, time_machine):
     services.reminders_send_due()
     titles = sorted(Notification.objects.filter(recipient=cast.family_a).values_list("title", flat=True))
     assert titles == [
-        "Reminder: appointment in 3 days, Friday 04 December at 10:00",
-        "Reminder: appointment today, Tuesday 01 December at 16:00",
+        "Reminder: appointment in 3 days, Friday 4 December, 10:00am",
+        "Reminder: appointment today, Tuesday 1 December, 4:00pm",
     ]
+
+
+def test_an_appointment_kind_mid_sentence_keeps_its_capitals():
+    from apps.scheduling.models import Appointment
+    from apps.scheduling.services.appointments import _kind_phrase
+
+    assert _kind_phrase(Appointment(kind=Appointment.Kind.INFUSION)) == "infusion day case (IVIG or pulse)"
+    assert _kind_phrase(Appointment(kind=Appointment.Kind.MRI)) == "MRI scan"

@@ -418,3 +418,19 @@ def test_a_family_is_refused_the_staff_collections(nursing, child, api_for, meth
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "permission_denied"
     assert snapshot() == before
+
+
+def test_api_worklist_puts_urgent_first_and_can_sort_by_due_date(nurse, nursing, child, api_for):
+    late = queue_task(nursing, title="Overdue review", due_on=days(-10), patient=child)
+    urgent = queue_task(nursing, title="Symptoms", priority=Task.Priority.URGENT, due_on=days(0))
+    client = api_for(nurse)
+
+    def ids(**params):
+        return [t["id"] for t in client.get(url(), {"list": "team", **params}).json()["results"]]
+
+    assert ids() == [urgent.pk, late.pk]
+    assert ids(sort="urgency") == [urgent.pk, late.pk]
+    assert ids(sort="due") == [late.pk, urgent.pk]
+    response = client.get(url(), {"sort": "loudest"})
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == {"sort"}

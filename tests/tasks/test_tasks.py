@@ -382,3 +382,52 @@ def test_completing_a_done_task_again_adds_no_comment(db):
     services.task_complete(actor=nurse, task=task, note="Spoke to mum")
     services.task_complete(actor=nurse, task=task, note="Again")
     assert list(TaskComment.objects.values_list("body", flat=True)) == ["Spoke to mum"]
+
+
+# --- Worklist order -------------------------------------------------------------------------------
+
+
+def test_an_urgent_task_leads_the_worklist_above_older_overdue_routine_work(client, nurse, nursing):
+    for days_late in (20, 10, 5):
+        services.task_open(
+            title=f"Overdue review {days_late}",
+            source=Task.Source.RE_EVALUATION,
+            assignee=nurse,
+            due_on=today() - datetime.timedelta(days=days_late),
+        )
+    services.task_open(
+        title="Symptoms returning: call them",
+        source=Task.Source.SYMPTOM_REPORT,
+        assignee=nurse,
+        due_on=today(),
+        priority=Task.Priority.URGENT,
+    )
+    services.task_open(title="No date", source=Task.Source.MANUAL, assignee=nurse)
+    client.force_login(nurse)
+    response = client.get("/tasks/")
+    assert [t.title for t in response.context["tasks"]] == [
+        "Symptoms returning: call them",
+        "Overdue review 20",
+        "Overdue review 10",
+        "Overdue review 5",
+        "No date",
+    ]
+    html = response.content.decode()
+    assert "Sorted by: <strong>urgency, then due date</strong>" in html
+    assert "sort=due" in html
+    # The order can be changed: by due date, urgency breaking ties; undated work last.
+    response = client.get("/tasks/", {"sort": "due"})
+    assert next(t.title for t in response.context["tasks"]) == "Overdue review 20"
+    assert [t.title for t in response.context["tasks"]][-1] == "No date"
+    assert "Sorted by: <strong>due date, then urgency</strong>" in response.content.decode()
+    # An unknown order falls back to the default rather than failing.
+    response = client.get("/tasks/", {"sort": "nonsense"})
+    assert response.context["tasks"][0].title == "Symptoms returning: call them"
+
+
+def test_team_queue_puts_urgent_first_too(nurse, nursing):
+    queue_task(nursing, title="Old routine", due_on=today() - datetime.timedelta(days=30))
+    queue_task(nursing, title="High", priority=Task.Priority.HIGH, due_on=today())
+    queue_task(nursing, title="Urgent", priority=Task.Priority.URGENT, due_on=today())
+    titles = [t.title for t in selectors.worklist(user=nurse, name="team")]
+    assert titles == ["Urgent", "High", "Old routine"]

@@ -23,6 +23,13 @@ from ..models import Message, MessageAttachment, Thread
 THREADS_PER_PAGE = 50
 
 
+# How the staff inbox can be ordered; the first is the default.
+INBOX_SORTS = {
+    "urgency": "urgency (overdue replies, then the longest wait)",
+    "recent": "most recent message",
+}
+
+
 def needs_reply_first(threads: QuerySet[Thread]) -> QuerySet[Thread]:
     """Family threads waiting for staff first (overdue ones at the very top, longest wait first), then the rest."""
     waiting = Q(kind=Thread.Kind.FAMILY, status=Thread.Status.NEEDS_REPLY)

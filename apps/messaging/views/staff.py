@@ -18,6 +18,7 @@ from .. import selectors, services
 from ..forms import InboxFilterForm, MarkForm, ReplyForm, StaffThreadForm
 from ..models import Thread
 from ._common import (
+    INBOX_SORTS,
     THREADS_PER_PAGE,
     attachment_response,
     needs_reply_first,
@@ -34,8 +35,12 @@ def inbox(request: AuthedRequest) -> HttpResponse:
     if not filters.is_valid():
         return HttpResponseBadRequest("Unknown filter.")
     kind = filters.cleaned_data["kind"]
+    sort = request.GET.get("sort", "")
+    if sort not in INBOX_SORTS:
+        sort = "urgency"
     threads = selectors.inbox(user=request.user, kind=kind)
-    page = Paginator(needs_reply_first(threads), THREADS_PER_PAGE).get_page(request.GET.get("page"))
+    ordered = threads.order_by("-last_message_at", "-pk") if sort == "recent" else needs_reply_first(threads)
+    page = Paginator(ordered, THREADS_PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     access_record(
         request=request, patients=list({t.patient_id: t.patient for t in rows}.values()), what="message list"
@@ -45,7 +50,15 @@ def inbox(request: AuthedRequest) -> HttpResponse:
         .filter(kind=Thread.Kind.FAMILY, status=Thread.Status.NEEDS_REPLY)
         .count()
     )
-    context = {"threads": rows, "page": page, "filters": filters, "kind": kind, "waiting": waiting}
+    context = {
+        "threads": rows,
+        "page": page,
+        "filters": filters,
+        "kind": kind,
+        "waiting": waiting,
+        "sort": sort,
+        "sorts": INBOX_SORTS,
+    }
     return render(request, "messaging/inbox.html", context)
 
 

@@ -18,7 +18,7 @@ from apps.patients.models import Patient
 from .. import selectors, services
 from ..chart import summary_chart_svg
 from ..models import Investigation, Relapse, Specialty, SymptomReport, TreatmentCourse
-from ..timeline import timeline_for
+from ..timeline import timeline_view
 from .actions import ACTIONS, PANEL, FormSlot, slot
 
 
@@ -94,7 +94,7 @@ def page_context(request: AuthedRequest, patient: Patient, specialty: str = "") 
         "patient": patient,
         "summary": summary,
         "chart_svg": _chart(summary),
-        "timeline": timeline_for(patient, specialty=specialty),
+        "timeline": timeline_view(patient, specialty=specialty),
         "specialty": specialty,
         "specialties": Specialty.choices,
         "panel": _panel(user, patient, summary),

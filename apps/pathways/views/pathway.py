@@ -16,7 +16,7 @@ from carecoord.errors import SERVICE_REFUSALS, form_add_service_errors
 
 from .. import selectors
 from ..models import Specialty
-from ..timeline import timeline_for
+from ..timeline import timeline_view
 from .actions import ACTIONS, Action, FormSlot, action_object, slot
 from .page import page_context
 
@@ -43,7 +43,7 @@ def pathway_timeline(request: AuthedRequest, pk: int) -> HttpResponse:
     access_record(request=request, patients=patient, what="timeline")
     context = {
         "patient": patient,
-        "timeline": timeline_for(patient, specialty=specialty),
+        "timeline": timeline_view(patient, specialty=specialty),
         "specialty": specialty,
         "specialties": Specialty.choices,
     }

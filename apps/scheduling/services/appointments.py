@@ -40,6 +40,13 @@ _EVENT_KIND = {
 }
 
 
+def _kind_phrase(appointment: Appointment) -> str:
+    """The kind mid-sentence: each word lowered unless it is an abbreviation ("MRI", "IVIG")."""
+    return " ".join(
+        w if w.strip("()").isupper() else w.lower() for w in appointment.get_kind_display().split()
+    )
+
+
 def _event(appointment: Appointment, before: str, after: str, actor: User, note: str) -> AppointmentEvent:
     kind = _EVENT_KIND[Status(after)]
     return AppointmentEvent(
@@ -307,7 +314,7 @@ def appointment_did_not_attend(
         team = None if nurse else Team.objects.filter(code=Team.Code.NURSING).first()
         if nurse is not None or team is not None:
             task_open(
-                title=f"Follow up a missed {locked.get_kind_display().lower()}",
+                title=f"Follow up a missed {_kind_phrase(locked)}",
                 source=Task.Source.DID_NOT_ATTEND,
                 assignee=nurse,
                 team=team,
@@ -361,7 +368,7 @@ def appointment_family_cannot_attend(
         when = timezone.localtime(locked.starts_at)
         said = f"\n\nThey said: {reason}" if reason else ""
         task_open(
-            title=f"Family can't make {locked.get_kind_display().lower()} on {when.day} {when:%b}: arrange another time",
+            title=f"Family can't make {_kind_phrase(locked)} on {when.day} {when:%b}: arrange another time",
             source=Task.Source.MANUAL,
             assignee=nurse,
             team=queue,
@@ -371,7 +378,7 @@ def appointment_family_cannot_attend(
             ),
             priority=Task.Priority.HIGH,
             detail=f"{actor.full_name} told us through the family portal that they cannot come to the "
-            f"{locked.get_kind_display().lower()} at {when:%H:%M} on {when:%A} {when.day} {when:%B %Y}.{said}",
+            f"{_kind_phrase(locked)} at {when:%H:%M} on {when:%A} {when.day} {when:%B %Y}.{said}",
             source_key=key,
             link_url=f"/patients/{locked.patient_id}/appointments/#appointment-{locked.pk}",
             created_by=actor,

@@ -9,6 +9,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.notifications.services import notification_create
 from apps.patients.models import Guardian
+from carecoord.dates import family_when
 
 from ..models import Appointment, Reminder
 
@@ -37,7 +38,7 @@ def notify_guardians(*, appointment: Appointment, kind: str) -> int:
     guardians = Guardian.objects.filter(patient_id=appointment.patient_id, is_active=True).select_related(
         "user"
     )
-    when = f"{timezone.localtime(appointment.starts_at):%A %d %B at %H:%M}"
+    when = family_when(appointment.starts_at)
     sent = 0
     for guardian in guardians:
         # The "sent" row and its outbox rows land together or not at all, so a failure part-way (or a
