@@ -24,6 +24,9 @@ from .sources import SOURCES, Source, source_for_id
 
 
 class FhirView(APIView):
+    """FHIR has its own CapabilityStatement (/fhir/metadata); the REST API's OpenAPI schema leaves it out."""
+
+    schema = None
     renderer_classes = [FhirJsonRenderer]
     content_negotiation_class = FhirNegotiation
 

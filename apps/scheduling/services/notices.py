@@ -71,7 +71,7 @@ def reminder_notice(
     *, recipient: User, kind: str, patient_id: int, starts_at: datetime.datetime
 ) -> dict[str, Any]:
     """The notification for one reminder, as a spec for ``notifications_create_bulk``."""
-    when = f"{timezone.localtime(starts_at):%A %d %B at %H:%M}"
+    when = family_when(starts_at)
     return {
         "recipient": recipient,
         "kind": f"appointment_{kind}",
