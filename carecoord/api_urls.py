@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
@@ -58,7 +60,7 @@ urlpatterns = [
 ]
 
 
-def _child(route: str, view, name: str):  # type: ignore[no-untyped-def]
+def _child(route: str, view: Any, name: str) -> Any:
     """A route under one child's record: /patients/<patient_pk>/<route>."""
     return path(f"patients/<int:patient_pk>/{route}", view, name=f"patient-{name}")
 

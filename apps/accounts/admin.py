@@ -74,7 +74,7 @@ class UserAdmin(BaseUserAdmin):
     def reset_two_step(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         self._each(request, queryset, lambda actor, user: two_factor_reset(actor=actor, user=user), "reset")
 
-    def _each(self, request: HttpRequest, queryset: QuerySet[User], run, done: str) -> None:  # type: ignore[no-untyped-def]
+    def _each(self, request: HttpRequest, queryset: QuerySet[User], run: Any, done: str) -> None:
         try:
             for user in queryset:
                 run(request.user, user)
@@ -84,13 +84,13 @@ class UserAdmin(BaseUserAdmin):
         self.message_user(request, f"{queryset.count()} account(s) {done}.", messages.SUCCESS)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is not None and obj.kind == User.Kind.FAMILY and not request.user.is_superuser:  # type: ignore[union-attr]
+        if obj is not None and obj.kind == User.Kind.FAMILY and not request.user.is_superuser:
             return False  # a family account is its owner's: look (and unlock) only
         return super().has_change_permission(request, obj)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))
-        if not request.user.is_superuser:  # type: ignore[union-attr]
+        if not request.user.is_superuser:
             fields += ["is_superuser", "user_permissions", "groups", "last_login", "date_joined"]
             if obj is not None:
                 fields.append("kind")
@@ -102,7 +102,7 @@ class UserAdmin(BaseUserAdmin):
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
         # Setting someone else's password would let an administrator sign in as them.
-        if not request.user.is_superuser:  # type: ignore[union-attr]
+        if not request.user.is_superuser:
             raise PermissionDenied("People set their own password, with the password reset page.")
         return super().user_change_password(request, id, form_url)
 

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.signals import user_login_failed
@@ -18,7 +20,7 @@ class _KindLoginForm(AuthenticationForm):
     kind: str = ""
     invalid_login_message = ""
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "Email address"
         self.fields["username"].widget = forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
@@ -28,7 +30,7 @@ class _KindLoginForm(AuthenticationForm):
         # Emails are stored lower-case; people type them any way.
         return self.cleaned_data["username"].strip().lower()
 
-    def confirm_login_allowed(self, user: User) -> None:  # type: ignore[override]
+    def confirm_login_allowed(self, user: User) -> None:
         super().confirm_login_allowed(user)
         if user.kind != self.kind:
             credentials = {"username": self.cleaned_data.get("username"), "password": "********"}
@@ -59,10 +61,10 @@ class OutboxPasswordResetForm(PasswordResetForm):
     staff sets their first password this way. The answer is the same whether or not the email exists.
     """
 
-    def get_users(self, email: str):  # type: ignore[no-untyped-def]
+    def get_users(self, email: str) -> Any:
         return User.objects.filter(email__iexact=email.strip(), is_active=True)
 
-    def send_mail(  # type: ignore[override]
+    def send_mail(
         self,
         subject_template_name: str,
         email_template_name: str,
@@ -97,7 +99,7 @@ class SecondStepCodeForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, label: str = "", help_text: str = "", **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, label: str = "", help_text: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if label:
             self.fields["code"].label = label

@@ -13,7 +13,7 @@ AnyUser: TypeAlias = User | AnonymousUser
 class AuthedRequest(HttpRequest):
     """A request that passed staff_required or family_required."""
 
-    user: User  # type: ignore[assignment]
+    user: User
     request_id: str
     if TYPE_CHECKING:
         from django_htmx.middleware import HtmxDetails

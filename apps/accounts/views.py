@@ -1,3 +1,5 @@
+from typing import Any
+
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.auth import views as auth_views
@@ -10,7 +12,7 @@ from .forms import FamilyLoginForm, OutboxPasswordResetForm, StaffLoginForm
 from .security.throttles import rate_limited
 
 
-def home_url_for(user) -> str:  # type: ignore[no-untyped-def]
+def home_url_for(user: Any) -> str:
     if user.is_authenticated and user.kind == user.Kind.FAMILY:
         return reverse("portal:home")
     return reverse("caseload:home")
@@ -29,7 +31,7 @@ class _LoginView(auth_views.LoginView):
     def get_default_redirect_url(self) -> str:
         return home_url_for(self.request.user)
 
-    def get_context_data(self, **kwargs):  # type: ignore[no-untyped-def]
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         # How long a session lasts, said plainly on the page (sessions.py enforces it).
         return super().get_context_data(
             idle_minutes=settings.SESSION_IDLE_MINUTES[self.audience],
@@ -66,7 +68,8 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 
-    def form_valid(self, form):  # type: ignore[no-untyped-def]
+    def form_valid(self, form: Any) -> HttpResponse:
         # Proving the email address by its link also lifts a lockout on that account.
-        AxesProxyHandler.reset_attempts(username=self.user.email)
+        if self.user is not None:  # the view only accepts the form for a valid link's user
+            AxesProxyHandler.reset_attempts(username=self.user.email)
         return super().form_valid(form)

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -16,13 +18,13 @@ class ScaleItemInline(admin.TabularInline):
     def _locked(self, obj: SeverityScale | None) -> bool:
         return obj is not None and services.scale_is_locked(obj)
 
-    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return not self._locked(obj) and super().has_add_permission(request, obj)
 
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return not self._locked(obj) and super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return not self._locked(obj) and super().has_delete_permission(request, obj)
 
 
@@ -36,7 +38,7 @@ class SeverityScaleAdmin(admin.ModelAdmin):
     inlines = [ScaleItemInline]
     actions = ["new_version"]
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is not None and services.scale_is_locked(obj):
             return ["name", "version", "description", "is_demo", "created_at"]
         return ["version", "created_at"]

@@ -1,6 +1,7 @@
 """Field shapes for the pathway forms. The rules live in pathways.services."""
 
 from collections.abc import Collection
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -35,7 +36,7 @@ class ScoreForm(forms.Form):
     assessed_on = _date("Date of assessment", initial_today=True)
     note = forms.CharField(label="Note (optional)", max_length=300, required=False)
 
-    def __init__(self, *args, scale: SeverityScale, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, scale: SeverityScale, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.scale = scale
         for item in scale.items.all():
@@ -84,7 +85,7 @@ class CourseTransitionForm(forms.Form):
     on_date = _date("From", initial_today=True)
     reason = forms.CharField(label="Reason (needed to stop)", max_length=300, required=False)
 
-    def __init__(self, *args, offered: Collection[str] | None = None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, offered: Collection[str] | None = None, **kwargs: Any) -> None:
         """``offered``: the statuses to show (the course table's moves from where it stands)."""
         super().__init__(*args, **kwargs)
         if offered is not None:

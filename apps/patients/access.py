@@ -98,7 +98,7 @@ def _staff_scopes(user: User, *, routine_only: bool = False) -> list[tuple[str, 
 def _any_of(scopes: list[tuple[str, Q | Combinable]]) -> Q:
     combined = Q()
     for _basis, condition in scopes:
-        combined |= condition  # type: ignore[operator,assignment]  # Q accepts an Exists
+        combined |= condition  # type: ignore[assignment]  # Q accepts an Exists
     return combined
 
 

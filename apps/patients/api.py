@@ -3,6 +3,7 @@
 from typing import Any
 
 import django_filters
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -68,7 +69,7 @@ class PatientFilter(django_filters.FilterSet):
         model = Patient
         fields = ["status", "named_nurse"]
 
-    def search(self, queryset, name, value):  # type: ignore[no-untyped-def]
+    def search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return selectors.search_patients(queryset, value)
 
 
@@ -83,25 +84,25 @@ class PatientViewSet(
     serializer_class = PatientOutput
     filterset_class = PatientFilter
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Any]:
         return (
             access.visible_patients(self.request.user)
             .select_related("named_nurse")
             .order_by("family_name", "id")
         )
 
-    def list(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset())) or []
         access_record(request=request, patients=page, what="patient list")
         return self.get_paginated_response(PatientOutput(page, many=True).data)
 
-    def retrieve(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         patient = self.get_object()
         access_record(request=request, patients=patient, what="demographics")
         return Response(PatientOutput(patient).data)
 
     @extend_schema(request=PatientInput, responses={201: PatientOutput})
-    def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         refuse_unless(
             roles.can_register_patient(request_user(request)), "Your role cannot register children."
         )
@@ -111,7 +112,7 @@ class PatientViewSet(
         return Response(PatientOutput(patient).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=PatientInput, responses={200: PatientOutput})
-    def partial_update(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         patient = self.get_object()
         refuse_unless(
             access.can_edit_patient(request_user(request), patient),
@@ -186,12 +187,12 @@ class _PatientChildViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
             )
         return self._patient
 
-    def list(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)
         access_record(request=request, patients=self.get_patient(), what=self.audit_what)
         return response
 
-    def retrieve(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().retrieve(request, *args, **kwargs)
         access_record(request=request, patients=self.get_patient(), what=self.audit_what)
         return response
@@ -202,7 +203,7 @@ class GuardianViewSet(_PatientChildViewSet):
     audit_what = "guardians"
     filterset_fields = ["is_active"]
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no patient
             return Guardian.objects.none()
         guardians = selectors.guardians_of(patient=self.get_patient()).order_by("id")
@@ -210,11 +211,11 @@ class GuardianViewSet(_PatientChildViewSet):
             guardians = guardians.filter(is_active=True)
         return guardians
 
-    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+    def get_serializer_class(self) -> Any:
         return FamilyGuardianOutput if roles.is_family(self.request.user) else GuardianOutput
 
     @extend_schema(request=GuardianInput, responses={201: GuardianOutput})
-    def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         patient = self.get_patient()
         refuse_unless(
             access.can_manage_guardians(request_user(request), patient),
@@ -227,7 +228,7 @@ class GuardianViewSet(_PatientChildViewSet):
 
     @extend_schema(request=None, responses={200: GuardianOutput})
     @action(detail=True, methods=["post"])
-    def deactivate(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def deactivate(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         guardian = self.get_object()
         refuse_unless(
             access.can_manage_guardians(request_user(request), guardian.patient),
@@ -241,14 +242,14 @@ class CareTeamMemberViewSet(_PatientChildViewSet):
     serializer_class = CareTeamMemberOutput
     audit_what = "care team"
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False):
             return CareTeamMember.objects.none()
         family = roles.is_family(self.request.user)
         return selectors.care_team_of(patient=self.get_patient(), current_only=family).order_by("id")
 
     @extend_schema(request=CareTeamMemberInput, responses={201: CareTeamMemberOutput})
-    def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         patient = self.get_patient()
         refuse_unless(
             access.can_manage_care_team(request_user(request), patient),
@@ -263,7 +264,7 @@ class CareTeamMemberViewSet(_PatientChildViewSet):
 
     @extend_schema(request=CareTeamEndInput, responses={200: CareTeamMemberOutput})
     @action(detail=True, methods=["post"])
-    def end(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def end(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         member = self.get_object()
         refuse_unless(
             access.can_manage_care_team(request_user(request), member.patient),

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 
 from apps.accounts.models import StaffProfile, User
@@ -35,7 +37,7 @@ class PatientForm(forms.Form):
         empty_label="Not yet assigned",
     )
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["named_nurse"].queryset = nurse_specialists()  # type: ignore[attr-defined]
 
@@ -50,7 +52,7 @@ class GuardianForm(forms.Form):
 
 
 class StaffChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: User) -> str:
         return f"{obj.full_name} ({obj.staff_profile.get_role_display()})"
 
 
@@ -59,6 +61,6 @@ class CareTeamMemberForm(forms.Form):
     role = forms.ChoiceField(label="Role on this team", choices=StaffProfile.Role.choices)
     is_lead = forms.BooleanField(label="Lead clinician", required=False)
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = staff_members()  # type: ignore[attr-defined]

@@ -1,5 +1,7 @@
 """Family forms: plain words, every field labelled. The rules live in the services."""
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import PasswordChangeForm
 
@@ -52,7 +54,7 @@ class SymptomReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
     )
 
-    def __init__(self, *args, child_name: str = "your child", **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, child_name: str = "your child", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Each question names the child: "Is Alice more unsteady ...?"
         questions = {
@@ -91,7 +93,7 @@ class CantMakeItForm(forms.Form):
 class FamilyPasswordChangeForm(PasswordChangeForm):
     """Django's password change, with plain labels."""
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["old_password"].label = "Your current password"
         self.fields["new_password1"].label = "New password"

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 
 from apps.accounts.models import Team
@@ -19,7 +21,7 @@ class ReferralForm(forms.Form):
         label="Letter (optional)", required=False, help_text="PDF, PNG or JPEG, up to 10 MB."
     )
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["target_team"].queryset = Team.objects.all()  # type: ignore[attr-defined]
 
@@ -50,7 +52,7 @@ class ExternalReferralForm(forms.Form):
     nhs_number = forms.CharField(label="NHS number (optional)", max_length=20, required=False)
     postcode = forms.CharField(label="Postcode (optional)", max_length=10, required=False)
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["target_team"].queryset = Team.objects.all()  # type: ignore[attr-defined]
 

@@ -68,7 +68,7 @@ def _too_many_requests(request: HttpRequest, wait: float | None) -> HttpResponse
     user = request.user
     base = "_layout.html"
     if user.is_authenticated:
-        base = "portal/base.html" if user.is_family else "staff/base.html"  # type: ignore[union-attr]
+        base = "portal/base.html" if user.is_family else "staff/base.html"
     context = {"base_template": base, "minutes": max(1, math.ceil(seconds / 60))}
     response = render(request, "accounts/too_many_requests.html", context, status=429)
     response["Retry-After"] = str(seconds)

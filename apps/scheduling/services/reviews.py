@@ -72,9 +72,9 @@ def review_candidates(policy: ReviewPolicy) -> list[tuple[Patient, datetime.date
     for patient in patients:
         due = next_due(
             policy=policy,
-            diagnosis_date=patient.diagnosed_on,  # type: ignore[attr-defined]
-            last_completed=timezone.localdate(patient.last_review) if patient.last_review else None,  # type: ignore[attr-defined]
-            override_months=patient.override_months,  # type: ignore[attr-defined]
+            diagnosis_date=patient.diagnosed_on,
+            last_completed=timezone.localdate(patient.last_review) if patient.last_review else None,
+            override_months=patient.override_months,
         )
         if due is not None:
             rows.append((patient, due))

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils.module_loading import autodiscover_modules
@@ -9,7 +11,7 @@ from carecoord import demo
 class Command(BaseCommand):
     help = "Load the demo teams, staff, children and families. Safe to run again: nothing is duplicated."
 
-    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         autodiscover_modules("demo")  # each app's demo.py registers its step with carecoord.demo
         results = demo.run_all()
         staff, patients = results["accounts"], results["patients"]
