@@ -13,6 +13,7 @@ from apps.notifications.services import notification_create
 from apps.patients import access
 from apps.patients.models import Guardian, Patient
 from carecoord.errors import ApplicationError
+from carecoord.history import save_with_history
 from carecoord.uploads import validate_upload
 
 from .models import FamilyDocument
@@ -60,8 +61,7 @@ def document_upload(
             size=upload.size or 0,
             uploaded_by=actor,
         )
-        document._history_user = actor  # type: ignore[attr-defined]
-        document.save()
+        save_with_history(document, actor=actor)
         guardians = Guardian.objects.filter(patient=patient, is_active=True).select_related("user")
         for guardian in guardians:
             notification_create(
@@ -83,6 +83,5 @@ def document_withdraw(*, actor: User, document: FamilyDocument) -> FamilyDocumen
             raise ApplicationError.stale("This document has already been withdrawn.")
         locked.is_withdrawn = True
         locked.withdrawn_at = timezone.now()
-        locked._history_user = actor  # type: ignore[attr-defined]
-        locked.save(update_fields=["is_withdrawn", "withdrawn_at"])
+        save_with_history(locked, actor=actor, update_fields=["is_withdrawn", "withdrawn_at"])
     return locked

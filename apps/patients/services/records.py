@@ -15,6 +15,7 @@ from django.utils import timezone
 from apps.accounts import roles
 from apps.accounts.models import User
 from apps.accounts.services import family_user_get_or_create
+from carecoord.history import save_with_history
 
 from .. import access
 from ..models import CareTeamMember, Guardian, GuardianInvitation, Patient
@@ -67,10 +68,9 @@ def _clean_identifiers(data: dict[str, Any], *, instance: Patient | None = None)
 
 
 def _save_checked(instance: Any, *, actor: User, update_fields: list[str] | None = None) -> None:
-    instance._history_user = actor
     instance.full_clean(exclude=["named_nurse"] if isinstance(instance, Patient) else None)
     try:
-        instance.save(update_fields=update_fields)
+        save_with_history(instance, actor=actor, update_fields=update_fields)
     except IntegrityError as exc:  # a concurrent duplicate slipped past the checks above
         raise ValidationError(
             "This record clashes with one saved at the same moment. Please try again."
