@@ -1,0 +1,437 @@
+"""What each role gets from each route: the access matrix as data.
+
+Every route the resolver finds is either in ROUTES or in EXEMPT (with its reason); a new route
+without an entry fails ``test_every_route_has_a_declared_expectation``. An entry starts from the
+defaults of its group (chosen by URL prefix, see ``group_of``) and names only what differs.
+
+Outcomes, per role:
+  ok            allowed: a read answers 200 (or 302 for an entry with ``read="302"``); a write
+                reaches its handler (200, 201, 204, 302, 400, 409 or 415; never a refusal)
+  404           out of scope: the same answer as a record that does not exist; nothing is written
+  403           in scope without the role (the API says code "permission_denied"); nothing written
+  login         302 to the staff login      portal-login   302 to the family login
+  unauth        the API without credentials: 403 with code "not_authenticated" (session auth first)
+A value "ok/403" means ok for reads (GET) and 403 for writes.
+
+The project rule: out of scope is 404, decided before any role check; in scope without the role
+is 403. Where the code does not follow it yet, the entry says what the rule demands and DEVIATIONS
+names the case, so the test is an expected failure (strict) until the fix lands.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from apps.documents.models import FamilyDocument
+from apps.pathways.models import Relapse, SymptomReport
+from apps.patients.models import CareTeamMember, Guardian, GuardianInvitation, Patient
+from apps.scheduling.models import AppointmentEvent
+from apps.tasks.models import Task
+
+from .access_routes import Route
+from .access_world import SUBJECTS, World
+
+OUTCOMES = {"ok", "302", "404", "403", "405", "login", "portal-login", "unauth"}
+
+
+def _roles(default: str, anon: str, **named: str) -> dict[str, str]:
+    table = dict.fromkeys(SUBJECTS, default)
+    table["anon"] = anon
+    table.update(named)
+    return table
+
+
+# Defaults by group. Child A's routes: nurse_a (care team) and nurse_glass (break-glass) may read
+# them; family_b, nurse_other, consultant_other and admin cannot see child A at all.
+GROUPS = {
+    # Staff pages about one child (/patients/<pk>/..., /referrals/<pk>/, /series/<pk>/ ...).
+    "staff-child": _roles("404", "login", nurse_a="ok", nurse_glass="ok"),
+    # Staff pages about no one child (lists, forms): any staff; families are not staff (404).
+    "staff": _roles("ok", "login", family_a="404", family_b="404"),
+    # Family portal pages about one child: only that child's guardian.
+    "portal-child": _roles("404", "portal-login", family_a="ok"),
+    # Family portal pages about no one child: any family; staff are not families (404).
+    "portal": _roles("404", "portal-login", family_a="ok", family_b="ok"),
+    # API about one child: staff who see the child; the family reads, but does not write.
+    "api-child": _roles("404", "unauth", nurse_a="ok", nurse_glass="ok", family_a="ok/403"),
+    # The clinical record API is for staff only: clinical_record_patients() has no child for a family.
+    "api-clinical": _roles("404", "unauth", nurse_a="ok", nurse_glass="ok"),
+    # API about no one child: any staff; families lack the role (403).
+    "api": _roles("ok", "unauth", family_a="403", family_b="403"),
+    # A secret link (calendar feed, invitation): a wrong token is a 404 for everyone.
+    "token": _roles("404", "404"),
+}
+CLINICAL_SEGMENTS = (
+    "pathway",
+    "timeline",
+    "criteria",
+    "assessment",
+    "investigations",
+    "tumours",
+    "scores",
+    "courses",
+    "relapses",
+    "tracks",
+)
+
+
+def group_of(route: Route) -> str:
+    if "<token>" in route.pattern:
+        return "token"
+    if route.is_api:
+        if not route.about_a_child:
+            return "api"
+        segments = route.pattern.split("/")  # api, v1, patients, <patient_pk>, criteria, ""
+        clinical = segments[2] == "patients" and len(segments) > 4 and segments[4] in CLINICAL_SEGMENTS
+        return "api-clinical" if clinical else "api-child"
+    portal = route.pattern.startswith("portal/")
+    if route.about_a_child:
+        return "portal-child" if portal else "staff-child"
+    return "portal" if portal else "staff"
+
+
+@dataclass(frozen=True)
+class Expect:
+    methods: str = ""  # plain Django views: the methods served ("GET POST"); DRF routes take the router's
+    roles: dict[str, str] = field(default_factory=dict)
+    read: str = "200"  # what "ok" means for a GET: 200, or 302 for a page that sends you on
+    actions: dict[str, dict[str, str]] = field(default_factory=dict)  # per action of a dispatching route
+    sees_child_a: frozenset[str] = frozenset()  # out-of-scope roles that may still read child A's name here
+
+
+def page(
+    methods: str, read: str = "200", actions: dict | None = None, sees: frozenset = frozenset(), **roles: str
+) -> Expect:
+    return Expect(methods=methods, roles=roles, read=read, actions=actions or {}, sees_child_a=sees)
+
+
+def api(**roles: str) -> Expect:
+    return Expect(roles=roles)
+
+
+NURSES_403 = {"nurse_a": "403", "nurse_glass": "403"}
+NOT_GLASS = {"nurse_glass": "404"}  # a task is for its assignee and team, not everyone who sees the child
+
+ROUTES: dict[str, Expect] = {
+    # --- staff pages ---------------------------------------------------------------------
+    "caseload:home": page("GET"),
+    "patients:register": page("GET POST"),
+    "patients:detail": page("GET POST"),  # POST renders the page again (no @require_GET)
+    "patients:edit": page("GET POST"),
+    "patients:guardian_add": page("GET POST"),
+    "patients:guardian_invite": page("GET POST"),
+    "patients:invitation_withdraw": page("POST"),
+    "patients:guardian_deactivate": page("POST"),
+    "patients:care_team_add": page("GET POST"),
+    "patients:care_team_end": page("POST"),
+    "audit:access_log": page("GET POST"),  # POST renders the log again (no @require_GET)
+    "audit:break_glass": page("GET POST"),
+    # The administrator reviews every grant, naming its child; others see their own. No @require_GET.
+    "audit:break_glass_review_list": page("GET POST", sees=frozenset({"admin"})),
+    # Only the clinic administrator's review queue holds grants; for anyone else a grant is not there.
+    "audit:break_glass_review": page(
+        "POST", nurse_a="404", nurse_glass="404", nurse_other="404", consultant_other="404"
+    ),
+    "pathways:review": page("GET"),
+    "pathways:timeline": page("GET"),
+    # Treatment, diagnosis and tumour are a consultant's (or surgeon's): a nurse is refused.
+    "pathways:action": page(
+        "POST", actions=dict.fromkeys(("course", "criterion", "diagnosis", "tumour"), NURSES_403)
+    ),
+    "pathways:object_action": page("POST", actions={"course-transition": NURSES_403}),
+    "referrals:inbox": page("GET"),
+    "referrals:sent": page("GET"),
+    "referrals:external": page("GET POST"),
+    "referrals:detail": page("GET"),
+    # Child A's referral goes to Oncology: neither nurse triages it; only nurse_a (the referrer) cancels.
+    "referrals:act": page(
+        "POST",
+        actions={
+            **dict.fromkeys(("accept", "decline", "seen", "complete", "book"), NURSES_403),
+            "cancel": {"nurse_glass": "403"},
+        },
+    ),
+    "referrals:attachment": page("GET"),
+    "referrals:create": page("GET POST"),
+    "tasks:worklist": page("GET"),
+    "tasks:create": page("GET POST"),
+    "tasks:bulk": page("POST"),
+    "tasks:detail": page("GET", **NOT_GLASS),
+    "tasks:act": page("POST", **NOT_GLASS),
+    "notifications:list": page("GET POST", family_a="ok", family_b="ok"),  # POST renders (no @require_GET)
+    "notifications:mark_all_read": page("POST", family_a="ok", family_b="ok"),
+    "scheduling:appointments": page("GET"),
+    "scheduling:book": page("POST"),
+    "scheduling:act": page("POST"),
+    "scheduling:series_new": page("GET POST"),
+    "scheduling:series": page("GET"),
+    "scheduling:series_stop": page("POST"),
+    "scheduling:series_move": page("POST"),
+    "scheduling:clinic": page("GET"),
+    "scheduling:overdue_reviews": page("GET"),
+    "scheduling:my_calendar": page("GET"),
+    "scheduling:my_calendar_regenerate": page("POST"),
+    "scheduling:feed": page("GET"),
+    "documents:staff_list": page("GET POST"),
+    "documents:staff_download": page("GET"),
+    "documents:staff_withdraw": page("POST"),
+    "messaging:inbox": page("GET"),
+    "messaging:thread": page("GET POST"),
+    "messaging:mark": page("POST"),
+    "messaging:attachment": page("GET"),
+    "messaging:patient_threads": page("GET"),
+    "messaging:thread_new": page("GET POST"),
+    # --- family portal -------------------------------------------------------------------
+    "documents:family_list": page("GET"),
+    "documents:family_download": page("GET"),
+    "messaging:family_home": page("GET", read="302"),  # on to the child's conversations
+    "messaging:family_threads": page("GET"),
+    "messaging:family_new": page("GET POST"),
+    "messaging:family_thread": page("GET POST"),
+    "messaging:family_attachment": page("GET"),
+    "portal:home": page("GET", read="302"),  # on to the child's page
+    "portal:child": page("GET POST"),
+    "portal:appointment_confirm": page("POST"),
+    "portal:appointment_cant_make_it": page("GET POST"),
+    "portal:symptoms": page("GET POST"),
+    "portal:symptoms_sent": page("GET"),
+    "portal:account": page("GET POST"),
+    "portal:invite": page("GET POST"),
+    # --- API: patients and the people around them ----------------------------------------
+    "patient-list": api(family_a="ok/403", family_b="ok/403"),  # a family lists its own children
+    "patient-detail": api(),
+    "patient-guardian-list": api(),
+    "patient-guardian-detail": api(),
+    "patient-guardian-deactivate": api(),
+    "patient-care-team-list": api(),
+    "patient-care-team-detail": api(),
+    "patient-care-team-end": api(),
+    "patient-invitation-list": api(family_a="403"),
+    "invitation-withdraw": api(),
+    "caseload": api(),
+    # --- API: referrals and tasks (staff objects: a family finds none) -------------------
+    "referral-list": api(),
+    "referral-external": api(),
+    "referral-detail": api(family_a="404"),
+    "referral-accept": api(family_a="404", **NURSES_403),
+    "referral-decline": api(family_a="404", **NURSES_403),
+    "referral-seen": api(family_a="404", **NURSES_403),
+    "referral-complete": api(family_a="404", **NURSES_403),
+    "referral-book": api(family_a="404", **NURSES_403),
+    "referral-cancel": api(family_a="404", nurse_glass="403"),
+    "referral-letters": api(family_a="404", nurse_glass="ok/403"),
+    "task-list": api(),
+    "task-bulk-complete": api(),
+    "task-bulk-reassign": api(),
+    "task-detail": api(family_a="404", **NOT_GLASS),
+    "task-claim": api(family_a="404", **NOT_GLASS),
+    "task-start": api(family_a="404", **NOT_GLASS),
+    "task-complete": api(family_a="404", **NOT_GLASS),
+    "task-cancel": api(family_a="404", **NOT_GLASS),
+    "task-comment": api(family_a="404", **NOT_GLASS),
+    # --- API: the clinical record (staff only) -------------------------------------------
+    "scale-list": api(),
+    "patient-pathway": api(),
+    "patient-timeline": api(),
+    "patient-criteria": api(nurse_a="ok/403", nurse_glass="ok/403"),
+    "patient-assessment": api(**NURSES_403),
+    "patient-investigation-list": api(),
+    "patient-investigation-detail": api(),
+    "patient-investigation-book": api(),
+    "patient-investigation-done": api(),
+    "patient-investigation-result": api(),
+    "patient-investigation-acknowledge": api(),
+    "patient-investigation-cancel": api(),
+    "patient-tumour-list": api(nurse_a="ok/403", nurse_glass="ok/403"),
+    "patient-tumour-detail": api(nurse_a="ok/403", nurse_glass="ok/403"),
+    "patient-score-list": api(),
+    "patient-course-list": api(nurse_a="ok/403", nurse_glass="ok/403"),
+    "patient-course-detail": api(),
+    "patient-course-transition": api(**NURSES_403),
+    "patient-relapse-list": api(),
+    "patient-relapse-detail": api(),
+    "patient-track-list": api(),
+    "patient-track-move": api(),
+    # --- API: scheduling -----------------------------------------------------------------
+    "patient-appointment-list": api(),
+    "appointment-detail": api(),
+    "appointment-confirm": api(family_a="ok"),  # the family confirms; only staff record the rest
+    "appointment-attended": api(),
+    "appointment-did-not-attend": api(),
+    "appointment-cancel": api(),
+    "appointment-move": api(),
+    "patient-series-list": api(family_a="403"),
+    "series-detail": api(family_a="403"),
+    "series-move": api(family_a="403"),
+    "series-stop": api(family_a="403"),
+    "clinic-list": api(),
+    "review-policy-list": api(),
+    "overdue-review-list": api(),
+    # --- API: messages, documents, symptom reports ---------------------------------------
+    "patient-thread-list": api(family_a="ok"),
+    "thread-inbox": api(family_a="ok", family_b="ok"),
+    "thread-detail": api(),
+    "thread-messages": api(family_a="ok"),
+    "thread-read": api(family_a="ok"),
+    "thread-mark": api(),
+    "thread-attachment": api(),
+    "patient-document-list": api(),
+    "document-detail": api(),
+    "document-download": api(),
+    "document-withdraw": api(),
+    "patient-symptom-report-list": api(family_a="ok", nurse_a="ok/403", nurse_glass="ok/403"),
+    "symptom-report-review": api(),
+}
+
+EXEMPT: dict[str, str] = {
+    "root": "redirects whoever asks to their home page; reads nothing",
+    "healthz": "ops health check, no user data (tests/ops/test_health.py)",
+    "accounts:staff_login": "auth: the staff login form (tests/accounts)",
+    "accounts:family_login": "auth: the family login form (tests/accounts)",
+    "accounts:logout": "auth: ends the caller's own session",
+    "accounts:password_reset": "auth: asks for a reset email; says the same for every address",
+    "accounts:password_reset_done": "auth: a static 'email sent' page",
+    "accounts:password_reset_confirm": "auth: a signed one-time link (Django's token check)",
+    "accounts:password_reset_complete": "auth: a static 'password changed' page",
+    "schema": "the OpenAPI schema: any logged-in user, no records (cross-checked below)",
+    "api-docs": "Swagger UI for the schema: any logged-in user, no records",
+}
+ADMIN_EXEMPT_REASON = "Django admin: clinic administrators only, under the admin's own permissions"
+
+# Cases where the code answers otherwise than the rule: (route key, subject) -> why.
+FAMILY_403 = (
+    "issue 9: a family asking about a child they cannot see gets 403 (the staff-only check runs "
+    "before scope); out of scope must be 404"
+)
+HTML_ROLE_AS_FORM_ERROR = (
+    "issue 9: the pathway page answers a role refusal with a 400 form error; in scope without the "
+    "role must be 403"
+)
+HTML_ROLE_AS_REDIRECT = (
+    "issue 9: the referral page answers a role refusal with a redirect and a message; in scope "
+    "without the role must be 403"
+)
+UNAUDITED_READ = "the family's new-message form shows child A but writes no AccessEvent"
+DEVIATIONS: dict[tuple[str, str], str] = {
+    ("messaging:family_new", "family_a"): UNAUDITED_READ,
+    ("patient-appointment-list", "family_b"): FAMILY_403 + " (POST: booking)",
+    ("patient-series-list", "family_b"): FAMILY_403,
+    ("series-detail", "family_b"): FAMILY_403,
+    ("series-move", "family_b"): FAMILY_403,
+    ("series-stop", "family_b"): FAMILY_403,
+    **{
+        (f"pathways:action[{key}]", nurse): HTML_ROLE_AS_FORM_ERROR
+        for key in ("course", "criterion", "diagnosis", "tumour")
+        for nurse in NURSES_403
+    },
+    **{("pathways:object_action[course-transition]", nurse): HTML_ROLE_AS_FORM_ERROR for nurse in NURSES_403},
+    **{
+        (f"referrals:act[{key}]", nurse): HTML_ROLE_AS_REDIRECT
+        for key in ("accept", "decline", "seen", "complete", "book")
+        for nurse in NURSES_403
+    },
+    ("referrals:act[cancel]", "nurse_glass"): HTML_ROLE_AS_REDIRECT,
+}
+# The same for another child's records asked for by nurse_a or family_a (who see only child A).
+CROSS_CHILD_DEVIATIONS: dict[tuple[str, str], str] = {
+    ("patient-appointment-list", "family_a"): FAMILY_403 + " (POST: booking)",
+    ("patient-series-list", "family_a"): FAMILY_403,
+    ("series-detail", "family_a"): FAMILY_403,
+    ("series-move", "family_a"): FAMILY_403,
+    ("series-stop", "family_a"): FAMILY_403,
+}
+
+
+def expectations(route: Route) -> dict[str, str]:
+    """Role -> outcome ("ok/403" form allowed) for this route, defaults and overrides applied."""
+    spec = ROUTES[route.name]
+    table = {**GROUPS[group_of(route)], **spec.roles}
+    action = dict(route.fixed).get("action")
+    if action:
+        table.update(spec.actions.get(action, {}))
+    return table
+
+
+def outcome(route: Route, subject: str, method: str) -> str:
+    value = expectations(route)[subject]
+    read, _, write = value.partition("/")
+    result = read if method == "get" or not write else write
+    if result == "ok" and method == "get" and ROUTES[route.name].read == "302":
+        return "302"
+    return result
+
+
+def methods_of(route: Route) -> tuple[str, ...]:
+    """The methods a route serves, lower case: DRF's mapping, or the entry's for a plain view."""
+    if route.methods:
+        return route.methods
+    return tuple(m.lower() for m in ROUTES[route.name].methods.split())
+
+
+# --- the allowed writes, with a body that should succeed and what it changes ----------------
+
+GUARDIAN = {"full_name": "New Person", "email": "new.person@example.org", "relationship": "father"}
+SYMPTOMS = {
+    "unsteady": "a_lot",
+    "jerky_movements": "no",
+    "eye_movements": "a_little",
+    "sleep": "no",
+    "behaviour": "no",
+    "speech": "no",
+    "recent_illness": "no",
+}
+
+
+def _guardian_active(w: World) -> bool:
+    return Guardian.objects.get(pk=w.a["guardian"].pk).is_active
+
+
+def _member_end(w: World) -> Any:
+    return CareTeamMember.objects.get(pk=w.a["member"].pk).end_date
+
+
+def _new_guardian(w: World) -> bool:
+    return Guardian.objects.filter(patient=w.child_a, user__email=GUARDIAN["email"]).exists()
+
+
+def _relapse_form() -> dict:
+    onset = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
+    return {"relapse-onset_date": onset, "relapse-severity": "mild", "relapse-trigger": "illness"}
+
+
+# route key -> (body or a function making it, a function of the world that the write changes)
+WRITES: dict[str, tuple[Any, Any]] = {
+    "patients:guardian_deactivate": ({}, _guardian_active),
+    "patients:care_team_end": ({}, _member_end),
+    "patients:guardian_add": ({**GUARDIAN, "has_parental_responsibility": "on"}, _new_guardian),
+    "patients:guardian_invite": (
+        GUARDIAN,
+        lambda w: GuardianInvitation.objects.filter(email=GUARDIAN["email"]).exists(),
+    ),
+    "patients:invitation_withdraw": (
+        {},
+        lambda w: GuardianInvitation.objects.get(pk=w.a["invitation"].pk).revoked_at,
+    ),
+    "pathways:action[relapse]": (_relapse_form, lambda w: Relapse.objects.filter(patient=w.child_a).count()),
+    "documents:staff_withdraw": (
+        {},
+        lambda w: FamilyDocument.objects.get(pk=w.a["document"].pk).is_withdrawn,
+    ),
+    "portal:appointment_confirm": (
+        {},
+        lambda w: AppointmentEvent.objects.filter(appointment=w.a["appointment"], kind="confirmed").exists(),
+    ),
+    "portal:appointment_cant_make_it": (
+        {"reason": "School trip"},
+        lambda w: Task.objects.filter(
+            source_key__startswith=f"appointment:{w.a['appointment'].pk}:"
+        ).exists(),
+    ),
+    "portal:symptoms": (SYMPTOMS, lambda w: SymptomReport.objects.filter(patient=w.child_a).count()),
+    "patient-detail": ({"school": "Changed School"}, lambda w: Patient.objects.get(pk=w.child_a.pk).school),
+    "patient-guardian-list": (GUARDIAN, _new_guardian),
+    "patient-guardian-deactivate": ({}, _guardian_active),
+    "patient-care-team-end": ({}, _member_end),
+}

@@ -1,0 +1,313 @@
+"""The access matrix's world: two children, one of each record about each, and the people who ask.
+
+Built once per test module inside a transaction that is rolled back at the end (each test then
+runs in a savepoint of it), so the matrix's thousand-odd requests share one set of rows.
+
+Child A: named nurse and care team ``nurse_a``, guardian ``family_a``, a live break-glass grant
+for ``nurse_glass``, an open referral from nurse_a to Oncology. Child B: guardian ``family_b`` and
+``consultant_other`` on its care team (a consultant on another child's team, and on Neurology).
+``nurse_other`` has no relationship with anyone; ``admin`` is the clinic administrator.
+"""
+
+import datetime
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
+from django.test import Client, override_settings
+from django.utils import timezone
+
+from apps.accounts.models import StaffProfile, Team, User
+from apps.audit.models import BreakGlassGrant
+from apps.patients.models import Patient
+
+from .factories import CareTeamMemberFactory, FamilyFactory, GuardianFactory, PatientFactory, StaffFactory
+
+Role = StaffProfile.Role
+
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+# Words only staff may read: no family response may ever contain them.
+STAFF_ONLY_MARKERS = (b"STAFF-ONLY-NOTE", b"STAFF-ONLY-THREAD", b"STAFF-ONLY-MDT-BODY")
+
+# The subjects who make requests. "anon" has no session.
+SUBJECTS = (
+    "nurse_a",
+    "nurse_glass",
+    "family_a",
+    "family_b",
+    "nurse_other",
+    "consultant_other",
+    "admin",
+    "anon",
+)
+
+
+def pdf(name: str = "letter.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
+
+
+@dataclass
+class Records:
+    """One of each record about one child; the keys are the names the URL parameters map to."""
+
+    objects: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.objects[key]
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    sessions: dict[str, str]
+    child_a: Patient
+    child_b: Patient
+    a: Records
+    b: Records
+
+    def login(self, client: Client, subject: str) -> Client:
+        """Give ``client`` the subject's session (made once, in the world)."""
+        client.cookies.clear()
+        if subject != "anon":
+            client.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[subject]
+        return client
+
+
+def _people() -> dict[str, User]:
+    return {
+        "nurse_a": StaffFactory(full_name="Nina Nurse", role=Role.NURSE_SPECIALIST, role__teams=["nursing"]),
+        "nurse_glass": StaffFactory(full_name="Gina Glass", role=Role.NURSE_SPECIALIST),
+        "nurse_other": StaffFactory(full_name="Olly Other", role=Role.NURSE_SPECIALIST),
+        "consultant_other": StaffFactory(
+            full_name="Colin Other", role=Role.CONSULTANT, role__teams=["neurology"]
+        ),
+        "admin": StaffFactory(full_name="Ada Admin", role=Role.CLINIC_ADMIN),
+        "family_a": FamilyFactory(full_name="Anne Family"),
+        "family_b": FamilyFactory(full_name="Bert Family"),
+        # Not subjects: they make the records a nurse may not (treatment, tumour, diagnosis).
+        "consultant_a": StaffFactory(full_name="Cara Consultant", role=Role.CONSULTANT),
+        "oncologist": StaffFactory(
+            full_name="Otto Oncologist", role=Role.CONSULTANT, role__teams=["oncology"]
+        ),
+    }
+
+
+def _clinical_records(child: Patient, nurse: User, consultant: User, scale: Any) -> dict[str, Any]:
+    from apps.pathways import services as pathways
+
+    today = timezone.localdate()
+    course = pathways.course_create(
+        actor=consultant, patient=child, agent="ivig", start_date=today - datetime.timedelta(days=10)
+    )
+    investigation = pathways.investigation_request(actor=nurse, patient=child, kind="mibg")
+    return {
+        "investigation": investigation,
+        "tumour": pathways.tumour_record(
+            actor=consultant, patient=child, site="Adrenal", detected_on=today - datetime.timedelta(days=20)
+        ),
+        "course": course,
+        "relapse": pathways.relapse_record(
+            actor=nurse, patient=child, onset_date=today - datetime.timedelta(days=3), severity="mild"
+        ),
+        "score": pathways.score_record(
+            actor=nurse,
+            patient=child,
+            scale=scale,
+            assessed_on=today - datetime.timedelta(days=2),
+            values={"gait": 1},
+        ),
+        "criterion": pathways.assessment_record_criterion(
+            actor=consultant, patient=child, criterion="opsoclonus", present=True, observed_on=today
+        ),
+    }
+
+
+def _scheduling_records(child: Patient, nurse: User) -> dict[str, Any]:
+    from apps.scheduling import services as scheduling
+
+    start = timezone.now() + datetime.timedelta(days=2)
+    appointment = scheduling.appointment_book(
+        actor=nurse,
+        patient=child,
+        kind="infusion",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=4),
+        internal_notes="STAFF-ONLY-NOTE",
+        preparation_notes="Bring snacks",
+    )
+    series = scheduling.series_create(
+        actor=nurse,
+        patient=child,
+        title="IVIG",
+        interval_days=28,
+        count=2,
+        first_starts_at=start + datetime.timedelta(days=7),
+    )
+    return {
+        "appointment": appointment,
+        "series": series,
+        "series_appointment": series.appointments.order_by("starts_at").first(),
+    }
+
+
+def _family_records(child: Patient, nurse: User, family: User) -> dict[str, Any]:
+    from apps.documents.services import document_upload
+    from apps.messaging import services as messaging
+    from apps.messaging.models import Thread
+    from apps.pathways import services as pathways
+    from apps.patients import services as patients
+
+    thread = messaging.thread_start(
+        actor=nurse, patient=child, subject="Clinic letter", body="Here it is.", attachments=[pdf()]
+    )
+    staff_thread = messaging.thread_start(
+        actor=nurse,
+        patient=child,
+        subject="STAFF-ONLY-THREAD",
+        body="STAFF-ONLY-MDT-BODY",
+        kind=Thread.Kind.STAFF_ONLY,
+        attachments=[pdf("mdt.pdf")],
+    )
+    report = pathways.symptom_report_submit(
+        actor=family,
+        patient=child,
+        unsteady="a_lot",
+        jerky_movements="no",
+        eye_movements="no",
+        sleep="no",
+        behaviour="no",
+        speech="no",
+        recent_illness="no",
+    )
+    return {
+        "thread": thread,
+        "attachment": thread.messages.get().attachments.get(),
+        "staff_thread": staff_thread,
+        "staff_attachment": staff_thread.messages.get().attachments.get(),
+        "document": document_upload(
+            actor=nurse, patient=child, title="Clinic letter", dated=timezone.localdate(), upload=pdf()
+        ),
+        "invitation": patients.invitation_send(
+            actor=nurse,
+            patient=child,
+            email=f"waiting{child.pk}@example.org",
+            full_name="W",
+            relationship="mother",
+        ),
+        "symptom_report": report,
+    }
+
+
+def _work_records(child: Patient, nurse: User, team: Team) -> dict[str, Any]:
+    from apps.referrals import services as referrals
+    from apps.tasks import services as tasks
+
+    referral = referrals.referral_create(
+        actor=nurse, patient=child, target_team=team, reason="Please assess", letters=[pdf()]
+    )
+    return {
+        "referral": referral,
+        "letter": referral.attachments.get(),
+        "task": tasks.task_create(actor=nurse, title="Call the family", assignee=nurse, patient=child),
+    }
+
+
+def _child_records(
+    child: Patient, nurse: User, consultant: User, family: User, team: Team, scale: Any
+) -> Records:
+    records = Records()
+    records.objects.update(_clinical_records(child, nurse, consultant, scale))
+    records.objects.update(_scheduling_records(child, nurse))
+    records.objects.update(_family_records(child, nurse, family))
+    records.objects.update(_work_records(child, nurse, team))
+    return records
+
+
+def _sessions(users: dict[str, User]) -> dict[str, str]:
+    sessions = {}
+    for name, user in users.items():
+        client = Client()
+        client.force_login(user)
+        sessions[name] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return sessions
+
+
+def build_world() -> World:
+    from apps.pathways import services as pathways
+
+    users = _people()
+    child_a = PatientFactory(given_name="Alice", family_name="Aardvark", named_nurse=users["nurse_a"])
+    child_b = PatientFactory(given_name="Bobby", family_name="Bramble")
+    guardian_a = GuardianFactory(patient=child_a, user=users["family_a"])
+    guardian_b = GuardianFactory(patient=child_b, user=users["family_b"])
+    member_a = CareTeamMemberFactory(patient=child_a, user=users["nurse_a"])
+    CareTeamMemberFactory(patient=child_a, user=users["consultant_a"], role=Role.CONSULTANT)
+    member_b = CareTeamMemberFactory(patient=child_b, user=users["consultant_other"], role=Role.CONSULTANT)
+    now = timezone.now()
+    grant = BreakGlassGrant.objects.create(
+        user=users["nurse_glass"],
+        patient=child_a,
+        reason="Covering the ward tonight",
+        created_at=now,
+        expires_at=now + datetime.timedelta(hours=settings.BREAK_GLASS_HOURS),
+    )
+    scale = pathways.scale_create(
+        actor=None, name="Matrix scale", items=[pathways.ItemSpec("Gait", 0, 3, code="gait")]
+    )
+    oncology = Team.objects.get_or_create(code="oncology", defaults={"name": "Oncology"})[0]
+    a = _child_records(child_a, users["nurse_a"], users["consultant_a"], users["family_a"], oncology, scale)
+    b = _child_records(
+        child_b, users["consultant_other"], users["consultant_other"], users["family_b"], oncology, scale
+    )
+    a.objects.update(child=child_a, guardian=guardian_a, member=member_a, grant=grant)
+    b.objects.update(child=child_b, guardian=guardian_b, member=member_b)
+    subjects = {name: users[name] for name in SUBJECTS if name != "anon"}
+    return World(subjects, _sessions(subjects), child_a, child_b, a, b)
+
+
+@contextmanager
+def rolled_back() -> Iterator[None]:
+    """A transaction (or savepoint) that is always rolled back.
+
+    It is marked as a test case's own block, as django.test.TestCase marks its blocks, so the
+    services' durable transactions may run inside it.
+    """
+    block = transaction.atomic()
+    block._from_testcase = True  # type: ignore[attr-defined]
+    block.__enter__()
+    try:
+        yield
+    finally:
+        transaction.set_rollback(True)
+        block.__exit__(None, None, None)
+
+
+def world_in_transaction(django_db_blocker: Any, media_root: str) -> Iterator[World]:
+    """Yield a world inside a transaction that is rolled back afterwards. Each test runs in a
+    savepoint of it (pytest-django's ``db``), so every test meets the world as built."""
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media_root), rolled_back():
+        yield build_world()
+
+
+_WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+
+
+@contextmanager
+def recording_writes() -> Iterator[list[str]]:
+    """Collect the table of every INSERT, UPDATE and DELETE run meanwhile (sessions aside: a
+    request may touch its own). A refused request must not even try to write."""
+    written: list[str] = []
+
+    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        match = _WRITE.match(sql)
+        if match and match.group(1) != "django_session":
+            written.append(match.group(1))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        yield written
