@@ -288,6 +288,7 @@ ROUTES: dict[str, Expect] = {
 EXEMPT: dict[str, str] = {
     "root": "redirects whoever asks to their home page; reads nothing",
     "healthz": "ops health check, no user data (tests/ops/test_health.py)",
+    "livez": "ops liveness probe for load balancers, no user data (tests/ops)",
     "accounts:staff_login": "auth: the staff login form (tests/accounts)",
     "accounts:family_login": "auth: the family login form (tests/accounts)",
     "accounts:logout": "auth: ends the caller's own session",
@@ -306,12 +307,12 @@ FAMILY_403 = (
     "before scope); out of scope must be 404"
 )
 HTML_ROLE_AS_FORM_ERROR = (
-    "issue 9: the pathway page answers a role refusal with a 400 form error; in scope without the "
-    "role must be 403"
+    "issue 9: the pathway page checks the role itself and answers with a 400 form error "
+    "('Your role cannot do this.'); in scope without the role must be 403"
 )
 HTML_ROLE_AS_REDIRECT = (
-    "issue 9: the referral page answers a role refusal with a redirect and a message; in scope "
-    "without the role must be 403"
+    "issue 9: the referral page catches the service's PermissionDenied (carecoord.errors."
+    "SERVICE_REFUSALS) and redirects with a message; in scope without the role must be 403"
 )
 UNAUDITED_READ = "the family's new-message form shows child A but writes no AccessEvent"
 DEVIATIONS: dict[tuple[str, str], str] = {
