@@ -16,6 +16,8 @@ A value "ok/403" means ok for reads (GET) and 403 for writes.
 The project rule: out of scope is 404, decided before any role check; in scope without the role
 is 403. Where the code does not follow it yet, the entry says what the rule demands and DEVIATIONS
 names the case, so the test is an expected failure (strict) until the fix lands.
+
+WRITES (at the end) gives some allowed writes a real body and says what each must change.
 """
 
 import datetime

@@ -290,7 +290,9 @@ def rolled_back() -> Iterator[None]:
 def world_in_transaction(django_db_blocker: Any, media_root: str) -> Iterator[World]:
     """Yield a world inside a transaction that is rolled back afterwards. Each test runs in a
     savepoint of it (pytest-django's ``db``), so every test meets the world as built."""
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media_root), rolled_back():
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # conftest's _fast_passwords is per test
+    settings_for_world = override_settings(MEDIA_ROOT=media_root, PASSWORD_HASHERS=fast)
+    with django_db_blocker.unblock(), settings_for_world, rolled_back():
         yield build_world()
 
 
