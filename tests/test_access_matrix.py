@@ -319,8 +319,11 @@ def test_every_expectation_is_well_formed() -> None:
     for route in DECLARED:
         spec = ROUTES[route.name]
         assert bool(spec.methods) != bool(route.methods), f"{route.key}: methods belong to plain views only"
-        for value in spec.roles.values():
-            assert set(value.split("/")) <= OUTCOMES, f"{route.key}: {value}"
+        for overrides in [spec.roles, *spec.actions.values()]:
+            assert set(overrides) <= set(SUBJECTS), f"{route.key}: no such role in {sorted(overrides)}"
+            assert all(set(v.split("/")) <= OUTCOMES for v in overrides.values()), f"{route.key}: {overrides}"
+        assert set(spec.methods.split()) <= {"GET", "POST"}, f"{route.key}: {spec.methods}"
+        assert spec.sees_child_a <= set(SUBJECTS) - SEES_CHILD_A, f"{route.key}: {spec.sees_child_a}"
         actions = {dict(r.fixed).get("action") for r in FOUND if r.name == route.name}
         assert set(spec.actions) <= actions, f"{route.name}: overrides for actions it does not have"
     for key, subject in [*DEVIATIONS, *CROSS_CHILD_DEVIATIONS]:
