@@ -128,8 +128,8 @@ ROUTES: dict[str, Expect] = {
     "patients:guardian_deactivate": page("POST"),
     "patients:care_team_add": page("GET POST"),
     "patients:care_team_end": page("POST"),
-    "audit:access_log": page("GET POST"),  # POST renders the log again (no @require_GET)
-    "audit:break_glass": page("GET POST"),
+    "patients:access_log": page("GET POST"),  # POST renders the log again (no @require_GET)
+    "patients:break_glass": page("GET POST"),
     # The administrator reviews every grant, naming its child; others see their own. No @require_GET.
     "audit:break_glass_review_list": page("GET POST", sees=frozenset({"admin"})),
     # Only the clinic administrator's review queue holds grants; for anyone else a grant is not there.
@@ -298,6 +298,17 @@ EXEMPT: dict[str, str] = {
     "accounts:password_reset_done": "auth: a static 'email sent' page",
     "accounts:password_reset_confirm": "auth: a signed one-time link (Django's token check)",
     "accounts:password_reset_complete": "auth: a static 'password changed' page",
+    **{
+        f"accounts:{name}": "auth: the caller's own second step (tests/accounts)"
+        for name in (
+            "two_factor",
+            "two_factor_setup",
+            "two_factor_verify",
+            "backup_codes",
+            "new_backup_codes",
+            "two_factor_off",
+        )
+    },
     "schema": "the OpenAPI schema: any logged-in user, no records (cross-checked below)",
     "api-docs": "Swagger UI for the schema: any logged-in user, no records",
 }

@@ -99,22 +99,29 @@ def _params(pattern: str) -> tuple[tuple[str, str], ...]:
     return tuple(params)
 
 
-def _pathway_object(action: str) -> str:
-    """A pathway page action on one record names it by its first word: course-transition -> course."""
-    first = action.split("-")[0]
-    return {"symptom": "symptom_report"}.get(first, first)
+# What a pathway page action on one record is about, by the record's model.
+PATHWAY_OBJECTS = {
+    "TreatmentCourse": "course",
+    "Relapse": "relapse",
+    "SymptomReport": "symptom_report",
+    "Investigation": "investigation",
+}
 
 
 def _actions(name: str) -> list[tuple[str, str | None]]:
     """(action, object it needs or None) for a route that dispatches on <slug:action>; [] otherwise."""
-    from apps.pathways.views import ACTIONS as PATHWAY_ACTIONS
+    from apps.pathways.views.actions import ACTIONS as PATHWAY_ACTIONS
     from apps.referrals.views import ACTIONS as REFERRAL_ACTIONS
     from apps.scheduling.views._common import RECORD_ACTIONS
 
     if name == "pathways:action":
-        return [(key, None) for key, spec in PATHWAY_ACTIONS.items() if spec.lookup is None]
+        return [(key, None) for key, spec in PATHWAY_ACTIONS.items() if spec.model is None]
     if name == "pathways:object_action":
-        return [(key, _pathway_object(key)) for key, spec in PATHWAY_ACTIONS.items() if spec.lookup]
+        return [
+            (key, PATHWAY_OBJECTS.get(spec.model.__name__, spec.model.__name__))
+            for key, spec in PATHWAY_ACTIONS.items()
+            if spec.model is not None
+        ]
     if name == "referrals:act":
         return [(key, None) for key in REFERRAL_ACTIONS]
     if name == "scheduling:act":
