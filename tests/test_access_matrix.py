@@ -8,7 +8,9 @@ For each route and role: out of scope is 404 (the same body as a missing record)
 nothing; in scope without the role is 403 and writes nothing; every in-scope read of a child is
 audited once, with the request id, the channel and the break-glass flag; no family response
 carries staff-only words; no refusal, and no list, shows a child to someone who cannot see them.
-Another child's records (alone, or under one's own child's URL) are 404 for everyone.
+Another child's records, alone or under one's own child's URL, are 404 to those who see only
+child A; a staff-only thread is 404 to the family; pages refuse the methods they do not declare;
+the allowed writes, given a real body, change what they should.
 """
 
 import itertools
