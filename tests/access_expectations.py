@@ -21,6 +21,7 @@ WRITES (at the end) gives some allowed writes a real body and says what each mus
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,10 +33,12 @@ from apps.patients.models import CareTeamMember, Guardian, GuardianInvitation, P
 from apps.scheduling.models import AppointmentEvent
 from apps.tasks.models import Task
 
-from .access_routes import Route
+from .access_routes import Route, url_for
 from .access_world import SUBJECTS, World
 
 OUTCOMES = {"ok", "302", "404", "403", "405", "login", "portal-login", "unauth"}
+# Values for the path parameters that are not ids (a wrong secret link, a specialty).
+TOKENS = {"token": "not-a-real-token", "specialty": "neurology"}
 
 
 def _roles(default: str, anon: str, **named: str) -> dict[str, str]:
@@ -79,17 +82,29 @@ CLINICAL_SEGMENTS = (
 )
 
 
+def about_a_child(route: Route) -> bool:
+    """The route names a child's record, in its path or (``Expect.query``) its query string."""
+    return route.about_a_child or "<child>" in ROUTES[route.name].query
+
+
+def url_of(route: Route, records: Any, *, rest: Any = None, swap: dict[str, str] | None = None) -> str:
+    """The route's URL for one world's records (see ``url_for``), with the entry's query string."""
+    url = url_for(route, records, TOKENS, rest=rest, swap=swap)
+    query = ROUTES[route.name].query.replace("<child>", str(records["child"].pk))
+    return f"{url}?{query}" if query else url
+
+
 def group_of(route: Route) -> str:
     if "<token>" in route.pattern:
         return "token"
     if route.is_api:
-        if not route.about_a_child:
+        if not about_a_child(route):
             return "api"
         segments = route.pattern.split("/")  # api, v1, patients, <patient_pk>, criteria, ""
         clinical = segments[2] == "patients" and len(segments) > 4 and segments[4] in CLINICAL_SEGMENTS
         return "api-clinical" if clinical else "api-child"
     portal = route.pattern.startswith("portal/")
-    if route.about_a_child:
+    if about_a_child(route):
         return "portal-child" if portal else "staff-child"
     return "portal" if portal else "staff"
 
@@ -101,19 +116,57 @@ class Expect:
     read: str = "200"  # what "ok" means for a GET: 200, or 302 for a page that sends you on
     actions: dict[str, dict[str, str]] = field(default_factory=dict)  # per action of a dispatching route
     sees_child_a: frozenset[str] = frozenset()  # out-of-scope roles that may still read child A's name here
+    query: str = ""  # a query string the route needs; "<child>" stands for the child's id
+    # A minimal valid body for the writes, from one child's records, where an empty one would stop
+    # at validation before the role is checked (otherwise writes send an empty body).
+    body: Callable[[Any], dict] | None = None
+    # A read that shows child A though the path names no record of theirs (an MDT meeting's list):
+    # audited for those who see child A, as a route about the child is.
+    shows_child_a: bool = False
 
 
 def page(
-    methods: str, read: str = "200", actions: dict | None = None, sees: frozenset = frozenset(), **roles: str
+    methods: str,
+    read: str = "200",
+    actions: dict | None = None,
+    sees: frozenset = frozenset(),
+    query: str = "",
+    body: Callable[[Any], dict] | None = None,
+    shows: bool = False,
+    **roles: str,
 ) -> Expect:
-    return Expect(methods=methods, roles=roles, read=read, actions=actions or {}, sees_child_a=sees)
+    return Expect(methods, roles, read, actions or {}, sees, query, body, shows)
 
 
-def api(**roles: str) -> Expect:
-    return Expect(roles=roles)
+def api(
+    sees: frozenset = frozenset(),
+    body: Callable[[Any], dict] | None = None,
+    shows: bool = False,
+    **roles: str,
+) -> Expect:
+    return Expect(roles=roles, sees_child_a=sees, body=body, shows_child_a=shows)
+
+
+def body_for(route: Route, records: Any) -> dict | None:
+    make = ROUTES[route.name].body
+    return make(records) if make else None
+
+
+# MDT writes validate their body before the role: give them one that is valid apart from the role.
+def _carry_over(r: Any) -> dict:
+    return {"reason": "Awaiting MRI"}
+
+
+def _outcome(r: Any) -> dict:
+    return {"decision": "Start rituximab", "agreed_by": [r["meeting"].chair_id]}
+
+
+def _order(r: Any) -> dict:
+    return {"item_ids": list(r["meeting"].items.values_list("pk", flat=True))}
 
 
 NURSES_403 = {"nurse_a": "403", "nurse_glass": "403"}
+STAFF_403 = dict.fromkeys(("nurse_a", "nurse_glass", "nurse_other", "consultant_other", "admin"), "403")
 NOT_GLASS = {"nurse_glass": "404"}  # a task is for its assignee and team, not everyone who sees the child
 
 ROUTES: dict[str, Expect] = {
@@ -185,6 +238,21 @@ ROUTES: dict[str, Expect] = {
     "messaging:attachment": page("GET"),
     "messaging:patient_threads": page("GET"),
     "messaging:thread_new": page("GET POST"),
+    "accounts:account": page("GET POST"),  # the caller's own API tokens
+    # Outside referrals about a known child wait for the child's own team (not break-glass) or
+    # the records team (the clinic administrator) to say whether they are about that child.
+    "referrals:identity_queue": page("GET", sees=frozenset({"admin"})),
+    "referrals:identity_decide": page("POST", nurse_glass="404", admin="ok"),
+    # MDT: a meeting's schedule is for all staff; a listed child for those who may see the child;
+    # listing needs the child's care team, the meeting's running the chair (in scope without: 403).
+    "mdt:meetings": page("GET POST"),
+    "mdt:meeting": page("GET", shows=True),
+    "mdt:screen": page("GET", shows=True),
+    "mdt:attendance": page("POST", **STAFF_403),
+    "mdt:item_add": page("GET POST", query="patient=<child>", nurse_glass="403"),
+    "mdt:item": page("GET POST", nurse_a="ok/403", nurse_glass="ok/403"),  # POST: the outcome
+    "mdt:item_move": page("POST", **NURSES_403),
+    "mdt:item_carry_over": page("POST", body=_carry_over, nurse_glass="403"),
     # --- family portal -------------------------------------------------------------------
     "documents:family_list": page("GET"),
     "documents:family_download": page("GET"),
@@ -201,6 +269,7 @@ ROUTES: dict[str, Expect] = {
     "portal:symptoms_sent": page("GET"),
     "portal:account": page("GET POST"),
     "portal:invite": page("GET POST"),
+    "portal:api_tokens": page("GET POST"),  # the family's own API tokens
     # --- API: patients and the people around them ----------------------------------------
     "patient-list": api(family_a="ok/403", family_b="ok/403"),  # a family lists its own children
     "patient-detail": api(),
@@ -224,6 +293,9 @@ ROUTES: dict[str, Expect] = {
     "referral-book": api(family_a="404", **NURSES_403),
     "referral-cancel": api(family_a="404", nurse_glass="403"),
     "referral-letters": api(family_a="404", nurse_glass="ok/403"),
+    "referral-identity-queue": api(sees=frozenset({"admin"})),
+    "referral-confirm-identity": api(family_a="404", nurse_glass="404", admin="ok"),
+    "referral-reject-identity": api(family_a="404", nurse_glass="404", admin="ok"),
     "task-list": api(),
     "task-bulk-complete": api(),
     "task-bulk-reassign": api(),
@@ -271,6 +343,14 @@ ROUTES: dict[str, Expect] = {
     "clinic-list": api(),
     "review-policy-list": api(),
     "overdue-review-list": api(),
+    # --- API: MDT meetings (a meeting is staff information: a family finds none) --------
+    "mdt-meeting-list": api(),
+    "mdt-meeting-detail": api(shows=True, family_a="404", family_b="404"),
+    "mdt-meeting-items": api(family_a="404", family_b="404"),
+    "mdt-meeting-order": api(body=_order, family_a="404", family_b="404", **STAFF_403),
+    "mdt-item-detail": api(family_a="404"),
+    "mdt-item-carry-over": api(body=_carry_over, family_a="404", nurse_glass="403"),
+    "mdt-item-outcome": api(body=_outcome, family_a="404", **NURSES_403),
     # --- API: messages, documents, symptom reports ---------------------------------------
     "patient-thread-list": api(family_a="ok"),
     "thread-inbox": api(family_a="ok", family_b="ok"),
@@ -347,7 +427,7 @@ def expectations(route: Route) -> dict[str, str]:
     """Role -> outcome ("ok/403" form allowed) for this route, defaults and overrides applied."""
     spec = ROUTES[route.name]
     table = {**GROUPS[group_of(route)], **spec.roles}
-    action = dict(route.fixed).get("action")
+    action = next(iter(dict(route.fixed).values()), None)
     if action:
         table.update(spec.actions.get(action, {}))
     return table

@@ -35,11 +35,23 @@ SEGMENT_OBJECTS = {
     "letters": "letter",
     "tasks": "task",
     "review": "grant",
+    "mdt": "meeting",
+    "meetings": "meeting",
+    "items": "item",
+    "identity": "identity_referral",
 }
-# Records about a child (the rest of a world's records are the child itself or not per child).
-CHILD_RECORDS = frozenset(SEGMENT_OBJECTS.values()) - {"grant"}
+# Records about a child (a break-glass grant and an MDT meeting are not: a meeting names no child).
+CHILD_RECORDS = frozenset(SEGMENT_OBJECTS.values()) - {"grant", "meeting"}
 # An object after /series/<pk>/appointments/ is one of that series' appointments.
 NESTED_OBJECTS = {("series", "appointment"): "series_appointment"}
+# Routes whose id is not the record its segment names: identity decisions are about a referral waiting
+# in the identity queue.
+ROUTE_OBJECTS = {
+    "referral-confirm-identity": {"pk": "identity_referral"},
+    "referral-reject-identity": {"pk": "identity_referral"},
+}
+# Path parameters that are not ids: a dispatching route's action, and literal values.
+NOT_IDS = {"action", "decision", "specialty", "token", "uidb64"}
 
 
 @dataclass(frozen=True)
@@ -90,7 +102,7 @@ def _params(pattern: str) -> tuple[tuple[str, str], ...]:
     segments = pattern.split("/")
     for index, segment in enumerate(segments):
         match = re.fullmatch(r"<(\w+)>(?:\.\w+)?", segment)
-        if not match or match.group(1) in {"action", "specialty", "token", "uidb64"}:
+        if not match or match.group(1) in NOT_IDS:
             continue
         obj = SEGMENT_OBJECTS.get(segments[index - 1], segments[index - 1]) if index else ""
         if params:
@@ -109,7 +121,8 @@ PATHWAY_OBJECTS = {
 
 
 def _actions(name: str) -> list[tuple[str, str | None]]:
-    """(action, object it needs or None) for a route that dispatches on <slug:action>; [] otherwise."""
+    """(action, object it needs or None) for a route that dispatches on <slug:action> (or
+    <slug:decision>); [] otherwise."""
     from apps.pathways.views.actions import ACTIONS as PATHWAY_ACTIONS
     from apps.referrals.views import ACTIONS as REFERRAL_ACTIONS
     from apps.scheduling.views._common import RECORD_ACTIONS
@@ -128,6 +141,8 @@ def _actions(name: str) -> list[tuple[str, str | None]]:
         return [(key, None) for key in [*RECORD_ACTIONS, "move", "cancel"]]
     if name == "tasks:act":
         return [(key, None) for key in ("claim", "start", "complete", "cancel", "comment")]
+    if name == "referrals:identity_decide":
+        return [("confirm", None), ("reject", None)]
     return []
 
 
@@ -138,16 +153,16 @@ def discover() -> list[Route]:
         if pattern.startswith("admin/"):
             continue
         methods = tuple(sorted(getattr(callback, "actions", {}) or ()))
-        params = _params(pattern)
+        objects = ROUTE_OBJECTS.get(name, {})
+        params = tuple((p, objects.get(p, o)) for p, o in _params(pattern))
+        slug = next((s for s in ("action", "decision") if f"<{s}>" in pattern), None)
         actions = _actions(name)
-        if "<action>" not in pattern or not actions:
+        if slug is None or not actions:
             routes.append(Route(name, name, pattern, methods, params))
             continue
         for action, obj in actions:
             fixed_params = tuple((p, obj) if p == "obj_pk" and obj else (p, o) for p, o in params)
-            routes.append(
-                Route(f"{name}[{action}]", name, pattern, methods, fixed_params, (("action", action),))
-            )
+            routes.append(Route(f"{name}[{action}]", name, pattern, methods, fixed_params, ((slug, action),)))
     return routes
 
 

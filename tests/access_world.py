@@ -6,7 +6,9 @@ runs in a savepoint of it), so the matrix's thousand-odd requests share one set 
 Child A: named nurse and care team ``nurse_a``, guardian ``family_a``, a live break-glass grant
 for ``nurse_glass``, an open referral from nurse_a to Oncology. Child B: guardian ``family_b`` and
 ``consultant_other`` on its care team (a consultant on another child's team, and on Neurology).
-``nurse_other`` has no relationship with anyone; ``admin`` is the clinic administrator.
+``nurse_other`` has no relationship with anyone (but recorded an outside referral about each
+child, which waits in the identity queue); ``admin`` is the clinic administrator (the records
+team). Neurology's MDT meeting (chaired by someone else) lists both children.
 """
 
 import datetime
@@ -91,6 +93,7 @@ def _people() -> dict[str, User]:
         "family_b": FamilyFactory(full_name="Bert Family"),
         # Not subjects: they make the records a nurse may not (treatment, tumour, diagnosis).
         "consultant_a": StaffFactory(full_name="Cara Consultant", role=Role.CONSULTANT),
+        "chair": StaffFactory(full_name="Carl Chair", role=Role.CONSULTANT, role__teams=["neurology"]),
         "oncologist": StaffFactory(
             full_name="Otto Oncologist", role=Role.CONSULTANT, role__teams=["oncology"]
         ),
@@ -217,6 +220,45 @@ def _work_records(child: Patient, nurse: User, team: Team) -> dict[str, Any]:
     }
 
 
+def _identity_referral(child: Patient, recorder: User, team: Team) -> Any:
+    """An external referral about a known child, recorded by someone who cannot vouch for them: it
+    waits in the identity queue of the child's own team and of the records team."""
+    from apps.referrals import services as referrals
+    from apps.referrals.models import Referral
+
+    return referrals.referral_receive_external(
+        actor=recorder,
+        target_team=team,
+        external_source=Referral.ExternalSource.GP,
+        referrer_name="Dr Grace Practitioner",
+        referrer_organisation="High Street Surgery",
+        reason="Unsteady again",
+        urgency=Referral.Urgency.ROUTINE,
+        given_name=child.given_name,
+        family_name=child.family_name,
+        date_of_birth=child.date_of_birth,
+        hospital_number=child.hospital_number,
+    )
+
+
+def _mdt(chair: User, listers: dict[str, tuple[Patient, User, Records]]) -> None:
+    """Neurology's next MDT meeting (and the one after, for carrying over), with each child listed
+    and the outcome recorded (so that amending it can be refused, not just found missing)."""
+    from apps.mdt import services as mdt
+
+    team = Team.objects.get(code="neurology")
+    start = timezone.now() + datetime.timedelta(days=2)
+    meeting = mdt.meeting_schedule(
+        actor=chair, team=team, title="OMS clinic MDT", starts_at=start, chair=chair
+    )
+    later = start + datetime.timedelta(days=14)
+    mdt.meeting_schedule(actor=chair, team=team, title="OMS clinic MDT", starts_at=later, chair=chair)
+    for child, lister, records in listers.values():
+        item = mdt.item_add(actor=lister, meeting=meeting, patient=child, question="Rituximab?")
+        mdt.outcome_record(actor=chair, item=item, decision="Start rituximab", agreed_by=[chair])
+        records.objects.update(meeting=meeting, item=item)
+
+
 def _child_records(
     child: Patient, nurse: User, consultant: User, family: User, team: Team, scale: Any
 ) -> Records:
@@ -266,6 +308,11 @@ def build_world() -> World:
     )
     a.objects.update(child=child_a, guardian=guardian_a, member=member_a, grant=grant)
     b.objects.update(child=child_b, guardian=guardian_b, member=member_b)
+    for records in (a, b):
+        records.objects["identity_referral"] = _identity_referral(
+            records["child"], users["nurse_other"], oncology
+        )
+    _mdt(users["chair"], {"a": (child_a, users["nurse_a"], a), "b": (child_b, users["consultant_other"], b)})
     subjects = {name: users[name] for name in SUBJECTS if name != "anon"}
     return World(subjects, _sessions(subjects), child_a, child_b, a, b)
 
