@@ -11,6 +11,8 @@ Outcomes, per role:
   403           in scope without the role (the API says code "permission_denied"); nothing written
   login         302 to the staff login      portal-login   302 to the family login
   unauth        the API without credentials: 403 with code "not_authenticated" (session auth first)
+  empty         a FHIR search that finds nothing for this reader: 200 with an empty Bundle (and
+                "ok" for a FHIR search means it found child A's rows)
 A value "ok/403" means ok for reads (GET) and 403 for writes.
 
 The project rule: out of scope is 404, decided before any role check; in scope without the role
@@ -36,7 +38,7 @@ from apps.tasks.models import Task
 from .access_routes import Route, url_for
 from .access_world import SUBJECTS, World
 
-OUTCOMES = {"ok", "302", "404", "403", "405", "login", "portal-login", "unauth"}
+OUTCOMES = {"ok", "302", "404", "403", "405", "login", "portal-login", "unauth", "empty"}
 # Values for the path parameters that are not ids (a wrong secret link, a specialty).
 TOKENS = {"token": "not-a-real-token", "specialty": "neurology"}
 
@@ -67,6 +69,13 @@ GROUPS = {
     "api": _roles("ok", "unauth", family_a="403", family_b="403"),
     # A secret link (calendar feed, invitation): a wrong token is a 404 for everyone.
     "token": _roles("404", "404"),
+    # FHIR (/fhir/): a resource about child A is staff's (the family's per resource type, below);
+    # others get a 404 OperationOutcome. A search answers everyone signed in, finding only what
+    # they may see. The directory (staff, teams) is for staff.
+    "fhir-child": _roles("404", "unauth", nurse_a="ok", nurse_glass="ok"),
+    "fhir-child-search": _roles("empty", "unauth", nurse_a="ok", nurse_glass="ok"),
+    "fhir-directory": _roles("ok", "unauth", family_a="404", family_b="404"),
+    "fhir-directory-search": _roles("ok", "unauth", family_a="empty", family_b="empty"),
 }
 CLINICAL_SEGMENTS = (
     "pathway",
@@ -82,21 +91,28 @@ CLINICAL_SEGMENTS = (
 )
 
 
+def _query(route: Route) -> str:
+    return "&".join(q for q in (route.query, ROUTES[route.name].query) if q)
+
+
 def about_a_child(route: Route) -> bool:
-    """The route names a child's record, in its path or (``Expect.query``) its query string."""
-    return route.about_a_child or "<child>" in ROUTES[route.name].query
+    """The route names a child's record, in its path or its query string."""
+    return route.about_a_child or "<child>" in _query(route)
 
 
 def url_of(route: Route, records: Any, *, rest: Any = None, swap: dict[str, str] | None = None) -> str:
-    """The route's URL for one world's records (see ``url_for``), with the entry's query string."""
+    """The route's URL for one world's records (see ``url_for``), with its query string."""
     url = url_for(route, records, TOKENS, rest=rest, swap=swap)
-    query = ROUTES[route.name].query.replace("<child>", str(records["child"].pk))
+    query = _query(route).replace("<child>", str(records["child"].pk))
     return f"{url}?{query}" if query else url
 
 
 def group_of(route: Route) -> str:
     if "<token>" in route.pattern:
         return "token"
+    if route.is_fhir:
+        kind = "child" if about_a_child(route) else "directory"
+        return f"fhir-{kind}-search" if route.name == "fhir:search" else f"fhir-{kind}"
     if route.is_api:
         if not about_a_child(route):
             return "api"
@@ -147,6 +163,11 @@ def api(
     return Expect(roles=roles, sees_child_a=sees, body=body, shows_child_a=shows)
 
 
+def fhir(actions: dict | None = None, **roles: str) -> Expect:
+    """A FHIR route: GET only; ``actions`` keyed by resource type."""
+    return Expect(methods="GET", roles=roles, actions=actions or {})
+
+
 def body_for(route: Route, records: Any) -> dict | None:
     make = ROUTES[route.name].body
     return make(records) if make else None
@@ -168,6 +189,12 @@ def _order(r: Any) -> dict:
 NURSES_403 = {"nurse_a": "403", "nurse_glass": "403"}
 STAFF_403 = dict.fromkeys(("nurse_a", "nurse_glass", "nurse_other", "consultant_other", "admin"), "403")
 NOT_GLASS = {"nurse_glass": "404"}  # a task is for its assignee and team, not everyone who sees the child
+
+# What a family reads of its own child over FHIR: never the clinical record, referrals or tasks.
+FHIR_FAMILY_READS = {
+    kind: {"family_a": "ok"}
+    for kind in ("Patient", "RelatedPerson", "CareTeam", "Appointment", "Communication")
+}
 
 ROUTES: dict[str, Expect] = {
     # --- staff pages ---------------------------------------------------------------------
@@ -351,6 +378,11 @@ ROUTES: dict[str, Expect] = {
     "mdt-item-detail": api(family_a="404"),
     "mdt-item-carry-over": api(body=_carry_over, family_a="404", nurse_glass="403"),
     "mdt-item-outcome": api(body=_outcome, family_a="404", **NURSES_403),
+    # --- FHIR R4 (the audiences are the owning apps' own) --------------------------------
+    "fhir:metadata": fhir(**dict.fromkeys(SUBJECTS, "ok")),  # read before signing in
+    "fhir:everything": fhir(family_a="ok"),
+    "fhir:read": fhir(actions={**FHIR_FAMILY_READS, "Task": NOT_GLASS}),
+    "fhir:search": fhir(actions={**FHIR_FAMILY_READS, "Task": {"nurse_glass": "empty"}}),
     # --- API: messages, documents, symptom reports ---------------------------------------
     "patient-thread-list": api(family_a="ok"),
     "thread-inbox": api(family_a="ok", family_b="ok"),

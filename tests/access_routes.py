@@ -39,9 +39,8 @@ SEGMENT_OBJECTS = {
     "meetings": "meeting",
     "items": "item",
     "identity": "identity_referral",
+    "Patient": "child",  # /fhir/Patient/<id>/$everything
 }
-# Records about a child (a break-glass grant and an MDT meeting are not: a meeting names no child).
-CHILD_RECORDS = frozenset(SEGMENT_OBJECTS.values()) - {"grant", "meeting"}
 # An object after /series/<pk>/appointments/ is one of that series' appointments.
 NESTED_OBJECTS = {("series", "appointment"): "series_appointment"}
 # Routes whose id is not the record its segment names: identity decisions are about a referral waiting
@@ -51,7 +50,35 @@ ROUTE_OBJECTS = {
     "referral-reject-identity": {"pk": "identity_referral"},
 }
 # Path parameters that are not ids: a dispatching route's action, and literal values.
-NOT_IDS = {"action", "decision", "specialty", "token", "uidb64"}
+NOT_IDS = {"action", "decision", "resource_type", "specialty", "token", "uidb64"}
+# The record behind each FHIR source (resource type, id prefix); the directory ones name no child.
+FHIR_OBJECTS = {
+    ("Patient", ""): "child",
+    ("RelatedPerson", ""): "guardian",
+    ("Practitioner", ""): "practitioner",
+    ("PractitionerRole", ""): "practitioner_role",
+    ("Organization", ""): "team",
+    ("CareTeam", ""): "child",
+    ("EpisodeOfCare", ""): "track",
+    ("Condition", "oms-"): "assessment",
+    ("Condition", "nb-"): "tumour",
+    ("Observation", ""): "score",
+    ("ServiceRequest", "ref-"): "referral",
+    ("ServiceRequest", "inv-"): "investigation",
+    ("DiagnosticReport", ""): "result",
+    ("Appointment", ""): "appointment",
+    ("Task", ""): "task",
+    ("Communication", ""): "message",
+}
+# Records about a child (a break-glass grant and an MDT meeting are not: a meeting names no child;
+# nor are the FHIR directory's people and teams).
+CHILD_RECORDS = (frozenset(SEGMENT_OBJECTS.values()) | set(FHIR_OBJECTS.values())) - {
+    "grant",
+    "meeting",
+    "practitioner",
+    "practitioner_role",
+    "team",
+}
 
 
 @dataclass(frozen=True)
@@ -64,10 +91,16 @@ class Route:
     methods: tuple[str, ...]  # DRF's mapped methods; empty for plain Django views
     params: tuple[tuple[str, str], ...]  # (URL parameter, object name)
     fixed: tuple[tuple[str, str], ...] = ()  # parameters with a literal value (the action)
+    prefixes: tuple[tuple[str, str], ...] = ()  # (URL parameter, what comes before the id: "nb-")
+    query: str = ""  # a query string; "<child>" stands for the child's id
 
     @property
     def is_api(self) -> bool:
         return self.pattern.startswith("api/v1/")
+
+    @property
+    def is_fhir(self) -> bool:
+        return self.pattern.startswith("fhir/")
 
     @property
     def objects(self) -> tuple[str, ...]:
@@ -80,7 +113,7 @@ class Route:
 
 def _normalise(pattern: str) -> str:
     """Django path converters and DRF router regexes both become <name>."""
-    pattern = pattern.replace("^", "").replace("$", "")
+    pattern = pattern.replace("\\$", "\0").replace("^", "").replace("$", "").replace("\0", "$")
     pattern = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"<\1>", pattern)
     return re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", pattern)
 
@@ -146,6 +179,39 @@ def _actions(name: str) -> list[tuple[str, str | None]]:
     return []
 
 
+def _fhir_routes(name: str, pattern: str, params: tuple[tuple[str, str], ...]) -> list[Route]:
+    """/fhir/<resource_type>/<id> and /fhir/<resource_type>: one route per source (read) or per
+    resource type (search, for child A when the type is about a child), from apps.fhir.sources."""
+    from apps.fhir.sources import SOURCES
+
+    if name == "fhir:read":
+        return [
+            Route(
+                f"{name}[{kind}/{source.prefix}]" if source.prefix else f"{name}[{kind}]",
+                name,
+                pattern,
+                (),
+                ((params[0][0], FHIR_OBJECTS.get((kind, source.prefix), f"{kind}{source.prefix}")),),
+                (("resource_type", kind),),
+                ((params[0][0], source.prefix),),
+            )
+            for kind, sources in SOURCES.items()
+            for source in sources
+        ]
+    return [
+        Route(
+            f"{name}[{kind}]",
+            name,
+            pattern,
+            (),
+            (),
+            (("resource_type", kind),),
+            query="patient=<child>" if any(s.patient_path for s in sources) else "",
+        )
+        for kind, sources in SOURCES.items()
+    ]
+
+
 def discover() -> list[Route]:
     """Every route outside the Django admin, one Route per action of a dispatching route."""
     routes = []
@@ -155,6 +221,9 @@ def discover() -> list[Route]:
         methods = tuple(sorted(getattr(callback, "actions", {}) or ()))
         objects = ROUTE_OBJECTS.get(name, {})
         params = tuple((p, objects.get(p, o)) for p, o in _params(pattern))
+        if name in ("fhir:read", "fhir:search"):
+            routes += _fhir_routes(name, pattern, params)
+            continue
         slug = next((s for s in ("action", "decision") if f"<{s}>" in pattern), None)
         actions = _actions(name)
         if slug is None or not actions:
@@ -184,9 +253,11 @@ def url_for(
     ``swap``: use another record of the same kind (the staff-only thread for the thread).
     """
     url = "/" + route.pattern
+    prefixes = dict(route.prefixes)
     for index, (param, obj) in enumerate(route.params):
         source = rest if rest is not None and index > 0 else records
-        url = url.replace(f"<{param}>", str(source[(swap or {}).get(obj, obj)].pk))
+        pk = source[(swap or {}).get(obj, obj)].pk
+        url = url.replace(f"<{param}>", f"{prefixes.get(param, '')}{pk}")
     for param, value in (*route.fixed, *values.items()):
         url = url.replace(f"<{param}>", value)
     assert "<" not in url, f"{route.key}: no value for a parameter of {url}"

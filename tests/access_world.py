@@ -108,6 +108,13 @@ def _clinical_records(child: Patient, nurse: User, consultant: User, scale: Any)
         actor=consultant, patient=child, agent="ivig", start_date=today - datetime.timedelta(days=10)
     )
     investigation = pathways.investigation_request(actor=nurse, patient=child, kind="mibg")
+    result = pathways.investigation_request(actor=nurse, patient=child, kind="mri_brain")
+    pathways.investigation_record_result(
+        actor=nurse, investigation=result, result_summary="Normal", abnormal=False
+    )
+    criterion = pathways.assessment_record_criterion(
+        actor=consultant, patient=child, criterion="opsoclonus", present=True, observed_on=today
+    )
     return {
         "investigation": investigation,
         "tumour": pathways.tumour_record(
@@ -124,9 +131,9 @@ def _clinical_records(child: Patient, nurse: User, consultant: User, scale: Any)
             assessed_on=today - datetime.timedelta(days=2),
             values={"gait": 1},
         ),
-        "criterion": pathways.assessment_record_criterion(
-            actor=consultant, patient=child, criterion="opsoclonus", present=True, observed_on=today
-        ),
+        "criterion": criterion,
+        "assessment": criterion.assessment,
+        "result": result,
     }
 
 
@@ -189,8 +196,10 @@ def _family_records(child: Patient, nurse: User, family: User) -> dict[str, Any]
     )
     return {
         "thread": thread,
+        "message": thread.messages.get(),
         "attachment": thread.messages.get().attachments.get(),
         "staff_thread": staff_thread,
+        "staff_message": staff_thread.messages.get(),
         "staff_attachment": staff_thread.messages.get().attachments.get(),
         "document": document_upload(
             actor=nurse, patient=child, title="Clinic letter", dated=timezone.localdate(), upload=pdf()
@@ -239,6 +248,12 @@ def _identity_referral(child: Patient, recorder: User, team: Team) -> Any:
         date_of_birth=child.date_of_birth,
         hospital_number=child.hospital_number,
     )
+
+
+def _directory(staff: User) -> dict[str, Any]:
+    """A member of staff, their team membership and the team: FHIR's directory, the same for both."""
+    membership = StaffProfile.teams.through.objects.filter(staffprofile__user=staff).first()
+    return {"practitioner": staff, "practitioner_role": membership, "team": membership.team}
 
 
 def _mdt(chair: User, listers: dict[str, tuple[Patient, User, Records]]) -> None:
@@ -308,10 +323,13 @@ def build_world() -> World:
     )
     a.objects.update(child=child_a, guardian=guardian_a, member=member_a, grant=grant)
     b.objects.update(child=child_b, guardian=guardian_b, member=member_b)
+    directory = _directory(users["nurse_a"])
     for records in (a, b):
-        records.objects["identity_referral"] = _identity_referral(
-            records["child"], users["nurse_other"], oncology
-        )
+        child = records["child"]
+        records.objects["identity_referral"] = _identity_referral(child, users["nurse_other"], oncology)
+        # The referral to Oncology put the child's Oncology track at "referred" (FHIR EpisodeOfCare).
+        records.objects["track"] = child.tracks.get(specialty="oncology")
+        records.objects.update(directory)
     _mdt(users["chair"], {"a": (child_a, users["nurse_a"], a), "b": (child_b, users["consultant_other"], b)})
     subjects = {name: users[name] for name in SUBJECTS if name != "anon"}
     return World(subjects, _sessions(subjects), child_a, child_b, a, b)

@@ -14,6 +14,7 @@ the allowed writes, given a real body, change what they should.
 """
 
 import itertools
+import json
 from typing import Any
 
 import pytest
@@ -50,7 +51,7 @@ from .access_world import (
 FOUND = discover()
 DECLARED = [route for route in FOUND if route.name in ROUTES]
 OK_WRITE = {200, 201, 204, 302, 400, 409, 415}
-REFUSED = {"404", "403", "405", "login", "portal-login", "unauth"}
+REFUSED = {"404", "403", "405", "login", "portal-login", "unauth", "empty"}
 NOT_FOUND = {"error": {"status": 404, "code": "not_found", "message": "Not found.", "fields": {}}}
 SEES_CHILD_A = {"nurse_a", "nurse_glass", "family_a"}
 # The basis each reader's reads of child A are recorded with (nurse_a is on the care team too).
@@ -89,8 +90,8 @@ def _body(response: HttpResponse) -> bytes:
 
 
 def _json(response: HttpResponse) -> Any:
-    if response.get("Content-Type", "").startswith("application/json"):
-        return response.json()  # type: ignore[attr-defined]
+    if response.get("Content-Type", "").startswith(("application/json", "application/fhir+json")):
+        return json.loads(_body(response))
     return None
 
 
@@ -112,9 +113,17 @@ def _error_code(response: HttpResponse) -> str | None:
     return body["error"]["code"] if isinstance(body, dict) and "error" in body else None
 
 
-def _answers(expected: str, method: str, response: HttpResponse) -> bool:
+def _fhir_total(response: HttpResponse) -> int | None:
+    body = _json(response) if response.status_code == 200 else None
+    return body.get("total") if isinstance(body, dict) and body.get("resourceType") == "Bundle" else None
+
+
+def _answers(route: Route, expected: str, method: str, response: HttpResponse) -> bool:
     status = response.status_code
     code = _error_code(response)
+    if route.name == "fhir:search" and expected in ("ok", "empty"):
+        total = _fhir_total(response)
+        return total is not None and (total > 0 if expected == "ok" else total == 0)
     if expected == "ok":
         allowed = {200} if method == "get" else OK_WRITE
         return status in allowed and not _is_login(response)
@@ -125,10 +134,25 @@ def _answers(expected: str, method: str, response: HttpResponse) -> bool:
     if expected == "portal-login":
         return _is_login(response, "/portal/login/")
     if expected == "unauth":
-        return status == 403 and code == "not_authenticated"
+        return status == 403 and (code == "not_authenticated" or route.is_fhir)
     if expected == "403" and code is not None:
         return status == 403 and code == "permission_denied"
     return status == int(expected)
+
+
+def _fhir_problems(route: Route, expected: str, response: HttpResponse) -> list[str]:
+    """FHIR answers in FHIR: its own content type, and a refusal is an OperationOutcome."""
+    if not route.is_fhir:
+        return []
+    problems = []
+    if not response.get("Content-Type", "").startswith("application/fhir+json"):
+        problems.append(f"its content type is {response.get('Content-Type')}")
+    kind = (_json(response) or {}).get("resourceType")
+    if expected in REFUSED - {"empty"} and kind != "OperationOutcome":
+        problems.append("its refusal is not an OperationOutcome")
+    if route.name == "fhir:metadata" and kind != "CapabilityStatement":
+        problems.append(f"the capability statement is a {kind}")
+    return problems
 
 
 def _send(client: Any, route: Route, method: str, url: str, data: dict | None = None) -> HttpResponse:
@@ -159,7 +183,7 @@ def _audit_problems(route: Route, subject: str, response: HttpResponse, new: lis
         problems.append(f"the access event says via_break_glass={event.via_break_glass}")
     if event.basis != BASIS[subject]:
         problems.append(f"the access event's basis is {event.basis}, not {BASIS[subject]}")
-    if event.channel != ("api" if route.is_api else "page"):
+    if event.channel != ("api" if route.is_api else "fhir" if route.is_fhir else "page"):
         problems.append(f"the access event's channel is {event.channel}")
     return problems
 
@@ -185,10 +209,12 @@ def _check(
     with recording_writes() as written:
         response = _send(client, route, method, url, body_for(route, world.a))
     where = f"{method.upper()} {url} as {subject}: expected {expected}, got {_described(response)}"
-    if not _answers(expected, method, response):
+    if not _answers(route, expected, method, response):
         return [where]
     body = _body(response)
-    problems = _content_problems(world, route, subject, expected, body)
+    problems = _content_problems(world, route, subject, expected, body) + _fhir_problems(
+        route, expected, response
+    )
     new_events = _events(world, subject, world.child_a)[events_before:]
     if expected in REFUSED:
         problems += [f"it wrote to {table}" for table in sorted(set(written))]
@@ -234,8 +260,8 @@ def _cross_child_params() -> list:
 
 @pytest.mark.parametrize(("route", "subjects"), _cross_child_params())
 def test_another_childs_records_are_not_found(world: World, client, route: Route, subjects: tuple) -> None:  # type: ignore[no-untyped-def]
-    """nurse_a and family_a see only child A: child B's records are 404, asked for on their own or
-    under child A's URL (child A's id first, child B's record after it)."""
+    """nurse_a and family_a see only child A: child B's records are 404 (a search finds none), asked
+    for on their own or under child A's URL (child A's id first, child B's record after it)."""
     urls = [url_of(route, world.b)]
     if len(route.params) > 1:
         urls.append(url_of(route, world.a, rest=world.b))
@@ -245,8 +271,9 @@ def test_another_childs_records_are_not_found(world: World, client, route: Route
             world.login(client, subject)
             with recording_writes() as written:
                 response = _send(client, route, method, url, body_for(route, world.b))
-        where = f"{method.upper()} {url} as {subject}: expected 404, got {_described(response)}"
-        if response.status_code != 404:
+        expected = "empty" if route.name == "fhir:search" else "404"  # a search finds nothing
+        where = f"{method.upper()} {url} as {subject}: expected {expected}, got {_described(response)}"
+        if not _answers(route, expected, method, response):
             problems.append(where)
             continue
         problems += [f"{where}; but it wrote to {table}" for table in sorted(set(written))]
@@ -256,19 +283,26 @@ def test_another_childs_records_are_not_found(world: World, client, route: Route
     assert not problems, "\n".join(problems)
 
 
-THREAD_ROUTES = [route for route in DECLARED if "thread" in route.objects]
+THREAD_ROUTES = [route for route in DECLARED if {"thread", "message"} & set(route.objects)]
+STAFF_ONLY = {"thread": "staff_thread", "attachment": "staff_attachment", "message": "staff_message"}
 
 
 @pytest.mark.parametrize("route", THREAD_ROUTES, ids=[route.key for route in THREAD_ROUTES])
 def test_a_staff_only_thread_is_not_found_for_the_family(world: World, client, route: Route) -> None:  # type: ignore[no-untyped-def]
+    """...and is there for the staff who read the family's thread on the same route (FHIR's
+    Communication too: the staff-only thread's message)."""
+    url = url_of(route, world.a, swap=STAFF_ONLY)
     world.login(client, "family_a")
-    url = url_of(route, world.a, swap={"thread": "staff_thread", "attachment": "staff_attachment"})
     for method in methods_of(route):
         with recording_writes() as written:
             response = _send(client, route, method, url)
         assert response.status_code == 404, f"{method.upper()} {url}: {_described(response)}"
         assert not written, url
         assert not any(marker in _body(response) for marker in STAFF_ONLY_MARKERS), url
+    for nurse in ("nurse_a", "nurse_glass"):
+        if "get" in methods_of(route) and outcome(route, nurse, "get") == "ok":
+            world.login(client, nurse)
+            assert client.get(url).status_code == 200, f"{url} as {nurse}"
 
 
 HTML_ROUTES = [route for route in DECLARED if not route.is_api]
@@ -348,7 +382,8 @@ def _schema_path(route: Route) -> str:
 
 
 def test_api_routes_are_the_ones_the_openapi_schema_documents() -> None:
-    served = {(_schema_path(r), m) for r in FOUND if r.is_api for m in r.methods}
+    """The REST API and FHIR, as served, are what drf-spectacular documents (and the reverse)."""
+    served = {(_schema_path(r), m) for r in DECLARED if r.is_api or r.is_fhir for m in methods_of(r)}
     documented = {(path, m) for path, methods in openapi_operations().items() for m in methods}
     assert served - documented == set(), "served but not in the schema"
     assert documented - served == set(), "in the schema but not served (or not found by the matrix)"
