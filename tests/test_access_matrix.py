@@ -205,7 +205,9 @@ def _check(
     spec = ROUTES[route.name]
     reads_a = about_a_child(route) or spec.shows_child_a
     audited = expected == "ok" and method == "get" and reads_a and subject in SEES_CHILD_A
-    events_before = len(_events(world, subject, world.child_a))
+    # A reader who cannot see child A must leave no read of them (a refusal writes nothing at all).
+    unseen = expected in ("ok", "302") and subject not in SEES_CHILD_A | spec.sees_child_a
+    events_before = len(_events(world, subject, world.child_a)) if audited or unseen else 0
     with recording_writes() as written:
         response = _send(client, route, method, url, body_for(route, world.a))
     where = f"{method.upper()} {url} as {subject}: expected {expected}, got {_described(response)}"
@@ -215,14 +217,14 @@ def _check(
     problems = _content_problems(world, route, subject, expected, body) + _fhir_problems(
         route, expected, response
     )
-    new_events = _events(world, subject, world.child_a)[events_before:]
+    new_events = _events(world, subject, world.child_a)[events_before:] if audited or unseen else []
     if expected in REFUSED:
         problems += [f"it wrote to {table}" for table in sorted(set(written))]
         if route.is_api and expected == "404" and _json(response) != NOT_FOUND:
             problems.append(f"its 404 differs from a missing record's: {body[:200]!r}")
     elif audited:
         problems += _audit_problems(route, subject, response, new_events)
-    elif new_events and subject not in SEES_CHILD_A | spec.sees_child_a:
+    elif unseen and new_events:
         problems.append("it logged a read of child A, whom this reader cannot see")
     return [f"{where}; but {problem}" for problem in problems]
 
