@@ -61,7 +61,7 @@ def test_reminders_reach_every_guardian_in_app_and_by_email(db, clock):
     reminders_send_due()
     assert Reminder.objects.filter(kind=Reminder.Kind.WEEK_BEFORE).count() == 3
     titles = set(Notification.objects.values_list("title", flat=True))
-    assert titles == {"Reminder: appointment in 3 days, Sunday 13 December at 10:00"}
+    assert titles == {"Reminder: appointment in 3 days, Sunday 13 December, 10:00am"}
     assert Delivery.objects.filter(status=Delivery.Status.PENDING).count() == 3
 
 
