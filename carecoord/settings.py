@@ -406,6 +406,27 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.workingtime.tasks.refresh_bank_holidays",
         "schedule": crontab(minute=0, hour=4, day_of_month=2, month_of_year=1),
     },
+    "proxy-access-reviews-daily": {
+        "task": "apps.pathways.tasks.review_proxy_access",
+        "schedule": crontab(hour=6, minute=40),
+    },
+    "response-reviews-daily": {
+        "task": "apps.pathways.tasks.open_response_reviews",
+        "schedule": crontab(hour=6, minute=42),
+    },
+    "tumour-surveillance-daily": {
+        "task": "apps.pathways.tasks.request_tumour_surveillance",
+        "schedule": crontab(hour=6, minute=44),
+    },
+    "symptom-report-escalation": {
+        "task": "apps.pathways.tasks.escalate_unreviewed_symptom_reports",
+        "schedule": 60.0 * 10,
+    },
+    "absence-hand-over": {"task": "apps.tasks.tasks.hand_over_for_absence", "schedule": 60.0 * 30},
+    "course-follow-up-daily": {
+        "task": "apps.scheduling.tasks.check_course_follow_up",
+        "schedule": crontab(hour=6, minute=45),
+    },
 }
 
 # Domain settings
@@ -428,3 +449,17 @@ WORKING_DAY_START_HOUR = env.int("WORKING_DAY_START_HOUR", default=9)
 WORKING_DAY_END_HOUR = env.int("WORKING_DAY_END_HOUR", default=17)
 MESSAGE_RESPONSE_WORKING_HOURS = env.int("MESSAGE_RESPONSE_WORKING_HOURS", default=8)
 MESSAGE_EMAIL_QUIET_MINUTES = env.int("MESSAGE_EMAIL_QUIET_MINUTES", default=60)
+
+# Clinical safety controls (docs/safety/hazard-log.md). Demo defaults: the clinic sets its own.
+PROXY_ACCESS_REVIEW_AGES = env.list("PROXY_ACCESS_REVIEW_AGES", cast=int, default=[11, 13, 16])
+PROXY_ACCESS_REVIEW_LEAD_DAYS = env.int("PROXY_ACCESS_REVIEW_LEAD_DAYS", default=28)
+COURSE_FOLLOW_UP_WEEKS = env.int("COURSE_FOLLOW_UP_WEEKS", default=6)
+RESPONSE_REVIEW_MONTHS = env.int("RESPONSE_REVIEW_MONTHS", default=3)
+RESPONSE_REVIEW_LEAD_DAYS = env.int("RESPONSE_REVIEW_LEAD_DAYS", default=14)
+INVESTIGATION_BOOKING_TARGET_DAYS = env.int("INVESTIGATION_BOOKING_TARGET_DAYS", default=28)
+INVESTIGATION_DONE_GRACE_DAYS = env.int("INVESTIGATION_DONE_GRACE_DAYS", default=7)
+SYMPTOM_REVIEW_WORKING_HOURS = env.int("SYMPTOM_REVIEW_WORKING_HOURS", default=4)
+ABNORMAL_RESULT_ACKNOWLEDGE_WORKING_DAYS = env.int("ABNORMAL_RESULT_ACKNOWLEDGE_WORKING_DAYS", default=1)
+# Service levels for a team and urgency with no ServiceLevelTarget row: (triage working days, seen within
+# calendar days). Demo defaults; set rows in the admin for real targets. An empty dict turns this off.
+SERVICE_LEVEL_DEFAULTS = {"routine": (5, 42), "urgent": (2, 14), "emergency": (1, 2)}

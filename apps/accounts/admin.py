@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from knox.models import AuthToken
 
-from .models import StaffProfile, Team, User
+from .models import StaffAbsence, StaffProfile, Team, User
 from .security.lockout import account_unlock, is_locked, with_recent_failures
 from .security.two_factor import two_factor_reset
 from .services import staff_admin_access_sync
@@ -111,3 +111,20 @@ class UserAdmin(BaseUserAdmin):
 class TeamAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "email"]
     search_fields = ["name"]
+
+
+@admin.register(StaffAbsence)
+class StaffAbsenceAdmin(admin.ModelAdmin):
+    """Clinic administrators record anyone's time away (HAZ-14); staff record their own at /account/absence/."""
+
+    list_display = ["user", "starts_on", "ends_on", "reason", "recorded_by", "withdrawn_at"]
+    list_filter = ["reason"]
+    search_fields = ["user__full_name", "user__email"]
+    date_hierarchy = "starts_on"
+    autocomplete_fields = ["user"]
+    readonly_fields = ["recorded_by", "created_at"]
+
+    def save_model(self, request, obj, form, change) -> None:  # type: ignore[no-untyped-def]
+        if not change:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)

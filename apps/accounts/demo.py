@@ -1,10 +1,13 @@
 """Demo staff and teams. Demo only: every account shares CARECOORD_DEMO_PASSWORD."""
 
+import datetime
+
 from django.conf import settings
+from django.utils import timezone
 
 from carecoord import demo
 
-from .models import StaffProfile, Team, User
+from .models import StaffAbsence, StaffProfile, Team, User
 from .services import staff_admin_access_sync, staff_user_create
 
 Role = StaffProfile.Role
@@ -93,7 +96,23 @@ def seed() -> dict[str, User]:
             user.save(update_fields=["is_superuser"])
             staff_admin_access_sync(user=user)
         staff[role if role not in staff else f"{role}2"] = user
+    _seed_absence(staff)
     return staff
+
+
+def _seed_absence(staff: dict[str, User]) -> None:
+    """The second nurse specialist is on leave this week, so the demo shows cover (HAZ-14)."""
+    away = staff[f"{Role.NURSE_SPECIALIST}2"]
+    if StaffAbsence.objects.filter(user=away).exists():
+        return
+    today = timezone.localdate()
+    StaffAbsence.objects.create(
+        user=away,
+        starts_on=today - datetime.timedelta(days=2),
+        ends_on=today + datetime.timedelta(days=4),
+        reason=StaffAbsence.Reason.LEAVE,
+        recorded_by=away,
+    )
 
 
 demo.register("accounts", seed)

@@ -1,3 +1,5 @@
+import datetime
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -120,3 +122,41 @@ class StaffProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
+
+
+class StaffAbsenceQuerySet(models.QuerySet["StaffAbsence"]):
+    def on(self, day: "datetime.date") -> "StaffAbsenceQuerySet":
+        """Absences covering ``day`` (and not withdrawn)."""
+        return self.filter(starts_on__lte=day, ends_on__gte=day, withdrawn_at__isnull=True)
+
+
+class StaffAbsence(models.Model):
+    """A member of staff away (leave, sickness, training): their work goes to their team's queue (HAZ-14)."""
+
+    class Reason(models.TextChoices):
+        LEAVE = "leave", "Annual leave"
+        SICKNESS = "sickness", "Sickness"
+        TRAINING = "training", "Training or study"
+        OTHER = "other", "Other"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="absences")
+    starts_on = models.DateField()
+    ends_on = models.DateField(help_text="The last day away.")
+    reason = models.CharField(max_length=10, choices=Reason.choices, default=Reason.LEAVE)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    objects = StaffAbsenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_on"]
+        indexes = [models.Index(fields=["user", "starts_on", "ends_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="absence_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} away {self.starts_on} to {self.ends_on} ({self.get_reason_display()})"

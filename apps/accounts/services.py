@@ -91,6 +91,11 @@ CLINIC_ADMIN_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "pathways.scaleitem": ("view", "add", "change", "delete"),
     "referrals.serviceleveltarget": ("view", "add", "change", "delete"),
     "scheduling.reviewpolicy": ("view", "add", "change"),
+    # The safety guards' rules and staff absence (docs/safety/hazard-log.md): configuration, no child.
+    "scheduling.followupinterval": ("view", "add", "change", "delete"),
+    "pathways.surveillancepolicy": ("view", "add", "change"),
+    "pathways.surveillancestep": ("view", "add", "change", "delete"),
+    "accounts.staffabsence": ("view", "add", "change"),
     "ops.bankholiday": ("view", "add", "change", "delete"),
     "notifications.delivery": ("view",),
     "audit.accessevent": ("view",),

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import token_views, views
+from . import absence_views, token_views, views
 from .security import views as two_factor_views
 
 app_name = "accounts"
@@ -11,6 +11,8 @@ urlpatterns = [
     path("portal/login/", views.FamilyLoginView.as_view(), name="family_login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("account/", token_views.staff_account, name="account"),
+    path("account/absence/", absence_views.my_absence, name="absence"),
+    path("account/absence/<int:pk>/withdraw/", absence_views.absence_withdraw_view, name="absence_withdraw"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",

@@ -54,6 +54,7 @@ class AccessEvent(AppendOnlyModel):
         NAMED_NURSE = "named_nurse", "Named nurse"
         CARE_TEAM = "care_team", "Care team"
         OPEN_REFERRAL = "open_referral", "Open referral"
+        COVER = "cover", "Cover for an absent named nurse"
         BREAK_GLASS = "break_glass", "Break-glass"
         ADMIN = "admin", "Records / admin"
         UNKNOWN = "unknown", "Unknown (before bases were recorded)"

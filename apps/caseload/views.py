@@ -11,6 +11,7 @@ from apps.accounts.types import AuthedRequest
 from apps.audit.models import AccessEvent
 from apps.audit.services import access_record
 from apps.pathways.models import Specialty, SpecialtyTrack
+from apps.pathways.safety_flags import safety_flags
 from apps.patients.models import Patient
 from apps.scheduling.models import Appointment
 
@@ -73,6 +74,14 @@ def _row(row: CaseloadRow) -> dict:
     }
 
 
+def _with_safety_flags(rows: list[dict]) -> list[dict]:
+    """Add each row's safety flags (docs/safety/hazard-log.md), in a fixed number of queries."""
+    flags = safety_flags(row["patient"].pk for row in rows)
+    for row in rows:
+        row["safety_flags"] = flags.get(row["patient"].pk, [])
+    return rows
+
+
 @staff_required
 @require_GET
 def home(request: AuthedRequest) -> HttpResponse:
@@ -91,7 +100,7 @@ def home(request: AuthedRequest) -> HttpResponse:
     access_record(request=request, patients=patients, what="caseload")
     context = {
         "patients": patients,
-        "rows": [_row(row) for row in rows],
+        "rows": _with_safety_flags([_row(row) for row in rows]),
         "query": query,
         "status": status,
         "attention_only": attention_only,

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from carecoord.errors import SERVICE_REFUSALS, refusal_messages
 
 from . import services
-from .models import ScaleItem, SeverityScale
+from .models import ScaleItem, SeverityScale, SurveillancePolicy, SurveillanceStep
 
 
 class ScaleItemInline(admin.TabularInline):
@@ -62,3 +62,18 @@ class SeverityScaleAdmin(admin.ModelAdmin):
                 messages.error(request, " ".join(refusal_messages(exc)))
                 return
             messages.success(request, f"Created {new}. Edit its items, then mark the old version inactive.")
+
+
+class SurveillanceStepInline(admin.TabularInline):
+    model = SurveillanceStep
+    extra = 0
+    fields = ["kind", "every_months", "until_months"]
+
+
+@admin.register(SurveillancePolicy)
+class SurveillancePolicyAdmin(admin.ModelAdmin):
+    """Tumour surveillance after resection is clinic policy, kept as data (HAZ-09)."""
+
+    list_display = ["name", "lead_time_days", "is_demo", "is_active"]
+    list_filter = ["is_active", "is_demo"]
+    inlines = [SurveillanceStepInline]

@@ -29,6 +29,7 @@ class ScorePoint:
     day: datetime.date
     total: int
     max_total: int
+    partial: bool = False  # some items were not assessable, so the total is not comparable (HAZ-12)
 
 
 @dataclass(frozen=True)
@@ -291,6 +292,7 @@ def severity_chart_svg(
     today: datetime.date,
     table_id: str = "severity-table",
     id_prefix: str = "chart",
+    outcome_day: datetime.date | None = None,
 ) -> str:
     """The chart as SVG text. ``id_prefix`` keeps ids unique when a page shows several charts."""
     frame = _frame(scores, courses, relapses, today)
@@ -310,6 +312,8 @@ def severity_chart_svg(
     _axes(svg, frame)
     _relapse_markers(svg, frame, relapses)
     _score_series(svg, frame, scores)
+    _partial_scores(svg, frame, scores)
+    _outcome_point(svg, frame, outcome_day)
     _course_bands(svg, frame, courses)
     return ET.tostring(svg, encoding="unicode")
 
@@ -323,7 +327,10 @@ def summary_chart_svg(
 ) -> str:
     """The severity chart of a pathway summary (the review page's, and the MDT shared screen's)."""
     return severity_chart_svg(
-        scores=[ScorePoint(s.assessed_on, s.total, s.max_total) for s in summary.scores],  # type: ignore[attr-defined]
+        scores=[
+            ScorePoint(s.assessed_on, s.total, s.max_total, s.not_assessable_items > 0)  # type: ignore[attr-defined]
+            for s in summary.scores
+        ],
         courses=[
             CourseBand(c.pk, c.label, c.start_date, c.ended_on, c.get_status_display().lower())
             for c in summary.courses
@@ -334,4 +341,44 @@ def summary_chart_svg(
         today=today,
         table_id=table_id,
         id_prefix=id_prefix,
+        outcome_day=summary.outcome_day,
+    )
+
+
+def _partial_scores(svg: ET.Element, frame: _Frame, scores: Sequence[ScorePoint]) -> None:
+    """Partial totals (items not assessable) are drawn distinctly: a dashed, filled point with a "P"."""
+    for s in scores:
+        if not s.partial:
+            continue
+        mark = ET.SubElement(
+            svg, "g", _attrs(class_="partial-score", data_date=s.day.isoformat(), data_total=s.total)
+        )
+        ET.SubElement(
+            mark, "title"
+        ).text = f"{s.day:%d %b %Y}: {s.total} (partial: some items not assessable)"
+        ET.SubElement(
+            mark, "circle", _attrs(cx=frame.x(s.day), cy=frame.y(s.total), r=6, class_="score-point--partial")
+        )
+        _text(mark, "P", x=frame.x(s.day) + 8, y=frame.y(s.total) - 8, class_="partial-mark")
+
+
+def _outcome_point(svg: ET.Element, frame: _Frame, day: datetime.date | None) -> None:
+    """The 48-week outcome point (when the European trial judged the outcome), as a labelled dashed line.
+
+    Drawn only when it falls inside the chart's dates; the page states the date in words either way.
+    """
+    if day is None or not frame.start <= day <= frame.end:
+        return
+    at_x = frame.x(day)
+    group = ET.SubElement(svg, "g", _attrs(class_="outcome-point", data_date=day.isoformat(), data_x=at_x))
+    ET.SubElement(group, "title").text = f"48-week outcome point: {day:%d %b %Y}"
+    _line(group, at_x, at_x, TOP, frame.axis_y, "outcome-line")
+    near_right = at_x > WIDTH - RIGHT - 120  # keep the label inside the chart: put it left of the line
+    _text(
+        group,
+        "48-week outcome",
+        x=at_x - 4 if near_right else at_x + 4,
+        y=TOP + 28,  # below the relapse markers along the top
+        text_anchor="end" if near_right else "start",
+        class_="outcome-label",
     )

@@ -1,5 +1,9 @@
 """Demo pathways: neuroblastoma through resection, pulses and ACTH weans, relapses, scores over
-two years, and one child in whom OMS was excluded. The scale is a demo configuration."""
+two years, and one child in whom OMS was excluded. The scale is a demo configuration.
+
+The safety guards (docs/safety/hazard-log.md) each show at least once: a demo surveillance policy
+with scans requested and due, a partial score for a young child, a step-up course with its 3-month
+response review coming up, and family-access reviews for the older children."""
 
 import datetime
 import random
@@ -17,10 +21,15 @@ from .models import (
     Investigation,
     Relapse,
     SeverityScale,
+    SeverityScore,
     SpecialtyTrack,
+    SurveillancePolicy,
     TreatmentCourse,
     Tumour,
 )
+from .services.proxy_reviews import proxy_access_review_daily
+from .services.response_review import response_reviews_open
+from .services.surveillance import surveillance_request_due
 
 Role = StaffProfile.Role
 Stage = SpecialtyTrack.Stage
@@ -157,11 +166,8 @@ def _newly_referred(child: _Child) -> None:
 
 
 def _confirm(child: _Child, mri: Investigation, tumour: bool) -> None:
-    """The fourth criterion, the confirmed diagnosis, and the MRI and tumour-search results."""
+    """The confirmed diagnosis, the MRI and tumour-search results, and the fourth criterion."""
     neuro, patient, onset = child.neuro, child.patient, child.onset
-    services.assessment_record_criterion(
-        actor=neuro, patient=patient, criterion="neuroblastoma", present=tumour, observed_on=child.diagnosed
-    )
     services.assessment_update(
         actor=neuro,
         patient=patient,
@@ -190,6 +196,15 @@ def _confirm(child: _Child, mri: Investigation, tumour: bool) -> None:
     )
     if child.index not in (1, 3):  # two results still wait for acknowledgement
         services.investigation_acknowledge(actor=neuro, investigation=cap)
+    # Neuroblastoma absent before MIBG and urine results: the guard asks why and keeps the answer.
+    services.assessment_record_criterion(
+        actor=neuro,
+        patient=patient,
+        criterion="neuroblastoma",
+        present=tumour,
+        observed_on=max(child.diagnosed, onset + _days(12)),
+        incomplete_search_reason="" if tumour else "CT/MRI chest, abdomen and pelvis clear (demo record)",
+    )
     child.move(neuro, "neurology", Stage.TREATING, child.diagnosed)
 
 
@@ -308,6 +323,65 @@ def seed(staff: dict[str, User], patients: list[Patient]) -> None:
         if SpecialtyTrack.objects.filter(patient=patient).exists():
             continue  # already seeded
         _seed_child(_Child(i, patient, staff, rng), scale)
+    seed_safety_guards(staff, patients)
 
 
 demo.register("pathways", seed, uses=["accounts", "patients"])
+
+
+DEMO_SURVEILLANCE = "Neuroblastoma surveillance after resection (demo configuration)"
+
+
+def _surveillance_policy() -> SurveillancePolicy:
+    """A demo schedule only: the oncology team sets the real one in the admin."""
+    policy, created = SurveillancePolicy.objects.get_or_create(
+        name=DEMO_SURVEILLANCE,
+        defaults={
+            "description": "Demo values, not clinical advice: urine HVA/VMA every 3 months and "
+            "CT/MRI chest, abdomen and pelvis every 6 months, for 2 and 3 years after resection.",
+            "lead_time_days": 21,
+            "is_demo": True,
+        },
+    )
+    if created:
+        policy.steps.create(kind=Investigation.Kind.URINE_CATECHOLAMINES, every_months=3, until_months=24)
+        policy.steps.create(kind=Investigation.Kind.CAP_IMAGING, every_months=6, until_months=36)
+    return policy
+
+
+def seed_safety_guards(staff: dict[str, User], patients: list[Patient]) -> None:
+    """Show each guard once. Safe to run again: each step checks first, and the jobs are idempotent."""
+    today = timezone.localdate()
+    nurse, neuro = staff[Role.NURSE_SPECIALIST], staff[Role.CONSULTANT]
+    _surveillance_policy()
+    scale = _scale()
+    # A partial score: the youngest scored child cannot be assessed for speech yet.
+    scored = [p for p in patients if SeverityScore.objects.filter(patient=p).exists()]
+    youngest = max(scored, key=lambda p: p.date_of_birth, default=None)
+    if (
+        youngest is not None
+        and not SeverityScore.objects.filter(patient=youngest, values__value__isnull=True).exists()
+    ):
+        codes = [item.code for item in scale.items.all()]
+        services.score_record(
+            actor=nurse,
+            patient=youngest,
+            scale=scale,
+            assessed_on=today - datetime.timedelta(days=2),
+            values={code: 1 for code in codes if code != "speech"},
+            not_assessable={"speech": "age"},
+            note="Not yet talking: speech not assessable (demo)",
+        )
+    # A step-up course started 11 weeks ago: its 3-month response review is coming up.
+    stepped = patients[5]
+    if not TreatmentCourse.objects.filter(patient=stepped, agent=Agent.RITUXIMAB).exists():
+        services.course_create(
+            actor=neuro,
+            patient=stepped,
+            agent=Agent.RITUXIMAB,
+            start_date=today - datetime.timedelta(weeks=11),
+            regimen_notes="Step-up after an inadequate response (demo record)",
+        )
+    surveillance_request_due()
+    response_reviews_open()
+    proxy_access_review_daily()

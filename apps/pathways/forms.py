@@ -14,6 +14,7 @@ from .models import (
     Investigation,
     Relapse,
     SeverityScale,
+    SeverityScoreValue,
     Specialty,
     SpecialtyTrack,
     TreatmentCourse,
@@ -48,6 +49,11 @@ class ScoreForm(forms.Form):
                     attrs={"min": item.minimum, "max": item.maximum, "inputmode": "numeric"}
                 ),
             )
+            self.fields[f"na_{item.code}"] = forms.ChoiceField(
+                label=f"If {item.label.lower()} could not be assessed, why",
+                choices=[("", "It was assessed"), *SeverityScoreValue.NotAssessable.choices],
+                required=False,
+            )
 
     def field_for_service_error(self, name: str) -> str:
         return f"item_{name}" if f"item_{name}" in self.fields else name
@@ -55,6 +61,14 @@ class ScoreForm(forms.Form):
     def values(self) -> dict[str, int | None]:
         return {
             name.removeprefix("item_"): v for name, v in self.cleaned_data.items() if name.startswith("item_")
+        }
+
+    def not_assessable(self) -> dict[str, str]:
+        """Items marked not assessable, with the reason (too young, or unable)."""
+        return {
+            name.removeprefix("na_"): v
+            for name, v in self.cleaned_data.items()
+            if name.startswith("na_") and v
         }
 
 
@@ -72,6 +86,14 @@ class CourseForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="For example “12 pulses at 4-weekly intervals”. CareCoord does not calculate doses.",
+    )
+    confirm_second_course = forms.BooleanField(
+        label="Yes, record a second open course of this treatment", required=False
+    )
+    second_course_reason = forms.CharField(
+        label="Why a second course of the same treatment (only if one is already open)",
+        max_length=300,
+        required=False,
     )
 
 
@@ -139,6 +161,11 @@ class CriterionForm(forms.Form):
     )
     observed_on = _date("Observed on", initial_today=True)
     note = forms.CharField(label="Note (optional)", max_length=300, required=False)
+    incomplete_search_reason = forms.CharField(
+        label="If neuroblastoma is absent before the tumour search is complete, why",
+        max_length=250,
+        required=False,
+    )
 
 
 class DiagnosisForm(forms.Form):

@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
@@ -25,9 +25,11 @@ from .models import (
     TreatmentCourse,
     Tumour,
 )
+from .safety_flags import SafetyFlag, safety_flags
 from .services.assessment import criteria_met
 from .services.courses import OPEN_STATUSES
 from .services.investigations import acknowledgement_due
+from .services.response_review import outcome_point
 
 
 def pathway_patient_get(*, user: AnyUser, pk: int) -> Patient:
@@ -36,7 +38,8 @@ def pathway_patient_get(*, user: AnyUser, pk: int) -> Patient:
 
 
 def scores_with_totals(patient: Patient) -> QuerySet[SeverityScore]:
-    """Scores oldest first, each with ``total`` and ``max_total`` (sum of item maxima), in one query."""
+    """Scores oldest first, each with ``total``, ``max_total`` (sum of item maxima) and
+    ``not_assessable_items`` (more than 0: a partial total), in one query."""
     max_total = (
         ScaleItem.objects.filter(scale=OuterRef("scale"))
         .values("scale")
@@ -49,6 +52,8 @@ def scores_with_totals(patient: Patient) -> QuerySet[SeverityScore]:
         .annotate(
             total=Coalesce(Sum("values__value"), Value(0)),
             max_total=Coalesce(Subquery(max_total, output_field=IntegerField()), Value(0)),
+            # Items recorded as not assessable: the total is partial (HAZ-12).
+            not_assessable_items=Count("values", filter=Q(values__value__isnull=True)),
         )
         .order_by("assessed_on", "id")
     )
@@ -80,6 +85,7 @@ class PathwaySummary:
     tracks: list[TrackRow]
     open_items: list[str] = field(default_factory=list)
     symptom_reports: list[SymptomReport] = field(default_factory=list)
+    safety_flags: list[SafetyFlag] = field(default_factory=list)  # guards from docs/safety/hazard-log.md
 
     @property
     def criteria_met(self) -> int:
@@ -92,6 +98,11 @@ class PathwaySummary:
     @property
     def last_score(self) -> SeverityScore | None:
         return self.scores[-1] if self.scores else None
+
+    @property
+    def outcome_day(self) -> datetime.date | None:
+        """The 48-week outcome point after immunotherapy started (shown on the chart)."""
+        return outcome_point(self.courses)
 
     @property
     def tumour(self) -> Tumour | None:
@@ -167,6 +178,7 @@ def pathway_summary(*, patient: Patient) -> PathwaySummary:
         tracks=tracks,
         open_items=open_items,
         symptom_reports=symptom_reports,
+        safety_flags=safety_flags([patient.pk]).get(patient.pk, []),
     )
 
 

@@ -54,6 +54,7 @@ GUARDIAN = "guardian"
 NAMED_NURSE = "named_nurse"
 CARE_TEAM = "care_team"
 OPEN_REFERRAL = "open_referral"
+COVER = "cover"  # a colleague on the team of an absent named nurse (HAZ-14)
 BREAK_GLASS = "break_glass"
 ADMIN = "admin"  # a records role reading outside visible_patients (identity queue)
 UNKNOWN = "unknown"
@@ -87,6 +88,7 @@ def _staff_scopes(user: User, *, routine_only: bool = False) -> list[tuple[str, 
     scopes: list[tuple[str, Q | Combinable]] = [
         (NAMED_NURSE, Q(named_nurse=user)),
         (CARE_TEAM, _on_care_team(user)),
+        (COVER, _covering_absent_nurse(user)),
     ]
     scopes += [(p.basis, p.scope(user)) for p in _PROVIDERS.values() if p.routine]
     if not routine_only:
@@ -103,16 +105,30 @@ def _any_of(scopes: list[tuple[str, Q | Combinable]]) -> Q:
 
 
 def _guardian_of(user: User) -> Exists:
-    return Exists(Guardian.objects.filter(patient=OuterRef("pk"), user=user, is_active=True))
+    # Only a link with a legal basis gives access (HAZ-10: parental responsibility, an authorisation, or self).
+    return Exists(
+        Guardian.objects.with_legal_basis().filter(patient=OuterRef("pk"), user=user, is_active=True)
+    )
+
+
+def _covering_absent_nurse(user: User) -> Exists:
+    """Cover (HAZ-14): a colleague on an absent named nurse's team sees her children while she is away."""
+    from apps.accounts.models import StaffAbsence
+
+    return Exists(
+        StaffAbsence.objects.on(timezone.localdate()).filter(
+            user=OuterRef("named_nurse"), user__staff_profile__teams__members__user=user
+        )
+    )
 
 
 def visible_patients(user: AnyUser) -> QuerySet[Patient]:
     """The children this user may see.
 
-    - A family user: children with an active guardian link.
-    - Staff: children they are named nurse for, on whose care team they are, reached through a
-      registered provider (an open, confirmed referral to one of their teams), or under a live
-      break-glass grant of theirs.
+    - A family user: children with an active guardian link that has a legal basis (HAZ-10).
+    - Staff: children they are named nurse for, on whose care team they are, whose absent named
+      nurse they cover (HAZ-14), reached through a registered provider (an open, confirmed referral
+      to one of their teams), or under a live break-glass grant of theirs.
     - Anyone else (anonymous, inactive, staff without a profile): none.
     """
     if not isinstance(user, User):
@@ -132,10 +148,11 @@ def routinely_visible_patients(user: AnyUser) -> QuerySet[Patient]:
 
 
 def caseload_patients(user: AnyUser) -> QuerySet[Patient]:
-    """The children a member of staff looks after: named-nurse caseload and care-team children."""
+    """The children a member of staff looks after: named-nurse caseload and care-team children, and an
+    absent colleague's caseload while covering for her."""
     if not isinstance(user, User) or staff_role(user) is None:
         return Patient.objects.none()
-    return Patient.objects.filter(Q(named_nurse=user) | _on_care_team(user))
+    return Patient.objects.filter(Q(named_nurse=user) | _on_care_team(user) | _covering_absent_nurse(user))
 
 
 def access_bases(user: AnyUser, patient_ids: Iterable[int]) -> dict[int, str]:

@@ -137,7 +137,13 @@ class GuardianOutput(serializers.ModelSerializer):
             "email",
             "relationship",
             "has_parental_responsibility",
+            "legal_basis",
+            "authorised_by_name",
+            "authorised_on",
+            "authorisation_reason",
+            "young_person_consent_on",
             "is_active",
+            "ended_reason",
         ]
 
 
@@ -154,6 +160,9 @@ class GuardianInput(serializers.Serializer):
     email = serializers.EmailField()
     relationship = serializers.ChoiceField(choices=Guardian.Relationship.choices)
     has_parental_responsibility = serializers.BooleanField(default=True)
+    authorised_by_name = serializers.CharField(max_length=150, required=False, default="", allow_blank=True)
+    authorised_on = serializers.DateField(required=False, default=None, allow_null=True)
+    authorisation_reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
 
 
 class CareTeamMemberOutput(serializers.ModelSerializer):
@@ -312,11 +321,8 @@ class InvitationOutput(serializers.ModelSerializer):
         ]
 
 
-class InvitationInput(serializers.Serializer):
-    full_name = serializers.CharField(max_length=150)
-    email = serializers.EmailField()
-    relationship = serializers.ChoiceField(choices=Guardian.Relationship.choices)
-    has_parental_responsibility = serializers.BooleanField(default=True)
+class InvitationInput(GuardianInput):
+    pass
 
 
 def invitation_get(*, user: User, pk: int) -> GuardianInvitation:

@@ -49,6 +49,34 @@ class GuardianForm(forms.Form):
     has_parental_responsibility = forms.BooleanField(
         label="Has parental responsibility", required=False, initial=True
     )
+    # Without parental responsibility, someone who has it authorises the access (HAZ-10).
+    authorised_by_name = forms.CharField(
+        label="Access authorised by (a person with parental responsibility)",
+        max_length=150,
+        required=False,
+        help_text="Only when this person does not have parental responsibility.",
+    )
+    authorised_on = forms.DateField(
+        label="Date access was authorised", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    authorisation_reason = forms.CharField(label="Why access was authorised", max_length=300, required=False)
+
+
+class ParentalResponsibilityForm(forms.Form):
+    has_parental_responsibility = forms.BooleanField(label="Has parental responsibility", required=False)
+    authorised_by_name = forms.CharField(
+        label="Access authorised by (a person with parental responsibility)", max_length=150, required=False
+    )
+    authorised_on = forms.DateField(
+        label="Date access was authorised", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    authorisation_reason = forms.CharField(label="Why access was authorised", max_length=300, required=False)
+
+
+class YoungPersonConsentForm(forms.Form):
+    consent_on = forms.DateField(
+        label="Date the young person consented", widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 class StaffChoiceField(forms.ModelChoiceField):

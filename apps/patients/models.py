@@ -95,8 +95,37 @@ class Patient(models.Model):
         return f"{max(months, 0)} months"
 
 
+def sixteenth_birthday_cutoff(day: datetime.date | None = None) -> datetime.date:
+    """Children born on or before this day are 16 or over on ``day`` (29 Feb birthdays count on 1 Mar)."""
+    day = day or timezone.localdate()
+    try:
+        return day.replace(year=day.year - YOUNG_PERSON_CONSENT_AGE)
+    except ValueError:  # 29 February: the same day sixteen years ago did not exist
+        return day.replace(year=day.year - YOUNG_PERSON_CONSENT_AGE, day=28)
+
+
+# NHS proxy-access practice: from 16 a young person's own consent is needed for their family's access.
+YOUNG_PERSON_CONSENT_AGE = 16
+
+
+class GuardianQuerySet(models.QuerySet["Guardian"]):
+    def with_legal_basis(self, day: datetime.date | None = None) -> "GuardianQuerySet":
+        """Links that may give access: parental responsibility, or access authorised by someone with it,
+        or the young person themselves; and from 16, only with the young person's recorded consent."""
+        basis = Q(has_parental_responsibility=True) | Q(authorised_on__isnull=False)
+        consent = Q(patient__date_of_birth__gt=sixteenth_birthday_cutoff(day)) | Q(
+            young_person_consent_on__isnull=False
+        )
+        is_self = Q(relationship=Guardian.Relationship.SELF)
+        return self.filter(is_self | (basis & consent))
+
+
 class Guardian(models.Model):
-    """A family user's proxy access to a child. Access ends as soon as it is deactivated."""
+    """A family user's proxy access to a child. Access ends as soon as it is deactivated.
+
+    Each link has a legal basis: parental responsibility, or access authorised (who, when, why) by
+    someone with it, or the young person's own account ("self"). See HAZ-10 in the hazard log.
+    """
 
     class Relationship(models.TextChoices):
         MOTHER = "mother", "Mother"
@@ -106,16 +135,33 @@ class Guardian(models.Model):
         FOSTER_CARER = "foster_carer", "Foster carer"
         LEGAL_GUARDIAN = "legal_guardian", "Legal guardian"
         OTHER = "other", "Other"
+        SELF = "self", "The young person themselves"
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="guardians")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="guardianships")
     relationship = models.CharField(max_length=20, choices=Relationship.choices)
     has_parental_responsibility = models.BooleanField(default=True)
+    # Without parental responsibility: access authorised by someone who has it.
+    authorised_by_name = models.CharField(
+        max_length=150, blank=True, help_text="Who authorised access (a person with parental responsibility)."
+    )
+    authorised_on = models.DateField(null=True, blank=True)
+    authorisation_reason = models.CharField(max_length=300, blank=True)
+    authorisation_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # From 16: the young person's own consent to this access.
+    young_person_consent_on = models.DateField(null=True, blank=True)
+    young_person_consent_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     deactivated_at = models.DateTimeField(null=True, blank=True)
+    ended_reason = models.CharField(max_length=200, blank=True, help_text="Why access ended.")
 
     history = HistoricalRecords()
+    objects = GuardianQuerySet.as_manager()
 
     class Meta:
         ordering = ["-is_active", "user__full_name"]
@@ -124,6 +170,17 @@ class Guardian(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_relationship_display()}) for {self.patient.full_name}"
+
+    @property
+    def legal_basis(self) -> str:
+        """In plain words, for staff pages."""
+        if self.relationship == self.Relationship.SELF:
+            return "The young person's own account"
+        if self.has_parental_responsibility:
+            return "Parental responsibility"
+        if self.authorised_on:
+            return f"Authorised by {self.authorised_by_name} on {self.authorised_on:%d %b %Y}"
+        return "No legal basis recorded"
 
 
 class CareTeamMember(models.Model):
@@ -169,6 +226,9 @@ class GuardianInvitation(models.Model):
     full_name = models.CharField(max_length=150)
     relationship = models.CharField(max_length=20, choices=Guardian.Relationship.choices)
     has_parental_responsibility = models.BooleanField(default=True)
+    authorised_by_name = models.CharField(max_length=150, blank=True)
+    authorised_on = models.DateField(null=True, blank=True)
+    authorisation_reason = models.CharField(max_length=300, blank=True)
     token_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the emailed token.")
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)

@@ -20,6 +20,16 @@ urlpatterns = [
         views.guardian_deactivate,
         name="guardian_deactivate",
     ),
+    path(
+        "patients/<int:pk>/guardians/<int:guardian_pk>/parental-responsibility/",
+        views.guardian_parental_responsibility,
+        name="guardian_parental_responsibility",
+    ),
+    path(
+        "patients/<int:pk>/guardians/<int:guardian_pk>/consent/",
+        views.guardian_young_person_consent,
+        name="guardian_young_person_consent",
+    ),
     path("patients/<int:pk>/care-team/add/", views.care_team_add, name="care_team_add"),
     path(
         "patients/<int:pk>/care-team/<int:member_pk>/end/",

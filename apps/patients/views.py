@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts import roles
@@ -13,7 +14,15 @@ from apps.audit.services import access_record
 from carecoord.errors import SERVICE_REFUSALS, form_add_service_errors, refusal_messages
 
 from . import access, selectors, services
-from .forms import CareTeamMemberForm, GuardianForm, PatientForm
+from .forms import (
+    CareTeamMemberForm,
+    GuardianForm,
+    ParentalResponsibilityForm,
+    PatientForm,
+    YoungPersonConsentForm,
+)
+from .models import YOUNG_PERSON_CONSENT_AGE
+from .services import guardianship
 
 
 @staff_required
@@ -28,6 +37,8 @@ def patient_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "past_care_team": [m for m in patient.care_team.all() if not m.is_current()],
         "via_break_glass": access.is_break_glass_access(request.user, patient),
         "can_manage": access.can_manage_care_team(request.user, patient),
+        # From a year before 16 the page asks for the young person's consent to each family member's access.
+        "asks_consent": patient.age_on(timezone.localdate()) >= YOUNG_PERSON_CONSENT_AGE - 1,
     }
     return render(request, "patients/patient_detail.html", context)
 
@@ -193,4 +204,49 @@ def care_team_end(request: AuthedRequest, pk: int, member_pk: int) -> HttpRespon
         messages.error(request, " ".join(refusal_messages(exc)))
     else:
         messages.success(request, f"{member.user.full_name} has left the care team.")
+    return redirect("patients:detail", pk=patient.pk)
+
+
+@staff_required
+@require_POST
+def guardian_parental_responsibility(request: AuthedRequest, pk: int, guardian_pk: int) -> HttpResponse:
+    """Record a change in parental responsibility; losing it with no authorisation ends access (HAZ-10)."""
+    patient = selectors.patient_get(user=request.user, pk=pk)
+    guardian = get_object_or_404(selectors.guardians_of(patient=patient), pk=guardian_pk)
+    form = ParentalResponsibilityForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Check the dates and try again.")
+        return redirect("patients:detail", pk=patient.pk)
+    try:
+        guardian = guardianship.guardian_set_parental_responsibility(
+            actor=request.user, guardian=guardian, **form.cleaned_data
+        )
+    except SERVICE_REFUSALS as exc:
+        messages.error(request, " ".join(refusal_messages(exc)))
+    else:
+        ended = "" if guardian.is_active else " Their portal access has ended."
+        messages.success(request, f"Parental responsibility for {guardian.user.full_name} updated.{ended}")
+    return redirect("patients:detail", pk=patient.pk)
+
+
+@staff_required
+@require_POST
+def guardian_young_person_consent(request: AuthedRequest, pk: int, guardian_pk: int) -> HttpResponse:
+    """Record the young person's consent to a family member's access (needed from 16)."""
+    patient = selectors.patient_get(user=request.user, pk=pk)
+    guardian = get_object_or_404(selectors.guardians_of(patient=patient), pk=guardian_pk)
+    form = YoungPersonConsentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Enter the date the young person consented.")
+        return redirect("patients:detail", pk=patient.pk)
+    try:
+        guardianship.guardian_record_young_person_consent(
+            actor=request.user, guardian=guardian, consent_on=form.cleaned_data["consent_on"]
+        )
+    except SERVICE_REFUSALS as exc:
+        messages.error(request, " ".join(refusal_messages(exc)))
+    else:
+        messages.success(
+            request, f"{patient.given_name}'s consent to {guardian.user.full_name}'s access is recorded."
+        )
     return redirect("patients:detail", pk=patient.pk)

@@ -16,7 +16,7 @@ from apps.workingtime.working_time import holidays_between
 
 from . import permissions
 from .models import Referral, ServiceLevelTarget
-from .services.service_levels import seen_due_at, triage_due_at
+from .services.service_levels import default_target, seen_due_at, triage_due_at
 
 
 def referrals_visible_to(user: AnyUser) -> QuerySet[Referral]:
@@ -125,7 +125,7 @@ def referral_rows(referrals: Iterable[Referral]) -> list[ReferralRow]:
     now = timezone.now()
     rows = []
     for r in referrals:
-        target = targets.get((r.target_team_id, r.urgency))
+        target = targets.get((r.target_team_id, r.urgency)) or default_target(r.target_team_id, r.urgency)
         triage_due = triage_due_at(r, target, holidays=holidays) if target else None
         seen_due = seen_due_at(r, target) if target else None
         late_triage = r.status == Referral.Status.SUBMITTED and triage_due is not None and triage_due < now

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ReviewOverride, ReviewPolicy
+from .models import FollowUpInterval, ReviewOverride, ReviewPolicy
 
 
 @admin.register(ReviewPolicy)
@@ -31,3 +31,10 @@ class ReviewOverrideAdmin(admin.ModelAdmin):
 
 # Appointments and treatment series are not in the admin site: they name children and carry internal
 # notes, and change through scheduling.services on pages scoped and audited in the app.
+
+
+@admin.register(FollowUpInterval)
+class FollowUpIntervalAdmin(admin.ModelAdmin):
+    """How long a course may go without a review booked, per agent (HAZ-08). A blank agent is the default."""
+
+    list_display = ["agent", "weeks", "is_demo"]

@@ -7,3 +7,4 @@ class SchedulingConfig(AppConfig):
 
     def ready(self) -> None:
         from . import receivers, timeline  # noqa: F401  (signal receiver and timeline source)
+        from .services import followup  # noqa: F401  (safety flag source)

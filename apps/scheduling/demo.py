@@ -10,7 +10,8 @@ from apps.patients.models import Patient
 from carecoord import demo
 
 from . import services
-from .models import Appointment, ReviewPolicy
+from .models import Appointment, FollowUpInterval, ReviewPolicy
+from .services.followup import courses_check_follow_up
 
 Role = StaffProfile.Role
 
@@ -42,6 +43,7 @@ def seed(staff: dict[str, User], patients: list[Patient]) -> None:
             "is_active": False,
         },
     )
+    FollowUpInterval.objects.get_or_create(agent="", defaults={"weeks": 6, "is_demo": True})  # demo value
     if Appointment.objects.exists():
         return
     neuro, nurse = staff[Role.CONSULTANT], staff[Role.NURSE_SPECIALIST]
@@ -114,6 +116,7 @@ def seed(staff: dict[str, User], patients: list[Patient]) -> None:
     )
     services.appointment_did_not_attend(actor=nurse, appointment=missed)
     services.reviews_open_due()  # what the daily beat job does, so the demo shows due re-evaluations at once
+    courses_check_follow_up()  # and courses with no review booked get their follow-up task
 
 
 # Treatment series follow pathways' courses; after referrals as before.

@@ -10,6 +10,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from apps.accounts.models import Team
+from apps.pathways.models import TreatmentCourse
 from apps.patients.models import Patient
 
 
@@ -216,23 +217,69 @@ class ReviewOverride(models.Model):
         return f"{self.policy} every {self.interval_months} months for patient {self.patient_id}"
 
 
+class ReviewDueQuerySet(models.QuerySet["ReviewDue"]):
+    def still_due(self) -> "ReviewDueQuerySet":
+        """Reviews with no assessment recorded as completed: whatever became of their referral."""
+        return self.filter(completed_on__isnull=True)
+
+
 class ReviewDue(models.Model):
-    """A review that fell due and was opened (referral and task). Unique per child, policy and due date."""
+    """A review that fell due and was opened (referral and task). Unique per child, policy and due date.
+
+    It stays due until an assessment is recorded as completed (the date and who did it). Cancelling,
+    declining or closing its referral does not complete it: the daily job opens another referral.
+    """
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="reviews_due")
     policy = models.ForeignKey(ReviewPolicy, on_delete=models.CASCADE, related_name="due")
     due_on = models.DateField()
     referral = models.ForeignKey("referrals.Referral", on_delete=models.SET_NULL, null=True, related_name="+")
     opened_at = models.DateTimeField(default=timezone.now)
+    reopened_count = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Times a new referral was opened because the last one ended without an assessment.",
+    )
+    completed_on = models.DateField(null=True, blank=True, help_text="The day the assessment was done.")
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who did the assessment.",
+    )
+    completion_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    completion_recorded_at = models.DateTimeField(null=True, blank=True)
+    completion_appointment = models.ForeignKey(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = ReviewDueQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_on"]
         constraints = [
-            models.UniqueConstraint(fields=["patient", "policy", "due_on"], name="one_review_per_due_date")
+            models.UniqueConstraint(fields=["patient", "policy", "due_on"], name="one_review_per_due_date"),
+            models.CheckConstraint(
+                condition=Q(completed_on__isnull=True, completed_by__isnull=True)
+                | Q(completed_on__isnull=False, completed_by__isnull=False),
+                name="review_completed_with_date_and_by_whom",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["patient", "policy"], name="review_still_due", condition=Q(completed_on__isnull=True)
+            )
         ]
 
     def __str__(self) -> str:
         return f"{self.policy} due {self.due_on} for patient {self.patient_id}"
+
+    @property
+    def is_due(self) -> bool:
+        return self.completed_on is None
 
 
 class Reminder(models.Model):
@@ -284,3 +331,29 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed for {self.owner}"
+
+
+class FollowUpInterval(models.Model):
+    """How long an active or weaning course may go without a review appointment booked (HAZ-08).
+
+    One row per agent; the row with no agent is the default for every other agent. Clinic policy,
+    kept as data: the demo seeds a default of 6 weeks, marked as a demo value.
+    """
+
+    agent = models.CharField(
+        max_length=30,
+        choices=TreatmentCourse.Agent.choices,
+        blank=True,
+        unique=True,
+        help_text="Leave blank for the default used by every agent without its own row.",
+    )
+    weeks = models.PositiveSmallIntegerField(default=6)
+    is_demo = models.BooleanField(default=False, help_text="A demo value, not the clinic's policy.")
+
+    class Meta:
+        ordering = ["agent"]
+        constraints = [models.CheckConstraint(condition=Q(weeks__gte=1), name="follow_up_weeks_positive")]
+
+    def __str__(self) -> str:
+        what = self.get_agent_display() if self.agent else "Any treatment"
+        return f"{what}: a review within {self.weeks} weeks{' (demo value)' if self.is_demo else ''}"

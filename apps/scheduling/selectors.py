@@ -12,7 +12,7 @@ from apps.accounts.types import AnyUser
 from apps.patients import access
 from apps.patients.models import Patient
 
-from .models import Appointment, ReviewPolicy, TreatmentSeries
+from .models import Appointment, ReviewDue, ReviewPolicy, TreatmentSeries
 from .services.reviews import review_candidates
 
 
@@ -104,6 +104,19 @@ def overdue_reviews(*, user: AnyUser, today: datetime.date | None = None) -> lis
     rows = []
     for policy in ReviewPolicy.objects.filter(is_active=True).select_related("target_team"):
         past_due = [(p, due) for p, due in review_candidates(policy) if due < today and p.pk in visible]
+        # A review opened and never completed stays on the report, whatever became of its referral.
+        listed = {p.pk for p, _ in past_due}
+        still_due = (
+            ReviewDue.objects.still_due()
+            .filter(policy=policy, due_on__lt=today, patient_id__in=visible)
+            .exclude(patient_id__in=listed)
+            .select_related("patient")
+            .order_by("due_on")
+        )
+        for review in still_due:
+            if review.patient_id not in listed:  # the earliest one per child
+                listed.add(review.patient_id)
+                past_due.append((review.patient, review.due_on))
         booked = set(
             Appointment.objects.filter(
                 Q(patient__in=[p for p, _ in past_due]),

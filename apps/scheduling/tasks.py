@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from . import services
+from .services import followup
 
 
 @shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
@@ -11,3 +12,8 @@ def send_appointment_reminders() -> int:
 @shared_task(acks_late=True, soft_time_limit=540, time_limit=600)
 def open_due_reviews() -> int:
     return services.reviews_open_due()
+
+
+@shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
+def check_course_follow_up() -> int:
+    return followup.courses_check_follow_up()

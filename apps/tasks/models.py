@@ -37,6 +37,11 @@ class Task(models.Model):
         DID_NOT_ATTEND = "did_not_attend", "Did not attend"
         EMAIL_FAILED = "email_failed", "Email not sent"
         MDT_OUTCOME = "mdt_outcome", "MDT outcome"
+        PROXY_ACCESS_REVIEW = "proxy_access_review", "Family access review"
+        COURSE_FOLLOW_UP = "course_follow_up", "Treatment follow-up"
+        RESPONSE_REVIEW = "response_review", "Response review"
+        TUMOUR_SURVEILLANCE = "tumour_surveillance", "Tumour surveillance"
+        REFERRAL_DECLINED = "referral_declined", "Referral declined"
 
     title = models.CharField(max_length=200)
     detail = models.TextField(blank=True)

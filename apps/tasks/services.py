@@ -20,6 +20,7 @@ from carecoord import patient_scope
 from carecoord.errors import ApplicationError
 from carecoord.transitions import Transitions
 
+from .cover import cover_for, cover_specs
 from .models import Task, TaskComment, TaskEvent
 from .permissions import can_work_task
 
@@ -62,6 +63,8 @@ def task_open(
     """Open a task in the caller's transaction. With ``source_key``, a second call returns the first task."""
     if team is None and assignee is None:
         raise ValidationError("A task needs a person or a team queue.")
+    assignee, team, cover_note = cover_for(assignee, team)  # someone away: their team's queue (HAZ-14)
+    detail = f"{detail}\n\n{cover_note}".strip() if cover_note else detail
     fields = {
         "title": title[:200],
         "source": source,
@@ -101,6 +104,7 @@ def tasks_open_bulk(specs: list[dict[str, Any]]) -> dict[str, Task]:
     """
     if not specs:
         return {}
+    specs = cover_specs(specs)  # someone away: their team's queue (HAZ-14)
     for spec in specs:
         if not spec.get("source_key"):
             raise ValidationError("A task opened in bulk needs a source key.")

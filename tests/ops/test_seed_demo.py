@@ -24,6 +24,28 @@ def test_seed_demo_is_idempotent_and_covers_every_role(capsys):
     assert Patient.objects.filter(nhs_number__isnull=True).exists()
     out = capsys.readouterr().out
     assert "nurse@carecoord.example" in out and "family@carecoord.example" in out
+    _each_safety_guard_shows_once_at_least()
+
+
+def _each_safety_guard_shows_once_at_least() -> None:
+    """docs/safety: a course without follow-up, a surveillance scan due, a partial score, an absent nurse
+    with cover. Checked after the second run, so seeding them again duplicated nothing."""
+    from apps.accounts.absence import is_absent
+    from apps.pathways.models import SeverityScoreValue, SurveillanceDue, SurveillancePolicy
+    from apps.patients import access
+    from apps.tasks.models import Task
+
+    assert Task.objects.filter(source=Task.Source.COURSE_FOLLOW_UP).exists()
+    assert SurveillancePolicy.objects.get().is_demo
+    due = SurveillanceDue.objects.all()
+    assert due.exists() and due.count() == due.values("tumour", "step", "due_on").distinct().count()
+    assert SeverityScoreValue.objects.filter(value__isnull=True, not_assessable="age").count() == 1
+    away = User.objects.get(email="nurse2@carecoord.example")
+    cover = User.objects.get(email="nurse@carecoord.example")
+    assert is_absent(away)
+    covered = Patient.objects.filter(named_nurse=away).exclude(care_team__user=cover).first()
+    assert covered is not None and access.visible_patients(cover).filter(pk=covered.pk).exists()
+    assert Task.objects.filter(source=Task.Source.RESPONSE_REVIEW).exists()
 
 
 @pytest.mark.django_db

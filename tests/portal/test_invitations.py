@@ -27,6 +27,10 @@ INVITE = {
     "email": "Grace.G@Example.org",
     "relationship": "grandparent",
     "has_parental_responsibility": "",
+    # Without parental responsibility, access needs an authorisation by someone with it (HAZ-10).
+    "authorised_by_name": "Anne Family (mother)",
+    "authorised_on": "2025-01-06",
+    "authorisation_reason": "Grace brings Alice to most appointments",
 }
 GOOD_PASSWORD = "a-long-unusual-passphrase-42"
 

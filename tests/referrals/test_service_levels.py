@@ -160,7 +160,8 @@ def test_seen_within_days_are_calendar_days_across_the_clock_change(people):
     assert seen_due_at(referral).astimezone(datetime.UTC).hour == 9
 
 
-def test_seen_or_closed_referrals_and_teams_without_targets_are_left_alone(people):
+def test_seen_or_closed_referrals_and_teams_without_targets_are_left_alone(people, settings):
+    settings.SERVICE_LEVEL_DEFAULTS = {}  # with the default switched off (HAZ-06: it is on unless a clinic says so)
     with time_machine.travel(at(2026, 3, 2), tick=False):
         declined = refer(people)
         services.referral_decline(actor=people.oncologist, referral=declined, reason="Not for us")
@@ -184,3 +185,33 @@ def test_the_job_accepts_an_explicit_now(people):
     assert referrals_check_service_levels(now=due - SECOND) == 0
     assert referrals_check_service_levels(now=due) == 1
     assert referrals_check_service_levels(now=due) == 0
+
+
+# HAZ-06: a team with no service-level row is checked against the documented default.
+
+
+def test_a_team_without_a_target_is_checked_against_the_documented_default(people):
+    team = people.outsider.staff_profile.teams.get()
+    assert not ServiceLevelTarget.objects.filter(team=team).exists()
+    with time_machine.travel(at(2026, 3, 2), tick=False):  # a Monday
+        referral = refer(people, target_team=team)
+    assert triage_due_at(referral) == at(2026, 3, 9)  # 5 working days, the routine default
+    assert check_at(at(2026, 3, 9) - SECOND) == 0
+    assert check_at(at(2026, 3, 9)) == 1
+    assert check_at(at(2026, 3, 10)) == 0  # once
+    task = sla_tasks(referral).get()
+    assert (task.team, task.priority, task.title) == (
+        team,
+        Task.Priority.URGENT,
+        "Referral not triaged in time",
+    )
+
+
+def test_a_row_for_the_team_replaces_the_default(people):
+    team = people.outsider.staff_profile.teams.get()
+    ServiceLevelTarget.objects.create(
+        team=team, urgency="routine", triage_working_days=10, seen_within_days=60
+    )
+    with time_machine.travel(at(2026, 3, 2), tick=False):
+        referral = refer(people, target_team=team)
+    assert triage_due_at(referral) == at(2026, 3, 16)

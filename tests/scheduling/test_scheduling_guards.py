@@ -11,9 +11,11 @@ from apps.referrals import services as referrals
 from apps.referrals.models import Referral
 from apps.scheduling import services
 from apps.scheduling.models import Appointment
+from apps.tasks.models import Task
 from carecoord.errors import ApplicationError
 
 from ..factories import StaffFactory
+from . import at
 
 
 def _soon(days: int = 3) -> datetime.datetime:
@@ -77,8 +79,6 @@ def test_an_attended_appointment_counts_as_contact_on_the_caseload(cast, client,
 def test_reminders_name_the_right_day(cast, time_machine):
     from apps.notifications.models import Notification
 
-    from . import at
-
     time_machine.move_to(at(2026, 12, 1, 8), tick=False)
     _book(cast.nurse_a, cast.child_a, at(2026, 12, 1, 16))  # later today
     _book(cast.nurse_a, cast.child_a, at(2026, 12, 4, 10))  # in three days
@@ -96,3 +96,41 @@ def test_an_appointment_kind_mid_sentence_keeps_its_capitals():
 
     assert _kind_phrase(Appointment(kind=Appointment.Kind.INFUSION)) == "infusion day case (IVIG or pulse)"
     assert _kind_phrase(Appointment(kind=Appointment.Kind.MRI)) == "MRI scan"
+
+
+# HAZ-13: "did not attend" and "attended" only from the appointment's start time, not earlier that day.
+
+
+@pytest.mark.parametrize("record", ["appointment_attended", "appointment_did_not_attend"])
+def test_attendance_cannot_be_recorded_before_the_start_time_on_the_day(cast, time_machine, record):
+    time_machine.move_to(at(2026, 3, 10, 8, 0), tick=False)
+    appointment = _book(cast.nurse_a, cast.child_a, at(2026, 3, 10, 14, 30))
+    time_machine.move_to(at(2026, 3, 10, 14, 29), tick=False)
+    with pytest.raises(ApplicationError) as refused:
+        getattr(services, record)(actor=cast.nurse_a, appointment=appointment)
+    assert refused.value.code == "illegal_transition"
+    assert str(refused.value.message) == (
+        f"This appointment starts at 14:30 on 10 Mar 2026; it can be marked "
+        f"{'attended' if record == 'appointment_attended' else 'did not attend'} from then."
+    )
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.BOOKED
+    assert not Task.objects.filter(source=Task.Source.DID_NOT_ATTEND).exists()
+
+    time_machine.move_to(at(2026, 3, 10, 14, 30), tick=False)
+    assert (
+        getattr(services, record)(actor=cast.nurse_a, appointment=appointment).status
+        != Appointment.Status.BOOKED
+    )
+
+
+def test_the_appointments_page_offers_attendance_only_once_the_appointment_has_started(
+    cast, client_for, time_machine
+):
+    time_machine.move_to(at(2026, 3, 10, 8, 0), tick=False)
+    _book(cast.nurse_a, cast.child_a, at(2026, 3, 10, 14, 30))
+    client = client_for(cast.nurse_a)
+    assert b"Did not attend" not in client.get(f"/patients/{cast.child_a.pk}/appointments/").content
+    time_machine.move_to(at(2026, 3, 10, 14, 31), tick=False)
+    client = client_for(cast.nurse_a)  # a fresh session: the first one has been idle too long
+    assert b"Did not attend" in client.get(f"/patients/{cast.child_a.pk}/appointments/").content

@@ -229,8 +229,9 @@ def normal_results_words(v: Values, clock: Clock) -> str:
 
 
 def _reviews(patient: OuterRef) -> QuerySet[ReviewDue]:
-    """Open re-evaluations: referral not yet seen, and not urgent (then the urgent referral shows)."""
-    open_reviews = ReviewDue.objects.filter(patient=patient, referral__status__in=Referral.NOT_YET_SEEN)
+    """Re-evaluations still due: no assessment recorded, whatever became of the referral (HAZ-01); not
+    those whose referral is urgent by a person (then the urgent referral shows)."""
+    open_reviews = ReviewDue.objects.still_due().filter(patient=patient)
     return open_reviews.exclude(referral__in=_made_urgent_by_a_person())
 
 

@@ -30,6 +30,7 @@ class CriterionOutput(serializers.ModelSerializer):
             "present",
             "observed_on",
             "note",
+            "incomplete_search_reason",
             "recorded_by",
             "recorded_by_name",
             "recorded_at",
@@ -41,6 +42,7 @@ class CriterionInput(serializers.Serializer):
     present = serializers.BooleanField()
     observed_on = serializers.DateField()
     note = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    incomplete_search_reason = serializers.CharField(required=False, allow_blank=True, max_length=250)
 
 
 class AssessmentOutput(serializers.ModelSerializer):

@@ -45,6 +45,7 @@ class CourseOutput(serializers.ModelSerializer):
             "ended_on",
             "regimen_notes",
             "stop_reason",
+            "second_course_reason",
             "prescriber",
             "prescriber_name",
         ]
@@ -68,6 +69,10 @@ class CourseInput(serializers.Serializer):
         required=False,
         help_text="Active (started on the start date) when left out.",
     )
+    confirm_second_course = serializers.BooleanField(
+        required=False, help_text="Needed, with a reason, when an open course of the same agent exists."
+    )
+    second_course_reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 
 class CourseTransitionInput(serializers.Serializer):

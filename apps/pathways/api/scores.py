@@ -51,6 +51,7 @@ class ScoreBriefOutput(serializers.ModelSerializer):
     assessor_name = serializers.CharField(source="assessor.full_name", read_only=True)
     total = serializers.IntegerField(read_only=True)
     max_total = serializers.IntegerField(read_only=True)
+    is_partial = serializers.SerializerMethodField(help_text="Some items were not assessable (HAZ-12).")
 
     class Meta:
         model = SeverityScore
@@ -62,18 +63,28 @@ class ScoreBriefOutput(serializers.ModelSerializer):
             "assessed_on",
             "total",
             "max_total",
+            "is_partial",
             "assessor",
             "assessor_name",
             "note",
             "recorded_at",
         ]
 
+    def get_is_partial(self, score: SeverityScore) -> bool:
+        return getattr(score, "not_assessable_items", 0) > 0
+
 
 class ScoreOutput(ScoreBriefOutput):
     values = ScoreValueOutput(many=True, read_only=True)
+    not_assessable = serializers.SerializerMethodField(
+        help_text='Items not assessable, by code, with the reason ("age" or "unable"); their value is null.'
+    )
 
     class Meta(ScoreBriefOutput.Meta):
-        fields = [*ScoreBriefOutput.Meta.fields, "values"]
+        fields = [*ScoreBriefOutput.Meta.fields, "values", "not_assessable"]
+
+    def get_not_assessable(self, score: SeverityScore) -> dict[str, str]:
+        return {v.item.code: v.not_assessable for v in score.values.all() if v.not_assessable}
 
 
 class ScoreInput(serializers.Serializer):
@@ -81,6 +92,11 @@ class ScoreInput(serializers.Serializer):
     assessed_on = serializers.DateField()
     values = serializers.DictField(
         child=serializers.IntegerField(), help_text="Every item of the scale, by code: {code: value}."
+    )
+    not_assessable = serializers.DictField(
+        child=serializers.ChoiceField(choices=SeverityScoreValue.NotAssessable.choices),
+        required=False,
+        help_text='Items that could not be assessed, by code, with the reason: {code: "age" | "unable"}.',
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=300)
 

@@ -6,6 +6,7 @@ One module per part of the record; everything is importable from ``apps.pathways
 from .assessment import DiagnosticAssessment, DiagnosticCriterion
 from .investigations import Investigation, InvestigationEvent
 from .scales import ScaleItem, SeverityScale, SeverityScore, SeverityScoreValue
+from .surveillance import SurveillanceDue, SurveillancePolicy, SurveillanceStep
 from .symptoms import SymptomReport
 from .tracks import Specialty, SpecialtyTrack, TrackEvent
 from .treatment import CourseEvent, Relapse, TreatmentCourse
@@ -24,6 +25,9 @@ __all__ = [
     "SeverityScoreValue",
     "Specialty",
     "SpecialtyTrack",
+    "SurveillanceDue",
+    "SurveillancePolicy",
+    "SurveillanceStep",
     "SymptomReport",
     "TrackEvent",
     "TreatmentCourse",

@@ -63,6 +63,11 @@ class DiagnosticCriterion(models.Model):
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
     note = models.CharField(max_length=300, blank=True)
+    incomplete_search_reason = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Why neuroblastoma was recorded absent before the tumour search was complete.",
+    )
 
     history = HistoricalRecords()
 

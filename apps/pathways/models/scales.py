@@ -70,12 +70,26 @@ class SeverityScore(models.Model):
 
 
 class SeverityScoreValue(models.Model):
+    """One item's rating, or "not assessable" with the reason (HAZ-12): then the total is partial."""
+
+    class NotAssessable(models.TextChoices):
+        AGE = "age", "Not assessable: too young"
+        UNABLE = "unable", "Not assessable: unable"
+
     score = models.ForeignKey(SeverityScore, on_delete=models.CASCADE, related_name="values")
     item = models.ForeignKey(ScaleItem, on_delete=models.PROTECT, related_name="+")
-    value = models.IntegerField()
+    value = models.IntegerField(null=True, blank=True)
+    not_assessable = models.CharField(max_length=10, choices=NotAssessable.choices, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["score", "item"], name="score_value_once_per_item")]
+        constraints = [
+            models.UniqueConstraint(fields=["score", "item"], name="score_value_once_per_item"),
+            models.CheckConstraint(
+                condition=Q(value__isnull=False, not_assessable="")
+                | Q(value__isnull=True) & ~Q(not_assessable=""),
+                name="score_value_or_not_assessable_reason",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.item.code}={self.value}"
+        return f"{self.item.code}={self.value if self.value is not None else self.not_assessable}"

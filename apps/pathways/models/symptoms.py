@@ -38,6 +38,9 @@ class SymptomReport(models.Model):
     free_text = models.TextField("In the family's words", blank=True)
     reviewed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set once, when an unreviewed report was escalated (HAZ-03)."
+    )
 
     class Meta:
         ordering = ["-submitted_at", "-id"]

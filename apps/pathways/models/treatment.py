@@ -46,6 +46,9 @@ class TreatmentCourse(models.Model):
         blank=True, help_text="Free text, for example '12 pulses at 4-weekly intervals'."
     )
     stop_reason = models.CharField(max_length=300, blank=True)
+    second_course_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why a second open course of the same agent was recorded."
+    )
     prescriber = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
 
     history = HistoricalRecords()

@@ -12,10 +12,45 @@ from apps.patients.models import Patient
 from carecoord.errors import refuse_unless
 from carecoord.history import save_with_history
 
-from ..models import DiagnosticAssessment, DiagnosticCriterion
+from ..models import DiagnosticAssessment, DiagnosticCriterion, Investigation
 from ._common import not_in_future
 
 CRITERIA_NEEDED = 3
+# The tumour search: cross-sectional imaging, MIBG and urine catecholamines (HAZ-09). A negative
+# MIBG or urine result alone does not exclude a tumour.
+TUMOUR_SEARCH = (
+    Investigation.Kind.CAP_IMAGING,
+    Investigation.Kind.MIBG,
+    Investigation.Kind.URINE_CATECHOLAMINES,
+)
+
+
+def tumour_search_missing(patient: Patient) -> list[str]:
+    """The parts of the tumour search with no result yet, in plain words."""
+    resulted = set(
+        Investigation.objects.filter(
+            patient=patient, kind__in=TUMOUR_SEARCH, status=Investigation.Status.RESULTED
+        ).values_list("kind", flat=True)
+    )
+    return [Investigation.Kind(kind).label for kind in TUMOUR_SEARCH if kind not in resulted]
+
+
+def _check_tumour_search(patient: Patient, criterion: str, present: bool, reason: str) -> str:
+    """Neuroblastoma recorded absent before the tumour search is complete needs a reason, which is kept."""
+    if criterion != DiagnosticCriterion.Criterion.NEUROBLASTOMA or present:
+        return ""
+    missing = tumour_search_missing(patient)
+    if not missing:
+        return ""
+    if not (reason or "").strip():
+        warning = (
+            f"The tumour search is not complete: no result yet for {', '.join(missing)}. A negative "
+            "MIBG or urine result does not exclude a tumour. To record neuroblastoma as absent now, say why."
+        )
+        raise ValidationError(
+            {"incomplete_search_reason": ValidationError(warning, code="tumour_search_incomplete")}
+        )
+    return f"{reason.strip()} (no result yet for {', '.join(missing)})"[:300]
 
 
 def criteria_met(criteria: list[DiagnosticCriterion]) -> int:
@@ -45,12 +80,14 @@ def assessment_record_criterion(
     present: bool,
     observed_on: datetime.date,
     note: str = "",
+    incomplete_search_reason: str = "",
 ) -> DiagnosticCriterion:
     """Record (or re-record) one criterion as present or absent, with the date and who observed it."""
     refuse_unless(roles.can_record_diagnosis(actor), "Only a consultant can record diagnostic criteria.")
     if criterion not in DiagnosticCriterion.Criterion.values:
         raise ValidationError({"criterion": "Choose one of the four criteria."})
     not_in_future(observed_on, "observed_on", "date observed")
+    incomplete_search_reason = _check_tumour_search(patient, criterion, present, incomplete_search_reason)
     with transaction.atomic(durable=True):
         assessment = _assessment_for(patient, actor)
         row = DiagnosticCriterion.objects.filter(assessment=assessment, criterion=criterion).first()
@@ -59,10 +96,18 @@ def assessment_record_criterion(
             row = DiagnosticCriterion(assessment=assessment, criterion=criterion)
         row.present, row.observed_on, row.note, row.recorded_by = present, observed_on, note[:300], actor
         row.recorded_at = timezone.now()
+        row.incomplete_search_reason = incomplete_search_reason
         save_with_history(
             row,
             actor=actor,
-            update_fields=["present", "observed_on", "note", "recorded_by", "recorded_at"]
+            update_fields=[
+                "present",
+                "observed_on",
+                "note",
+                "recorded_by",
+                "recorded_at",
+                "incomplete_search_reason",
+            ]
             if existing
             else None,
         )

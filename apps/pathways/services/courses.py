@@ -69,8 +69,13 @@ def course_create(
     regimen_notes: str = "",
     agent_other: str = "",
     status: str = Status.ACTIVE,
+    confirm_second_course: bool = False,
+    second_course_reason: str = "",
 ) -> TreatmentCourse:
-    """Record a course as planned, or as started (active) on ``start_date``."""
+    """Record a course as planned, or as started (active) on ``start_date``.
+
+    A second open course of the same agent is refused unless confirmed with a reason (kept on the course).
+    """
     refuse_unless(roles.can_manage_treatment(actor), "Only a consultant can record treatment courses.")
     errors = {}
     if agent not in TreatmentCourse.Agent.values:
@@ -88,6 +93,10 @@ def course_create(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic(durable=True):
+        Patient.objects.select_for_update().filter(pk=patient.pk).first()  # one course check at a time
+        second_course_reason = _check_second_course(
+            patient, agent, agent_other, confirm_second_course, second_course_reason
+        )
         course = TreatmentCourse(
             patient=patient,
             agent=agent,
@@ -96,10 +105,33 @@ def course_create(
             start_date=start_date,
             planned_end_date=planned_end_date,
             regimen_notes=regimen_notes.strip(),
+            second_course_reason=second_course_reason,
             prescriber=actor,
         )
         COURSE.create(course, actor=actor, event_fields={"on_date": start_date})
     return course
+
+
+def _check_second_course(patient: Patient, agent: str, agent_other: str, confirmed: bool, reason: str) -> str:
+    """A second open course of the same agent is usually a mistake (HAZ-08 family): ask to confirm, and why."""
+    same = TreatmentCourse.objects.filter(patient=patient, agent=agent, status__in=OPEN_STATUSES)
+    if agent == TreatmentCourse.Agent.OTHER:
+        same = same.filter(agent_other__iexact=agent_other.strip())
+    existing = same.order_by("start_date").first()
+    if existing is None:
+        return ""
+    if confirmed and (reason or "").strip():
+        return reason.strip()[:300]
+    raise ValidationError(
+        {
+            "second_course_reason": ValidationError(
+                f"{patient.given_name} already has an open {existing.label} course "
+                f"({existing.get_status_display().lower()}, from {existing.start_date:%d %b %Y}). "
+                "To record a second one, confirm and say why.",
+                code="second_course",
+            )
+        }
+    )
 
 
 def course_transition(

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from apps.accounts import roles
@@ -20,6 +20,7 @@ from apps.accounts.models import User
 from apps.patients.models import Patient
 from apps.tasks.models import Task
 from apps.tasks.services import tasks_complete_for_sources, tasks_open_bulk
+from apps.workingtime.working_time import add_working_days, holidays_between
 from carecoord.errors import refuse_unless
 from carecoord.history import save_with_history, update_with_history
 from carecoord.transitions import Transitions
@@ -196,11 +197,13 @@ def investigations_flag_unacknowledged(*, now: datetime.datetime | None = None) 
     """
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(days=settings.RESULT_ACKNOWLEDGE_DAYS)
+    # An abnormal result waits ABNORMAL_RESULT_ACKNOWLEDGE_WORKING_DAYS (1), not the same days (HAZ-07).
+    abnormal_cutoff = latest_due_start(now, settings.ABNORMAL_RESULT_ACKNOWLEDGE_WORKING_DAYS)
     due = Investigation.objects.filter(
+        Q(resulted_at__lte=cutoff) | Q(abnormal=True, resulted_at__lte=abnormal_cutoff),
         status=Status.RESULTED,
         acknowledged_at__isnull=True,
         acknowledgement_overdue_at__isnull=True,
-        resulted_at__lte=cutoff,
     )
     flagged = batches = 0
     while batch := _flag_batch(due, now):
@@ -209,6 +212,27 @@ def investigations_flag_unacknowledged(*, now: datetime.datetime | None = None) 
     if batches > 1:
         logger.info("Unacknowledged results: %s flagged in %s batches", flagged, batches)
     return flagged
+
+
+def latest_due_start(now: datetime.datetime, working_days: int) -> datetime.datetime:
+    """The latest start from which ``working_days`` working days have passed by ``now`` (add_working_days
+    rules: a start out of hours on a non-working day counts from the next one), to the microsecond.
+
+    add_working_days only moves forward as its start does, so a binary search over the last weeks finds it
+    (one bank-holiday query for the whole search).
+    """
+    low = now - datetime.timedelta(days=working_days * 2 + 21)
+    holidays = holidays_between(timezone.localdate(low), timezone.localdate(now))
+    high = now
+    if add_working_days(low, working_days, holidays=holidays) > now:
+        return low
+    while high - low > datetime.timedelta(microseconds=1):
+        middle = low + (high - low) / 2
+        if add_working_days(middle, working_days, holidays=holidays) <= now:
+            low = middle
+        else:
+            high = middle
+    return high if add_working_days(high, working_days, holidays=holidays) <= now else low
 
 
 def _flag_batch(due: QuerySet[Investigation], now: datetime.datetime) -> int:
@@ -226,7 +250,7 @@ def _flag_batch(due: QuerySet[Investigation], now: datetime.datetime) -> int:
         tasks_open_bulk(
             [
                 {
-                    "title": f"Acknowledge the {investigation.label} result",
+                    "title": f"Acknowledge the {'abnormal ' if investigation.abnormal else ''}{investigation.label} result",
                     "source": Task.Source.INVESTIGATION_RESULT,
                     "assignee": investigation.requested_by,
                     "patient": investigation.patient,

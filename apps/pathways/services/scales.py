@@ -132,8 +132,10 @@ def score_record(
     assessed_on: datetime.date,
     values: Mapping[str, int | str | None],
     note: str = "",
+    not_assessable: Mapping[str, str] | None = None,
 ) -> SeverityScore:
-    """Record a score: every item of this scale version, each within its range. All or nothing."""
+    """Record a score: every item of this scale version, each within its range, or recorded as not
+    assessable with the reason (too young, or unable); the total is then partial. All or nothing."""
     refuse_unless(roles.can_record_score(actor), "Your role cannot record severity scores.")
     if assessed_on is None:
         raise ValidationError({"assessed_on": "Enter the date of the assessment."})
@@ -141,11 +143,14 @@ def score_record(
     items = list(scale.items.all())
     by_code = {item.code: item for item in items}
     errors: dict[str, str] = {}
-    unknown = sorted(set(values) - set(by_code))
+    unknown = sorted((set(values) | set(not_assessable or {})) - set(by_code))
     if unknown:
         errors["values"] = f"These items are not on {scale}: {', '.join(unknown)}."
+    skipped = _not_assessable(items, values, not_assessable or {}, errors)
     parsed: dict[str, int] = {}
     for item in items:
+        if item.code in skipped:
+            continue
         raw = values.get(item.code)
         if raw is None or raw == "":
             errors[item.code] = f"Enter a value for {item.label}."
@@ -167,6 +172,36 @@ def score_record(
             patient=patient, scale=scale, assessed_on=assessed_on, assessor=actor, note=note.strip()[:300]
         )
         SeverityScoreValue.objects.bulk_create(
-            SeverityScoreValue(score=score, item=by_code[code], value=value) for code, value in parsed.items()
+            [
+                SeverityScoreValue(score=score, item=by_code[code], value=value)
+                for code, value in parsed.items()
+            ]
+            + [
+                SeverityScoreValue(score=score, item=by_code[code], value=None, not_assessable=reason)
+                for code, reason in skipped.items()
+            ]
         )
     return score
+
+
+def _not_assessable(
+    items: Sequence[ScaleItem],
+    values: Mapping[str, int | str | None],
+    not_assessable: Mapping[str, str],
+    errors: dict[str, str],
+) -> dict[str, str]:
+    """The items recorded as not assessable, each with a valid reason and no value (HAZ-12)."""
+    skipped: dict[str, str] = {}
+    for item in items:
+        reason = (not_assessable.get(item.code) or "").strip()
+        if not reason:
+            continue
+        if reason not in SeverityScoreValue.NotAssessable.values:
+            errors[item.code] = f"Say why {item.label} was not assessable: too young, or unable."
+        elif values.get(item.code) not in (None, ""):
+            errors[item.code] = f"{item.label} has a value and is marked not assessable; choose one."
+        else:
+            skipped[item.code] = reason
+    if items and len(skipped) == len(items):
+        errors["values"] = "Score at least one item; every item is marked not assessable."
+    return skipped

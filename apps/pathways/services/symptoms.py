@@ -26,6 +26,12 @@ def symptom_report_source_key(report: SymptomReport) -> str:
     return f"symptom-report:{report.pk}"
 
 
+def escalation_keys(report: SymptomReport) -> list[str]:
+    """The tasks opened when a report waits too long (services/symptom_escalation.py)."""
+    key = symptom_report_source_key(report)
+    return [f"{key}:escalation:nursing", f"{key}:escalation:consultant"]
+
+
 def _clean(answers: dict[str, str], free_text: str) -> dict[str, str]:
     errors = {}
     for name in SymptomReport.SYMPTOMS:
@@ -108,6 +114,8 @@ def symptom_report_review(*, actor: User, report: SymptomReport) -> SymptomRepor
         )
         if not updated:
             raise ApplicationError.stale("This report has already been reviewed.")
-        tasks_complete_for_sources(source_keys=[symptom_report_source_key(report)], actor=actor)
+        tasks_complete_for_sources(
+            source_keys=[symptom_report_source_key(report), *escalation_keys(report)], actor=actor
+        )
     report.refresh_from_db()
     return report

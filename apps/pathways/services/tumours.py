@@ -25,10 +25,33 @@ def _validate(tumour: Tumour) -> None:
         errors["oncology_status"] = "Choose an oncology status."
     if tumour.resected_on and tumour.detected_on and tumour.resected_on < tumour.detected_on:
         errors["resected_on"] = "The resection date cannot be before the detection date."
+    ms_problem = _ms_age_problem(tumour)
+    if ms_problem:
+        errors["inrg_stage"] = ms_problem
     if errors:
         raise ValidationError(errors)
     not_in_future(tumour.detected_on, "detected_on", "detection date")
     not_in_future(tumour.resected_on, "resected_on", "resection date")
+
+
+MS_UNDER_MONTHS = 18  # INRG stage MS is defined for children diagnosed under 18 months (HAZ-11)
+
+
+def months_old(born: datetime.date, on: datetime.date) -> int:
+    return (on.year - born.year) * 12 + on.month - born.month - (on.day < born.day)
+
+
+def _ms_age_problem(tumour: Tumour) -> str:
+    if tumour.inrg_stage != Tumour.InrgStage.MS or tumour.detected_on is None:
+        return ""
+    months = months_old(tumour.patient.date_of_birth, tumour.detected_on)
+    if months < MS_UNDER_MONTHS:
+        return ""
+    return (
+        f"INRG stage MS applies only to children under {MS_UNDER_MONTHS} months old at diagnosis; this child "
+        f"was {months} months old when the tumour was found ({tumour.detected_on:%d %b %Y}). "
+        "Choose L1, L2 or M."
+    )
 
 
 def tumour_record(

@@ -85,6 +85,7 @@ def record_score(actor: User, patient: Patient, form: pf.ScoreForm, _: None) -> 
         assessed_on=data["assessed_on"],
         values=form.values(),
         note=data["note"],
+        not_assessable=form.not_assessable(),
     )
 
 
@@ -99,6 +100,8 @@ def start_course(actor: User, patient: Patient, form: forms.Form, _: None) -> ob
         start_date=data["start_date"],
         planned_end_date=data["planned_end_date"],
         regimen_notes=data["regimen_notes"],
+        confirm_second_course=data["confirm_second_course"],
+        second_course_reason=data["second_course_reason"],
     )
 
 
@@ -177,6 +180,7 @@ def record_criterion(actor: User, patient: Patient, form: forms.Form, _: None) -
         present=data["present"],
         observed_on=data["observed_on"],
         note=data["note"],
+        incomplete_search_reason=data["incomplete_search_reason"],
     )
 
 

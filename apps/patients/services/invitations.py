@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts import roles
+from apps.accounts.absence import is_absent
 from apps.accounts.models import Team, User
 from apps.notifications.links import LINK_PLACEHOLDER
 from apps.notifications.services import email_enqueue
@@ -25,6 +26,7 @@ from carecoord.errors import ApplicationError
 
 from .. import access
 from ..models import Guardian, GuardianInvitation, Patient
+from .legal_basis import check_own_account, clean_authorisation
 from .records import guardian_attach, revoke_pending_invitations
 
 INVITATION_DAYS = 7
@@ -63,8 +65,14 @@ def invitation_send(
     full_name: str,
     relationship: str,
     has_parental_responsibility: bool = True,
+    authorised_by_name: str = "",
+    authorised_on: datetime.date | None = None,
+    authorisation_reason: str = "",
 ) -> GuardianInvitation:
-    """Invite a guardian by email. A new invitation replaces one still waiting for the same person."""
+    """Invite a guardian by email. A new invitation replaces one still waiting for the same person.
+
+    Relationship "self" invites the young person to their own account (from OWN_ACCOUNT_FROM_AGE).
+    """
     if not access.can_manage_guardians(actor, patient):
         raise PermissionDenied("Your role cannot manage this child's guardians.")
     errors: dict[str, str] = {}
@@ -86,6 +94,15 @@ def invitation_send(
             errors["email"] = "This person already has access to this child's record."
     if errors:
         raise ValidationError(errors)
+    check_own_account(patient, relationship)
+    has_parental_responsibility = has_parental_responsibility and relationship != Guardian.Relationship.SELF
+    authorisation = clean_authorisation(
+        relationship=relationship,
+        has_parental_responsibility=has_parental_responsibility,
+        authorised_by_name=authorised_by_name,
+        authorised_on=authorised_on,
+        authorisation_reason=authorisation_reason,
+    )
     unusable = secrets.token_urlsafe(32)  # replaced by the token made at send time; never emailed
     now = timezone.now()
     with transaction.atomic(durable=True):
@@ -96,6 +113,7 @@ def invitation_send(
             full_name=full_name[:150],
             relationship=relationship,
             has_parental_responsibility=has_parental_responsibility,
+            **authorisation,
             token_hash=invitation_token_hash(unusable),
             expires_at=now + datetime.timedelta(days=INVITATION_DAYS),
             created_by=actor,
@@ -212,6 +230,9 @@ def invitation_accept(*, token: str, password: str) -> User:
             full_name=invitation.full_name,
             relationship=invitation.relationship,
             has_parental_responsibility=invitation.has_parental_responsibility,
+            authorised_by_name=invitation.authorised_by_name,
+            authorised_on=invitation.authorised_on,
+            authorisation_reason=invitation.authorisation_reason,
         )
         if not existing:
             guardian.user.set_password(password)
@@ -220,13 +241,14 @@ def invitation_accept(*, token: str, password: str) -> User:
 
 
 def named_nurse_or_nursing_queue(patient: Patient) -> tuple[User | None, Team | None]:
-    """Who hears first about something a family raised: the child's named nurse, else the Nursing queue.
+    """Who hears first about something a family raised: the child's named nurse, else (no named nurse,
+    or the nurse is away) the Nursing queue.
 
     Inside the caller's transaction. The Nursing team is made if it is missing, so a family's
     report always reaches someone.
     """
     nurse = patient.named_nurse
-    if nurse is not None and roles.staff_role(nurse) is not None:
+    if nurse is not None and roles.staff_role(nurse) is not None and not is_absent(nurse):  # HAZ-14: cover
         return nurse, None
     team, _ = Team.objects.get_or_create(code=Team.Code.NURSING, defaults={"name": Team.Code.NURSING.label})
     return None, team

@@ -20,6 +20,7 @@ from carecoord.history import save_with_history
 from .. import access
 from ..models import CareTeamMember, Guardian, GuardianInvitation, Patient
 from ..nhs_number import normalise_nhs_number
+from .legal_basis import check_own_account, clean_authorisation
 
 _PATIENT_FIELDS = (
     "nhs_number",
@@ -123,13 +124,28 @@ def guardian_attach(
     full_name: str,
     relationship: str,
     has_parental_responsibility: bool = True,
+    authorised_by_name: str = "",
+    authorised_on: datetime.date | None = None,
+    authorisation_reason: str = "",
 ) -> Guardian:
     """Link a family member to a child inside the caller's transaction (the caller checks permission).
 
     Creates their family account (without a usable password) if needed; re-linking a deactivated
     guardian reactivates the same link. ``actor`` is recorded in the history as who made the link.
+    The link needs a legal basis: parental responsibility, an authorisation (who, when, why) by
+    someone with it, or the young person's own account.
     """
     _check_relationship(relationship)
+    check_own_account(patient, relationship)
+    has_parental_responsibility = has_parental_responsibility and relationship != Guardian.Relationship.SELF
+    authorisation = clean_authorisation(
+        relationship=relationship,
+        has_parental_responsibility=has_parental_responsibility,
+        authorised_by_name=authorised_by_name,
+        authorised_on=authorised_on,
+        authorisation_reason=authorisation_reason,
+    )
+    recorded_by = actor if authorisation["authorised_on"] else None
     user = family_user_get_or_create(email=email, full_name=full_name)
     guardian = Guardian.objects.filter(patient=patient, user=user).first()
     if guardian is None:
@@ -138,17 +154,31 @@ def guardian_attach(
             user=user,
             relationship=relationship,
             has_parental_responsibility=has_parental_responsibility,
+            authorisation_recorded_by=recorded_by,
+            **authorisation,
         )
         _save_checked(guardian, actor=actor)
         return guardian
     guardian.relationship = relationship
     guardian.has_parental_responsibility = has_parental_responsibility
+    for name, value in authorisation.items():
+        setattr(guardian, name, value)
+    guardian.authorisation_recorded_by = recorded_by
     guardian.is_active = True
     guardian.deactivated_at = None
+    guardian.ended_reason = ""
     _save_checked(
         guardian,
         actor=actor,
-        update_fields=["relationship", "has_parental_responsibility", "is_active", "deactivated_at"],
+        update_fields=[
+            "relationship",
+            "has_parental_responsibility",
+            *authorisation,
+            "authorisation_recorded_by",
+            "is_active",
+            "deactivated_at",
+            "ended_reason",
+        ],
     )
     return guardian
 
@@ -161,6 +191,9 @@ def guardian_link(
     full_name: str,
     relationship: str,
     has_parental_responsibility: bool = True,
+    authorised_by_name: str = "",
+    authorised_on: datetime.date | None = None,
+    authorisation_reason: str = "",
 ) -> Guardian:
     """Give a family member access to a child, creating their family account if needed.
 
@@ -177,6 +210,9 @@ def guardian_link(
             full_name=full_name,
             relationship=relationship,
             has_parental_responsibility=has_parental_responsibility,
+            authorised_by_name=authorised_by_name,
+            authorised_on=authorised_on,
+            authorisation_reason=authorisation_reason,
         )
 
 

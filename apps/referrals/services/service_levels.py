@@ -3,10 +3,12 @@
 import datetime
 from collections.abc import Collection
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
 
+from apps.accounts.models import Team
 from apps.tasks import services as tasks
 from apps.tasks.models import Task
 from apps.workingtime.working_time import add_working_days, holidays_between
@@ -14,10 +16,35 @@ from apps.workingtime.working_time import add_working_days, holidays_between
 from ..models import Referral, ServiceLevelTarget
 
 
+def default_target(team_id: int, urgency: str) -> ServiceLevelTarget | None:
+    """The documented default (settings.SERVICE_LEVEL_DEFAULTS) for a team with no row of its own, so no
+    team goes unchecked (HAZ-06). Not saved: a row in the admin replaces it."""
+    default = settings.SERVICE_LEVEL_DEFAULTS.get(urgency)
+    if default is None:
+        return None
+    triage_days, seen_days = default
+    return ServiceLevelTarget(
+        team_id=team_id, urgency=urgency, triage_working_days=triage_days, seen_within_days=seen_days
+    )
+
+
+def every_target() -> list[ServiceLevelTarget]:
+    """Each team's target per urgency: its own row, else the documented default (HAZ-06). Two queries."""
+    rows = list(ServiceLevelTarget.objects.all())
+    have = {(t.team_id, t.urgency) for t in rows}
+    defaults = [
+        default_target(team_id, urgency)
+        for team_id in Team.objects.values_list("pk", flat=True)
+        for urgency in settings.SERVICE_LEVEL_DEFAULTS
+        if (team_id, urgency) not in have
+    ]
+    return rows + [d for d in defaults if d is not None]
+
+
 def _target(referral: Referral) -> ServiceLevelTarget | None:
     return ServiceLevelTarget.objects.filter(
         team_id=referral.target_team_id, urgency=referral.urgency
-    ).first()
+    ).first() or default_target(referral.target_team_id, referral.urgency)
 
 
 def triage_due_at(
@@ -82,7 +109,7 @@ def referrals_check_service_levels(*, now: datetime.datetime | None = None) -> i
     breach kind (``..._breached_at IS NULL``) and its tasks opened in bulk on unique source keys.
     """
     now = now or timezone.now()
-    targets = list(ServiceLevelTarget.objects.all())
+    targets = every_target()
     if not targets:
         return 0
     open_referrals = Referral.objects.filter(status__in=Referral.OPEN_STATUSES, submitted_at__isnull=False)

@@ -31,6 +31,7 @@ from carecoord.transitions import Transitions, expecting
 
 from .. import permissions
 from ..models import Referral, ReferralEvent
+from .declines import declined_automatic_referral_task
 
 Status = Referral.Status
 Stage = SpecialtyTrack.Stage
@@ -295,6 +296,7 @@ def referral_decline(
                 title=f"{referral.target_team} declined a referral",
                 url=referral_url(referral),
             )
+        declined_automatic_referral_task(referral)  # a job's referral: a person must hear of it
     return referral
 
 

@@ -28,6 +28,7 @@ from carecoord.transitions import Transitions, expecting
 from ..models import Appointment, AppointmentEvent, Reminder
 from .clashes import check_clashes, lock_diaries
 from .notices import notify_guardians
+from .review_outcomes import reviews_complete_for_attendance
 
 Status = Appointment.Status
 Kind = AppointmentEvent.Kind
@@ -262,10 +263,12 @@ def appointment_cancel(
 
 
 def _require_started(appointment: Appointment, what: str) -> None:
-    if timezone.localdate(appointment.starts_at) > timezone.localdate():
+    """Attendance is recorded only once the appointment has started (HAZ-13), not earlier the same day."""
+    if appointment.starts_at > timezone.now():
+        starts = timezone.localtime(appointment.starts_at)
         raise ApplicationError.illegal_transition(
-            f"This appointment is on {timezone.localtime(appointment.starts_at):%d %b %Y}; "
-            f"it can be marked {what} from that day."
+            f"This appointment starts at {starts:%H:%M} on {starts:%d %b %Y}; "
+            f"it can be marked {what} from then."
         )
 
 
@@ -299,6 +302,7 @@ def appointment_attended(
             and permissions.can_triage(actor, referral)
         ):
             referral_seen(actor=actor, referral=referral)
+        reviews_complete_for_attendance(actor=actor, appointment=locked)  # HAZ-01: the review is done
         return locked
 
 

@@ -16,6 +16,7 @@ from apps.tasks.models import Task
 from apps.tasks.services import task_open
 
 from ..models import Appointment, ReviewDue, ReviewOverride, ReviewPolicy
+from .review_outcomes import reviews_reopen_unfinished
 
 
 def next_due(
@@ -56,6 +57,12 @@ def review_candidates(policy: ReviewPolicy) -> list[tuple[Patient, datetime.date
         .exclude(Exists(discharged))
         .annotate(
             last_review=Subquery(last),
+            last_recorded=Subquery(  # an assessment recorded by hand (done elsewhere) counts too
+                ReviewDue.objects.filter(patient=OuterRef("pk"), policy=policy, completed_on__isnull=False)
+                .values("patient")
+                .annotate(m=Max("completed_on"))
+                .values("m")
+            ),
             diagnosed_on=Subquery(
                 DiagnosticAssessment.objects.filter(patient=OuterRef("pk")).values("diagnosis_date")[:1]
             ),
@@ -65,15 +72,17 @@ def review_candidates(policy: ReviewPolicy) -> list[tuple[Patient, datetime.date
                 )[:1]
             ),
         )
-        .filter(Q(last_review__isnull=False) | Q(diagnosed_on__isnull=False))
+        .filter(Q(last_review__isnull=False) | Q(last_recorded__isnull=False) | Q(diagnosed_on__isnull=False))
         .select_related("named_nurse")
     )
     rows: list[tuple[Patient, datetime.date]] = []
     for patient in patients:
+        attended = timezone.localdate(patient.last_review) if patient.last_review else None
+        recorded = patient.last_recorded
         due = next_due(
             policy=policy,
             diagnosis_date=patient.diagnosed_on,
-            last_completed=timezone.localdate(patient.last_review) if patient.last_review else None,
+            last_completed=max(d for d in (attended, recorded) if d) if attended or recorded else None,
             override_months=patient.override_months,
         )
         if due is not None:
@@ -82,16 +91,8 @@ def review_candidates(policy: ReviewPolicy) -> list[tuple[Patient, datetime.date
 
 
 def _review_still_open(patient: Patient, policy: ReviewPolicy) -> bool:
-    """An opened review with no assessment attended since it opened."""
-    latest = ReviewDue.objects.filter(patient=patient, policy=policy).order_by("-opened_at").first()
-    if latest is None:
-        return False
-    return not Appointment.objects.filter(
-        patient=patient,
-        kind=policy.appointment_kind,
-        status=Appointment.Status.ATTENDED,
-        starts_at__gte=latest.opened_at,
-    ).exists()
+    """An opened review with no assessment recorded as completed, whatever became of its referral."""
+    return ReviewDue.objects.still_due().filter(patient=patient, policy=policy).exists()
 
 
 def reviews_open_due(*, today: datetime.date | None = None) -> int:
@@ -140,4 +141,4 @@ def reviews_open_due(*, today: datetime.date | None = None) -> int:
                 opened += 1
             except IntegrityError:
                 continue  # another run opened it first
-    return opened
+    return opened + reviews_reopen_unfinished(actor=actor, today=today)

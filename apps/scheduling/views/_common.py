@@ -72,9 +72,9 @@ def _row(
 ) -> AppointmentRow:
     row = AppointmentRow(appointment, view, message=message, error=error)
     allowed = services.APPOINTMENT.allowed_from(appointment.status)
-    started = timezone.localdate(appointment.starts_at) <= timezone.localdate()
+    started = appointment.starts_at <= timezone.now()  # attendance only from the start time (HAZ-13)
     for key, (label, _, to) in RECORD_ACTIONS.items():
-        if to in allowed and (to == Status.CONFIRMED or started):  # attendance from the day itself
+        if to in allowed and (to == Status.CONFIRMED or started):
             row.buttons.append((key, label))
     if Status.BOOKED not in allowed:  # moving is a move back to booked; a final one offers nothing more
         return row
