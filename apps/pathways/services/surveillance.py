@@ -24,6 +24,7 @@ from apps.tasks.services import task_open
 
 from ..models import Investigation, SurveillanceDue, SurveillanceStep, Tumour
 from ..safety_flags import SafetyFlag, safety_flag_source
+from .investigations import INVESTIGATION
 
 NOT_DONE = (Investigation.Status.REQUESTED, Investigation.Status.BOOKED)
 
@@ -64,8 +65,9 @@ def _request(
             requested_by=_requester(tumour, actor),
             requested_on=today,
         )
-        investigation._history_user = actor  # type: ignore[attr-defined]
-        investigation.save()
+        INVESTIGATION.create(
+            investigation, actor=actor
+        )  # its "requested" event row and history, as a person's
         due_row = SurveillanceDue.objects.create(
             tumour=tumour, step=step, due_on=due, investigation=investigation
         )
