@@ -206,6 +206,9 @@ ROUTES: dict[str, Expect] = {
     "patients:guardian_invite": page("GET POST"),
     "patients:invitation_withdraw": page("POST"),
     "patients:guardian_deactivate": page("POST"),
+    # HAZ-10: parental responsibility and the young person's consent, as guardian_deactivate.
+    "patients:guardian_parental_responsibility": page("POST"),
+    "patients:guardian_young_person_consent": page("POST"),
     "patients:care_team_add": page("GET POST"),
     "patients:care_team_end": page("POST"),
     "patients:access_log": page("GET POST"),  # POST renders the log again (no @require_GET)
@@ -266,6 +269,7 @@ ROUTES: dict[str, Expect] = {
     "messaging:patient_threads": page("GET"),
     "messaging:thread_new": page("GET POST"),
     "accounts:account": page("GET POST"),  # the caller's own API tokens
+    "accounts:absence": page("GET POST"),  # the caller's own time away (HAZ-14)
     # Outside referrals about a known child wait for the child's own team (not break-glass) or
     # the records team (the clinic administrator) to say whether they are about that child.
     "referrals:identity_queue": page("GET", sees=frozenset({"admin"})),
@@ -421,6 +425,10 @@ EXEMPT: dict[str, str] = {
             "two_factor_off",
         )
     },
+    "accounts:absence_withdraw": (
+        "the caller's own time away: only their own rows, anyone else's is 404 "
+        "(tests/tasks/test_cover.py::test_families_and_other_staff_cannot_use_someone_elses_absence)"
+    ),
     "schema": "the OpenAPI schema: any logged-in user, no records (cross-checked below)",
     "api-docs": "Swagger UI for the schema: any logged-in user, no records",
 }
@@ -518,7 +526,7 @@ WRITES: dict[str, tuple[Any, Any]] = {
     "patients:care_team_end": ({}, _member_end),
     "patients:guardian_add": ({**GUARDIAN, "has_parental_responsibility": "on"}, _new_guardian),
     "patients:guardian_invite": (
-        GUARDIAN,
+        {**GUARDIAN, "has_parental_responsibility": "on"},  # a link needs a legal basis (HAZ-10)
         lambda w: GuardianInvitation.objects.filter(email=GUARDIAN["email"]).exists(),
     ),
     "patients:invitation_withdraw": (
