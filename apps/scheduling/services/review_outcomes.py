@@ -117,11 +117,6 @@ def review_record_completed(
     return locked
 
 
-def review_referral_urgency(due: datetime.date, today: datetime.date) -> str:
-    """The same rule reviews_open_due uses for a first referral: already past due is urgent."""
-    return Referral.Urgency.URGENT if due < today else Referral.Urgency.ROUTINE
-
-
 def _reopen_candidates() -> list[ReviewDue]:
     """The latest due review per child and policy whose referral has ended without an assessment."""
     discharged = SpecialtyTrack.objects.filter(
@@ -161,7 +156,7 @@ def _reopen(review: ReviewDue, *, actor: User, today: datetime.date) -> bool:
             target_team=policy.target_team,
             reason=f"Re-evaluation still due by {review.due_on:%d %B %Y} ({policy.name}): the last referral "
             f"{ended}{why} and no assessment has been recorded.",
-            urgency=review_referral_urgency(review.due_on, today),
+            urgency=Referral.Urgency.ROUTINE,  # as reviews_open_due: urgency is a clinician's call
         )
         locked.referral = referral
         locked.reopened_count += 1
