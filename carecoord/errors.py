@@ -72,8 +72,10 @@ def refusal_message(exc: PermissionDenied) -> str:
     return str(exc) or ROLE_REFUSAL
 
 
-# What an HTML view catches around a service call, to show the refusal in place of a bare error page.
-SERVICE_REFUSALS = (DjangoValidationError, PermissionDenied, ApplicationError)
+# What an HTML view catches around a service call, to show the refusal on its form or as a message.
+# A role refusal (PermissionDenied) is not among them: it reaches Django's 403 page, because in scope
+# without the role is 403 on every surface, and the pages offer only what the role may do.
+SERVICE_REFUSALS = (DjangoValidationError, ApplicationError)
 
 
 def refusal_messages(exc: Exception) -> list[str]:

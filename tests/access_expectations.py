@@ -434,31 +434,8 @@ EXEMPT: dict[str, str] = {
 }
 ADMIN_EXEMPT_REASON = "Django admin: clinic administrators only, under the admin's own permissions"
 
-# Cases where the code answers otherwise than the rule: (route key, subject) -> why.
-HTML_ROLE_AS_FORM_ERROR = (
-    "issue 9: the pathway page checks the role itself and answers with a 400 form error "
-    "('Your role cannot do this.'); in scope without the role must be 403"
-)
-HTML_ROLE_AS_REDIRECT = (
-    "issue 9: the referral page catches the service's PermissionDenied (carecoord.errors."
-    "SERVICE_REFUSALS) and redirects with a message; in scope without the role must be 403"
-)
-UNAUDITED_READ = "the family's new-message form shows child A but writes no AccessEvent"
-DEVIATIONS: dict[tuple[str, str], str] = {
-    ("messaging:family_new", "family_a"): UNAUDITED_READ,
-    **{
-        (f"pathways:action[{key}]", nurse): HTML_ROLE_AS_FORM_ERROR
-        for key in ("course", "criterion", "diagnosis", "tumour")
-        for nurse in NURSES_403
-    },
-    **{("pathways:object_action[course-transition]", nurse): HTML_ROLE_AS_FORM_ERROR for nurse in NURSES_403},
-    **{
-        (f"referrals:act[{key}]", nurse): HTML_ROLE_AS_REDIRECT
-        for key in ("accept", "decline", "seen", "complete", "book")
-        for nurse in NURSES_403
-    },
-    ("referrals:act[cancel]", "nurse_glass"): HTML_ROLE_AS_REDIRECT,
-}
+# Cases where the code answers otherwise than the rule: (route key, subject) -> why. None today.
+DEVIATIONS: dict[tuple[str, str], str] = {}
 # The same for another child's records asked for by nurse_a or family_a (who see only child A).
 CROSS_CHILD_DEVIATIONS: dict[tuple[str, str], str] = {}
 

@@ -55,17 +55,18 @@ ACTIONS: dict[str, Action] = {
 }
 
 
+def _role_may(user: User, referral: Referral, key: str) -> bool:
+    if key == "cancel":
+        return permissions.can_cancel_referral(user, referral)
+    return permissions.can_triage(user, referral)
+
+
 def _available_actions(user: User, referral: Referral) -> list[tuple[str, Action, forms.Form, bool]]:
     """The moves this user can make now, each with its form and whether it is the primary button."""
-    triager = permissions.can_triage(user, referral)
     available = []
     primary_taken = False
     for key, action in ACTIONS.items():
-        if not action.allowed_from(referral.status):
-            continue
-        if key == "cancel" and not permissions.can_cancel_referral(user, referral):
-            continue
-        if key != "cancel" and not triager:
+        if not action.allowed_from(referral.status) or not _role_may(user, referral, key):
             continue
         primary = action.primary and not primary_taken
         primary_taken = primary_taken or primary
@@ -137,6 +138,8 @@ def act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     spec = ACTIONS.get(action)
     if spec is None:
         raise Http404
+    # Before the form: a role refusal is 403 whatever was posted.
+    services.referral_check_role(actor=request.user, referral=referral, to=spec.to_status)
     form = spec.form(request.POST, prefix=action)
     error = ""
     if form.is_valid():

@@ -82,6 +82,7 @@ def thread_new(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, SENT)
             return redirect("messaging:family_thread", pk=patient.pk, thread_pk=started.pk)
+    access_record(request=request, patients=patient, what="portal new message")
     context = {"patient": patient, "form": form, **sending_context()}
     return render(request, "messaging/family_new.html", context, status=400 if form.errors else 200)
 

@@ -12,7 +12,7 @@ from apps.accounts.decorators import staff_required
 from apps.accounts.types import AuthedRequest
 from apps.audit.services import access_record
 from apps.patients.models import Patient
-from carecoord.errors import SERVICE_REFUSALS, form_add_service_errors
+from carecoord.errors import SERVICE_REFUSALS, form_add_service_errors, refuse_unless
 
 from .. import selectors
 from ..models import Specialty
@@ -52,9 +52,7 @@ def pathway_timeline(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def _run(request: AuthedRequest, patient: Patient, action: Action, form_slot: FormSlot, obj: Any) -> bool:
     """Call the action's service with the valid form; a refusal is shown on the form instead."""
-    if not action.allowed(request.user):
-        form_slot.form.add_error(None, "Your role cannot do this.")
-        return False
+    refuse_unless(action.allowed(request.user))
     if not form_slot.form.is_valid():
         return False
     try:
