@@ -10,6 +10,7 @@ from apps.accounts.models import StaffProfile
 from apps.audit.models import AccessEvent
 from apps.pathways import services
 from apps.pathways.models import Relapse, SeverityScore, TreatmentCourse
+from carecoord.errors import ROLE_REFUSAL
 
 from ..factories import CareTeamMemberFactory, StaffFactory
 
@@ -142,7 +143,7 @@ def test_a_nurse_cannot_start_a_course(client, cast, scale):
     }
     response = client.post(_url(cast, "course/"), data, HTTP_HX_REQUEST="true")
     assert response.status_code == 403
-    assert b"Your role cannot do this." in response.content
+    assert ROLE_REFUSAL in response.content.decode()
     assert not TreatmentCourse.objects.exists()
     page = client.get(_url(cast))
     assert "course" not in [slot.key for slot in page.context["panel"]]
