@@ -79,6 +79,34 @@ def result_path(status: str) -> list[str] | None:
     return None
 
 
+def investigation_steps(status: str) -> frozenset[str]:
+    """The moves the page offers on an investigation: the table's, less resulted (the result form's)."""
+    return INVESTIGATION.allowed_from(status) - {Status.RESULTED}
+
+
+def investigation_step(
+    *,
+    actor: User,
+    investigation: Investigation,
+    to_status: str,
+    booked_for: datetime.date | None = None,
+    done_on: datetime.date | None = None,
+    reason: str = "",
+) -> Investigation:
+    """One step chosen on the page: book (or move the booking), mark done, or cancel."""
+    if to_status == Status.BOOKED:
+        if booked_for is None:
+            raise ValidationError({"booked_for": "Enter the booked date."})
+        return investigation_book(actor=actor, investigation=investigation, booked_for=booked_for)
+    if to_status == Status.DONE:
+        if done_on is None:
+            raise ValidationError({"done_on": "Enter the date it was done."})
+        return investigation_mark_done(actor=actor, investigation=investigation, done_on=done_on)
+    if to_status == Status.CANCELLED:
+        return investigation_cancel(actor=actor, investigation=investigation, reason=reason)
+    raise ValidationError({"to_status": "Choose the next step."})
+
+
 def acknowledgement_due(investigation: Investigation) -> bool:
     """A result nobody has acknowledged yet."""
     return investigation.status == Status.RESULTED and investigation.acknowledged_at is None
