@@ -23,6 +23,7 @@ from apps.tasks.services import tasks_complete_for_sources, tasks_open_bulk
 from apps.workingtime.working_time import add_working_days, holidays_between
 from carecoord.errors import refuse_unless
 from carecoord.history import save_with_history, update_with_history
+from carecoord.limits import within
 from carecoord.transitions import Transitions
 
 from ..models import Investigation, InvestigationEvent
@@ -130,7 +131,7 @@ def investigation_request(
         investigation = Investigation(
             patient=patient,
             kind=kind,
-            description=description.strip()[:200],
+            description=within(description, field="description", limit=200, label="Details"),
             requested_by=actor,
             requested_on=requested_on or timezone.localdate(),
         )
@@ -195,7 +196,8 @@ def investigation_record_result(
 def investigation_cancel(*, actor: User, investigation: Investigation, reason: str) -> Investigation:
     if not (reason or "").strip():
         raise ValidationError({"reason": "Give a reason for cancelling."})
-    step: Step = (Status.CANCELLED, {"cancel_reason": reason.strip()[:300]}, reason.strip())
+    cancel_reason = within(reason, field="reason", limit=300, label="Reason")
+    step: Step = (Status.CANCELLED, {"cancel_reason": cancel_reason}, cancel_reason)
     return _advance(actor=actor, investigation=investigation, steps=lambda _: [step])
 
 
