@@ -104,7 +104,9 @@ def test_the_choice_stays_with_the_time_when_the_form_comes_back(client, cast):
 
 def _book_api(api_for, cast, starts_at, ends_at):
     body = {"kind": "mri", "starts_at": starts_at, "ends_at": ends_at}
-    return api_for(cast.nurse_a).post(f"/api/v1/patients/{cast.child_a.pk}/appointments/", body, format="json")
+    return api_for(cast.nurse_a).post(
+        f"/api/v1/patients/{cast.child_a.pk}/appointments/", body, format="json"
+    )
 
 
 def test_the_api_refuses_a_naive_repeated_time_and_says_how_to_send_it(api_for, cast):
