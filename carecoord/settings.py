@@ -100,6 +100,9 @@ ROOT_URLCONF = "carecoord.urls"
 WSGI_APPLICATION = "carecoord.wsgi.application"
 ASGI_APPLICATION = "carecoord.asgi.application"
 
+# Every form's fields show their length limit and never let the browser cut text (carecoord/limits.py).
+FORM_RENDERER = "carecoord.forms.FormRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

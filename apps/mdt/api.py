@@ -19,6 +19,7 @@ from apps.accounts.types import request_user
 from apps.audit.services import access_record
 from apps.pathways.models import Investigation, Relapse, SeverityScore
 from apps.patients import access
+from carecoord.clock import LondonDateTimeApiField
 from carecoord.errors import refuse_unless
 
 from . import selectors, services
@@ -118,7 +119,7 @@ class MeetingDetailOutput(MeetingOutput):
 class MeetingInput(serializers.Serializer):
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all())
     title = serializers.CharField(max_length=120)
-    starts_at = serializers.DateTimeField()
+    starts_at = LondonDateTimeApiField()
     location = serializers.CharField(max_length=120, required=False, default="", allow_blank=True)
     chair = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
 

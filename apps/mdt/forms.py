@@ -7,6 +7,7 @@ from apps.accounts.models import Team, User
 from apps.pathways.models import Investigation, Relapse, SeverityScore
 from apps.pathways.selectors import scores_with_totals
 from apps.patients.models import Patient
+from carecoord.clock import LondonDateTimeField
 from carecoord.forms import DateInput
 
 from .selectors import staff_choices
@@ -20,19 +21,12 @@ def _relapse_label(relapse: Relapse) -> str:
     return f"Relapse from {relapse.onset_date:%d %b %Y} ({relapse.get_severity_display().lower()})"
 
 
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs: dict | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
-
-
 class MeetingForm(forms.Form):
     team = forms.ModelChoiceField(label="Team", queryset=Team.objects.all(), empty_label=None)
     title = forms.CharField(
         label="Name of the meeting", max_length=120, help_text="For example 'OMS clinic MDT'."
     )
-    starts_at = forms.DateTimeField(label="Date and time", widget=DateTimeInput)
+    starts_at = LondonDateTimeField(label="Date and time")
     location = forms.CharField(label="Room or video link (optional)", max_length=120, required=False)
     chair = forms.ModelChoiceField(label="Chair", queryset=User.objects.none())
 

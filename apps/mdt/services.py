@@ -24,6 +24,7 @@ from apps.tasks.models import Task
 from apps.tasks.services import task_open
 from carecoord.errors import ApplicationError, refuse_unless
 from carecoord.history import save_with_history
+from carecoord.limits import within
 
 from .models import Action, Attendee, Item, Meeting, Outcome
 
@@ -302,7 +303,10 @@ def outcome_record(
         Action.objects.bulk_create(
             [
                 Action(
-                    outcome=outcome, description=a.description.strip()[:200], owner=a.owner, due_on=a.due_on
+                    outcome=outcome,
+                    description=within(a.description, field="actions", limit=200, label="Action"),
+                    owner=a.owner,
+                    due_on=a.due_on,
                 )
                 for a in actions
             ]
@@ -340,7 +344,10 @@ def outcome_amend(
         Action.objects.bulk_create(
             [
                 Action(
-                    outcome=locked, description=a.description.strip()[:200], owner=a.owner, due_on=a.due_on
+                    outcome=locked,
+                    description=within(a.description, field="actions", limit=200, label="Action"),
+                    owner=a.owner,
+                    due_on=a.due_on,
                 )
                 for a in new_actions
             ]

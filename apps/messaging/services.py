@@ -23,6 +23,7 @@ from apps.tasks.models import Task
 from apps.tasks.services import tasks_complete_for_sources, tasks_open_bulk
 from apps.workingtime.working_time import holidays_between, working_hours_between
 from carecoord.errors import ApplicationError
+from carecoord.limits import within
 from carecoord.uploads import validate_upload
 
 from .models import MESSAGE_MAX_LENGTH, EmailNotice, Message, MessageAttachment, ReadState, Thread
@@ -192,7 +193,12 @@ def thread_start(
     checked = _checked(attachments)
     stored: list[str] = []
     with _removing_files_on_failure(stored), transaction.atomic(durable=True):
-        thread = Thread.objects.create(patient=patient, kind=kind, subject=subject[:150], created_by=actor)
+        thread = Thread.objects.create(
+            patient=patient,
+            kind=kind,
+            subject=within(subject, field="subject", limit=150, label="Subject"),
+            created_by=actor,
+        )
         _post(actor, thread, body, checked, stored)
     thread.refresh_from_db()
     return thread

@@ -135,6 +135,32 @@ class InvestigationForm(forms.Form):
     description = forms.CharField(label="Details (needed for Other)", max_length=200, required=False)
 
 
+class InvestigationStepForm(forms.Form):
+    """Book, move the booking, mark done or cancel: the moves the investigation table allows from here.
+
+    The result has its own form (it needs a summary), so resulted is never one of these choices.
+    """
+
+    to_status = forms.ChoiceField(label="Next step", choices=[])
+    booked_for = _date("Booked for (needed to book)", required=False)
+    done_on = _date("Done on (needed to mark done)", required=False)
+    reason = forms.CharField(label="Reason (needed to cancel)", max_length=300, required=False)
+
+    def __init__(self, *args: Any, offered: Collection[str] | None = None, **kwargs: Any) -> None:
+        """``offered``: the statuses to show; None (a posted form) accepts any, so the table refuses."""
+        super().__init__(*args, **kwargs)
+        steps = [(s, STEP_LABELS[s]) for s in STEP_LABELS if offered is None or s in offered]
+        self.fields["to_status"].choices = steps  # type: ignore[attr-defined]
+
+
+# What each step is called on the page (resulted has the result form instead).
+STEP_LABELS = {
+    Investigation.Status.BOOKED: "Booked (or the booking moved)",
+    Investigation.Status.DONE: "Done, waiting for the result",
+    Investigation.Status.CANCELLED: "Cancelled",
+}
+
+
 class InvestigationResultForm(forms.Form):
     result_summary = forms.CharField(label="Result summary", widget=forms.Textarea(attrs={"rows": 2}))
     abnormal = forms.TypedChoiceField(

@@ -45,16 +45,30 @@ class ExternalReferralForm(forms.Form):
     date_of_birth = forms.DateField(label="Date of birth", widget=DateInput)
     sex = forms.ChoiceField(label="Sex", choices=Patient.Sex.choices, initial=Patient.Sex.UNKNOWN)
     hospital_number = forms.CharField(
-        label="Hospital number",
+        label="Hospital number (optional)",
         max_length=30,
-        help_text="An existing child is matched by NHS number, then hospital number.",
+        required=False,
+        help_text="An existing child is matched by NHS number, then hospital number. A new child without "
+        "one (a GP referral) gets a provisional number starting PROV- until the records team adds theirs.",
     )
     nhs_number = forms.CharField(label="NHS number (optional)", max_length=20, required=False)
     postcode = forms.CharField(label="Postcode (optional)", max_length=10, required=False)
+    letter = forms.FileField(
+        label="Referral letter (optional)", required=False, help_text="PDF, PNG or JPEG, up to 10 MB."
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["target_team"].queryset = Team.objects.all()  # type: ignore[attr-defined]
+
+    def field_for_service_error(self, name: str) -> str:
+        return "letter" if name == "file" else name
+
+    def intake(self) -> dict[str, Any]:
+        """The keyword arguments for referral_receive_external (the letter as its one-item list)."""
+        data = dict(self.cleaned_data)
+        letter = data.pop("letter", None)
+        return {**data, "letters": [letter] if letter else []}
 
 
 class ReasonForm(forms.Form):

@@ -23,6 +23,7 @@ from carecoord.errors import SERVICE_REFUSALS, form_add_service_errors, refusal_
 from . import permissions, selectors, services
 from .forms import ExternalReferralForm, NoteForm, ReasonForm, ReferralForm
 from .models import Referral
+from .services.intake import REJECT_REASON_MAX
 
 Status = Referral.Status
 
@@ -203,10 +204,10 @@ def create(request: AuthedRequest, patient_pk: int) -> HttpResponse:
 def external(request: AuthedRequest) -> HttpResponse:
     if not roles.can_register_patient(request.user):
         raise Http404
-    form = ExternalReferralForm(request.POST or None)
+    form = ExternalReferralForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            referral = services.referral_receive_external(actor=request.user, **form.cleaned_data)
+            referral = services.referral_receive_external(actor=request.user, **form.intake())
         except SERVICE_REFUSALS as exc:
             form_add_service_errors(form, exc)
         else:
@@ -243,7 +244,13 @@ def identity_queue(request: AuthedRequest) -> HttpResponse:
         what="identity queue",
         basis=access.ADMIN,
     )
-    context = {"page": page, "rows": rows, "tab": "identity", "reject_form": ReasonForm(prefix="reject")}
+    context = {
+        "page": page,
+        "rows": rows,
+        "tab": "identity",
+        "reject_form": ReasonForm(prefix="reject"),
+        "reject_reason_max": REJECT_REASON_MAX,
+    }
     return render(request, "referrals/identity_queue.html", context)
 
 

@@ -2,51 +2,19 @@
 
 import copy
 import datetime
-import zoneinfo
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from apps.accounts.models import Team, User
 from apps.pathways.models import TreatmentCourse
 from apps.pathways.services.courses import OPEN_STATUSES
 from apps.patients.models import Patient
 from apps.referrals.models import Referral
+from carecoord.clock import LondonDateTimeField
 
 from .models import Appointment
-
-LONDON = zoneinfo.ZoneInfo("Europe/London")
-
-
-class DateTimeLocalInput(forms.DateTimeInput):
-    """A native date-and-time picker. It sends "2026-03-01T09:30", whatever the locale."""
-
-    input_type = "datetime-local"
-
-    def __init__(self, attrs: dict | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
-
-    def format_value(self, value: Any) -> str | None:
-        if isinstance(value, datetime.datetime) and timezone.is_aware(value):
-            value = value.astimezone(LONDON)
-        return super().format_value(value)
-
-
-class LondonDateTimeField(forms.DateTimeField):
-    """A clinic time: read as Europe/London wall-clock time and returned timezone-aware."""
-
-    widget = DateTimeLocalInput
-
-    def to_python(self, value: Any) -> datetime.datetime | None:
-        with timezone.override(LONDON):
-            return super().to_python(value)
-
-    def prepare_value(self, value: Any) -> Any:
-        with timezone.override(LONDON):
-            return super().prepare_value(value)
-
 
 OVERRIDE_LABEL = "Reason to book anyway"
 OVERRIDE_HELP = "Only if the double booking is intended, for example a joint clinic."

@@ -6,8 +6,11 @@ import re
 import pytest
 from django.utils import timezone
 
+from apps.accounts.models import StaffProfile
 from apps.pathways import services
 from apps.pathways.models import Investigation, TreatmentCourse
+
+from ..factories import CareTeamMemberFactory, StaffFactory
 
 Status = TreatmentCourse.Status
 InvStatus = Investigation.Status
@@ -112,7 +115,7 @@ def test_an_investigation_offers_its_result_and_acknowledgement_from_its_state(
     investigation = _investigation_at(consultant, cast.child_a, status, acknowledged)
     response = _page(client, consultant, cast.child_a)
 
-    [(row, result_slot, ack_slot)] = response.context["investigation_rows"]
+    [(row, result_slot, _, ack_slot)] = response.context["investigation_rows"]
     assert row.pk == investigation.pk
     # A result is offered where the table leads to resulted, directly or by way of done.
     reachable = services.INVESTIGATION.can(status, InvStatus.RESULTED) or (
@@ -122,3 +125,92 @@ def test_an_investigation_offers_its_result_and_acknowledgement_from_its_state(
     assert (result_slot is not None) == reachable
     assert reachable == (status in (InvStatus.REQUESTED, InvStatus.BOOKED, InvStatus.DONE))
     assert (ack_slot is not None) == (status == InvStatus.RESULTED and not acknowledged)
+
+
+def _offered_steps(html, form_id):
+    form = re.search(rf'<form[^>]*id="{form_id}".*?</form>', html, re.S).group(0)
+    select = re.search(r'<select name="[^"]*to_status"[^>]*>(.*?)</select>', form, re.S).group(1)
+    return set(re.findall(r'<option value="([^"]+)"', select))
+
+
+@pytest.mark.parametrize("status", InvStatus.values)
+def test_an_investigation_offers_every_step_its_table_allows(client, cast, consultant, status):
+    investigation = _investigation_at(consultant, cast.child_a, status)
+    response = _page(client, consultant, cast.child_a)
+
+    [(_, result_slot, step_slot, _)] = response.context["investigation_rows"]
+    allowed = services.INVESTIGATION.allowed_from(status)
+    # Every allowed move is on the page: resulted through the result form, the rest through the step form.
+    offered = {value for value, _ in step_slot.form.fields["to_status"].choices} if step_slot else set()
+    resulted = {InvStatus.RESULTED} if result_slot is not None and InvStatus.RESULTED in allowed else set()
+    assert offered | resulted == allowed
+    if step_slot is None:
+        assert f'id="form-investigation-step-{investigation.pk}"' not in response.content.decode()
+    else:
+        assert (
+            _offered_steps(response.content.decode(), f"form-investigation-step-{investigation.pk}")
+            == offered
+        )
+    if status in (InvStatus.REQUESTED, InvStatus.BOOKED):
+        assert {InvStatus.BOOKED, InvStatus.DONE} <= offered
+
+
+def _step(client, investigation, **fields):
+    prefix = f"investigation-step-{investigation.pk}"
+    return client.post(
+        f"/patients/{investigation.patient_id}/pathway/investigation-step/{investigation.pk}/",
+        {f"{prefix}-{name}": value for name, value in fields.items()},
+        HTTP_HX_REQUEST="true",
+    )
+
+
+def test_booking_then_marking_done_from_the_page_moves_the_investigation(client, cast, consultant):
+    investigation = _investigation_at(consultant, cast.child_a, InvStatus.REQUESTED)
+    client.force_login(consultant)
+    booked_for = TODAY + datetime.timedelta(days=10)
+
+    assert (
+        _step(client, investigation, to_status="booked", booked_for=booked_for.isoformat()).status_code == 200
+    )
+    investigation.refresh_from_db()
+    assert (investigation.status, investigation.booked_for) == (InvStatus.BOOKED, booked_for)
+
+    assert _step(client, investigation, to_status="done", done_on=TODAY.isoformat()).status_code == 200
+    investigation.refresh_from_db()
+    assert (investigation.status, investigation.done_on) == (InvStatus.DONE, TODAY)
+    assert list(investigation.events.values_list("to_status", flat=True).order_by("pk")) == [
+        "requested",
+        "booked",
+        "done",
+    ]
+
+
+def test_booking_without_a_date_is_refused_next_to_the_date_and_changes_nothing(client, cast, consultant):
+    investigation = _investigation_at(consultant, cast.child_a, InvStatus.REQUESTED)
+    client.force_login(consultant)
+
+    response = _step(client, investigation, to_status="booked")
+
+    assert response.status_code == 400
+    assert response.context["slot"].form.errors["booked_for"] == ["Enter the booked date."]
+    investigation.refresh_from_db()
+    assert investigation.status == InvStatus.REQUESTED
+
+
+def test_a_step_from_a_page_left_open_gets_the_tables_refusal(client, cast, consultant):
+    investigation = _investigation_at(consultant, cast.child_a, InvStatus.CANCELLED)
+    client.force_login(consultant)
+
+    response = _step(client, investigation, to_status="done", done_on=TODAY.isoformat())
+
+    assert response.status_code == 400
+    assert "cannot move from cancelled to done" in " ".join(response.context["slot"].form.non_field_errors())
+
+
+def test_a_role_that_cannot_manage_investigations_is_offered_no_step(client, cast, consultant):
+    _investigation_at(consultant, cast.child_a, InvStatus.REQUESTED)
+    therapist = StaffFactory(role=StaffProfile.Role.THERAPIST)
+    CareTeamMemberFactory(patient=cast.child_a, user=therapist, role=StaffProfile.Role.THERAPIST)
+    response = _page(client, therapist, cast.child_a)
+    [(_, _, step_slot, _)] = response.context["investigation_rows"]
+    assert step_slot is None

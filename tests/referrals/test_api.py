@@ -570,3 +570,16 @@ def test_overdue_referrals_are_flagged(people, targets, api_for):
     Referral.objects.filter(pk=referral.pk).update(submitted_at=timezone.now() - datetime.timedelta(days=10))
     [row] = api_for(people.oncologist).get(url()).json()["results"]
     assert row["overdue"] is True
+
+
+def test_a_decline_reason_over_its_limit_is_refused_not_cut(people, api_for):
+    """The outcome reason holds 300 characters: a longer one was cut to fit; now it is a 400."""
+    referral = refer(people)
+    before = snapshot()
+    response = api_for(people.oncologist).post(
+        url(referral, "decline/"), {"reason": "x" * 301}, format="json"
+    )
+    assert response.status_code == 400
+    fields = response.json()["error"]["fields"]
+    assert list(fields) == ["reason"] and "300 characters" in fields["reason"][0]
+    assert snapshot() == before

@@ -322,3 +322,104 @@ def test_a_matching_number_with_a_different_date_of_birth_is_refused(people, cle
     assert "date_of_birth" in refused.value.message_dict
     assert counts() == before
     assert not Referral.objects.filter(patient=known).exists()
+
+
+# --- A child without a hospital number, and the letter on the external form ------------------------
+
+
+def _external_form(people, **overrides):
+    form = {
+        "external_source": "gp",
+        "referrer_name": "Dr Grace Practitioner",
+        "referrer_organisation": "High Street Surgery",
+        "target_team": people.oncology.pk,
+        "urgency": "urgent",
+        "reason": "Dancing eyes for a week.",
+        "given_name": "Nia",
+        "family_name": "Gpchild",
+        "date_of_birth": "2024-06-01",
+        "sex": "unknown",
+        "hospital_number": "",
+        "nhs_number": "",
+        "postcode": "",
+    }
+    return {**form, **overrides}
+
+
+def test_a_new_child_without_a_hospital_number_gets_a_provisional_one(people, clerk):
+    referral = receive(people, clerk, hospital_number="")
+
+    number = referral.patient.hospital_number
+    assert number.startswith(services.PROVISIONAL_PREFIX) and len(number) == len("PROV-") + 8
+    assert services.is_provisional(number)
+    assert referral.status == Status.SUBMITTED
+    assert (
+        receive(
+            people,
+            clerk,
+            hospital_number="",
+            given_name="Other",
+            family_name="Child",
+            target_team=people.oncology,
+            nhs_number="401 023 2137",
+        ).patient.hospital_number
+        != number
+    )
+
+
+def test_without_a_hospital_number_a_known_child_is_still_matched_by_nhs_number(people, clerk):
+    known = PatientFactory(nhs_number="9434765919", hospital_number="H123", date_of_birth=DOB)
+    before = Patient.objects.count()
+
+    referral = receive(people, clerk, hospital_number="", nhs_number="943 476 5919")
+
+    assert referral.patient == known and known.hospital_number == "H123"
+    assert Patient.objects.count() == before
+
+
+def test_the_external_page_takes_no_hospital_number_and_a_letter(client, people, clerk):
+    client.force_login(clerk)
+    page = client.get("/referrals/external/").content.decode()
+    assert 'enctype="multipart/form-data"' in page and 'name="letter"' in page
+
+    letter = SimpleUploadedFile("gp-letter.pdf", small_pdf(), "application/pdf")
+    response = client.post("/referrals/external/", {**_external_form(people), "letter": letter})
+
+    assert response.status_code == 302
+    referral = Referral.objects.get()
+    assert services.is_provisional(referral.patient.hospital_number)
+    stored = referral.attachments.get()
+    assert (stored.original_name, stored.content_type, stored.uploaded_by) == (
+        "gp-letter.pdf",
+        "application/pdf",
+        clerk,
+    )
+    assert stored.file.read() == small_pdf()
+
+
+def test_a_disguised_letter_on_the_external_page_saves_nothing(client, people, clerk):
+    client.force_login(clerk)
+    before = counts()
+    fake = SimpleUploadedFile("letter.pdf", b"MZ\x90\x00" + b"\x00" * 100, "application/pdf")
+
+    response = client.post("/referrals/external/", {**_external_form(people), "letter": fake})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Only PDF, PNG or JPEG files can be attached." in html
+    assert '<a href="#id_letter">' in html
+    assert counts() == before
+    assert not ReferralAttachment.objects.exists()
+
+
+def test_the_api_records_an_external_referral_without_a_hospital_number_with_its_letter(
+    people, clerk, api_for
+):
+    body = {**_external_form(people), "letter": SimpleUploadedFile("scan.png", small_png(), "image/png")}
+
+    response = api_for(clerk).post("/api/v1/referrals/external/", body, format="multipart")
+
+    assert response.status_code == 201, response.json()
+    referral = Referral.objects.get()
+    assert services.is_provisional(referral.patient.hospital_number)
+    assert referral.attachments.get().content_type == "image/png"

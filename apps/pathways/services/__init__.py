@@ -16,6 +16,8 @@ from .investigations import (
     investigation_mark_done,
     investigation_record_result,
     investigation_request,
+    investigation_step,
+    investigation_steps,
     investigations_flag_unacknowledged,
     result_path,
 )
@@ -45,6 +47,8 @@ __all__ = [
     "investigation_mark_done",
     "investigation_record_result",
     "investigation_request",
+    "investigation_step",
+    "investigation_steps",
     "investigations_flag_unacknowledged",
     "relapse_record",
     "relapse_update",

@@ -11,6 +11,7 @@ from apps.accounts.models import User
 from apps.patients.models import Patient
 from carecoord.errors import refuse_unless
 from carecoord.history import save_with_history
+from carecoord.limits import within
 
 from ..models import DiagnosticAssessment, DiagnosticCriterion, Investigation
 from ._common import not_in_future
@@ -88,13 +89,14 @@ def assessment_record_criterion(
         raise ValidationError({"criterion": "Choose one of the four criteria."})
     not_in_future(observed_on, "observed_on", "date observed")
     incomplete_search_reason = _check_tumour_search(patient, criterion, present, incomplete_search_reason)
+    note = within(note, field="note", limit=300, label="Note")
     with transaction.atomic(durable=True):
         assessment = _assessment_for(patient, actor)
         row = DiagnosticCriterion.objects.filter(assessment=assessment, criterion=criterion).first()
         existing = row is not None
         if row is None:
             row = DiagnosticCriterion(assessment=assessment, criterion=criterion)
-        row.present, row.observed_on, row.note, row.recorded_by = present, observed_on, note[:300], actor
+        row.present, row.observed_on, row.note, row.recorded_by = present, observed_on, note, actor
         row.recorded_at = timezone.now()
         row.incomplete_search_reason = incomplete_search_reason
         save_with_history(

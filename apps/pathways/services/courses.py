@@ -11,6 +11,7 @@ from apps.accounts import roles
 from apps.accounts.models import User
 from apps.patients.models import Patient
 from carecoord.errors import refuse_unless
+from carecoord.limits import within
 from carecoord.transitions import Transitions
 
 from ..models import CourseEvent, TreatmentCourse
@@ -100,7 +101,7 @@ def course_create(
         course = TreatmentCourse(
             patient=patient,
             agent=agent,
-            agent_other=agent_other.strip()[:100],
+            agent_other=within(agent_other, field="agent_other", limit=100, label="Other treatment"),
             status=status,
             start_date=start_date,
             planned_end_date=planned_end_date,
@@ -121,7 +122,7 @@ def _check_second_course(patient: Patient, agent: str, agent_other: str, confirm
     if existing is None:
         return ""
     if confirmed and (reason or "").strip():
-        return reason.strip()[:300]
+        return within(reason, field="reason", limit=300, label="Reason")
     raise ValidationError(
         {
             "second_course_reason": ValidationError(
@@ -196,5 +197,5 @@ def _fields_for(
     if to_status == Status.ACTIVE and locked.status == Status.PLANNED:
         fields["start_date"] = on_date
     if to_status == Status.STOPPED:
-        fields["stop_reason"] = reason.strip()[:300]
+        fields["stop_reason"] = within(reason, field="reason", limit=300, label="Reason")
     return fields

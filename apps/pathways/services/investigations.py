@@ -23,6 +23,7 @@ from apps.tasks.services import tasks_complete_for_sources, tasks_open_bulk
 from apps.workingtime.working_time import add_working_days, holidays_between
 from carecoord.errors import refuse_unless
 from carecoord.history import save_with_history, update_with_history
+from carecoord.limits import within
 from carecoord.transitions import Transitions
 
 from ..models import Investigation, InvestigationEvent
@@ -79,6 +80,34 @@ def result_path(status: str) -> list[str] | None:
     return None
 
 
+def investigation_steps(status: str) -> frozenset[str]:
+    """The moves the page offers on an investigation: the table's, less resulted (the result form's)."""
+    return INVESTIGATION.allowed_from(status) - {Status.RESULTED}
+
+
+def investigation_step(
+    *,
+    actor: User,
+    investigation: Investigation,
+    to_status: str,
+    booked_for: datetime.date | None = None,
+    done_on: datetime.date | None = None,
+    reason: str = "",
+) -> Investigation:
+    """One step chosen on the page: book (or move the booking), mark done, or cancel."""
+    if to_status == Status.BOOKED:
+        if booked_for is None:
+            raise ValidationError({"booked_for": "Enter the booked date."})
+        return investigation_book(actor=actor, investigation=investigation, booked_for=booked_for)
+    if to_status == Status.DONE:
+        if done_on is None:
+            raise ValidationError({"done_on": "Enter the date it was done."})
+        return investigation_mark_done(actor=actor, investigation=investigation, done_on=done_on)
+    if to_status == Status.CANCELLED:
+        return investigation_cancel(actor=actor, investigation=investigation, reason=reason)
+    raise ValidationError({"to_status": "Choose the next step."})
+
+
 def acknowledgement_due(investigation: Investigation) -> bool:
     """A result nobody has acknowledged yet."""
     return investigation.status == Status.RESULTED and investigation.acknowledged_at is None
@@ -102,7 +131,7 @@ def investigation_request(
         investigation = Investigation(
             patient=patient,
             kind=kind,
-            description=description.strip()[:200],
+            description=within(description, field="description", limit=200, label="Details"),
             requested_by=actor,
             requested_on=requested_on or timezone.localdate(),
         )
@@ -167,7 +196,8 @@ def investigation_record_result(
 def investigation_cancel(*, actor: User, investigation: Investigation, reason: str) -> Investigation:
     if not (reason or "").strip():
         raise ValidationError({"reason": "Give a reason for cancelling."})
-    step: Step = (Status.CANCELLED, {"cancel_reason": reason.strip()[:300]}, reason.strip())
+    cancel_reason = within(reason, field="reason", limit=300, label="Reason")
+    step: Step = (Status.CANCELLED, {"cancel_reason": cancel_reason}, cancel_reason)
     return _advance(actor=actor, investigation=investigation, steps=lambda _: [step])
 
 

@@ -8,6 +8,7 @@ from apps.accounts.models import User
 from apps.patients.models import Patient
 from carecoord.errors import refuse_unless
 from carecoord.history import save_with_history
+from carecoord.limits import within
 
 from ..models import Relapse, TreatmentCourse
 from ._common import not_in_future
@@ -43,7 +44,7 @@ def relapse_record(
             onset_date=onset_date,
             severity=severity,
             trigger=trigger,
-            trigger_detail=trigger_detail.strip()[:200],
+            trigger_detail=within(trigger_detail, field="trigger_detail", limit=200, label="Trigger detail"),
             response=response.strip(),
             response_course=response_course,
             recorded_by=actor,

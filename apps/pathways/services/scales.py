@@ -13,6 +13,7 @@ from apps.accounts import roles
 from apps.accounts.models import User
 from apps.patients.models import Patient
 from carecoord.errors import refuse_unless
+from carecoord.limits import within
 
 from ..models import ScaleItem, SeverityScale, SeverityScore, SeverityScoreValue
 from ._common import not_in_future
@@ -169,7 +170,11 @@ def score_record(
         raise ValidationError(errors)
     with transaction.atomic(durable=True):
         score = SeverityScore.objects.create(
-            patient=patient, scale=scale, assessed_on=assessed_on, assessor=actor, note=note.strip()[:300]
+            patient=patient,
+            scale=scale,
+            assessed_on=assessed_on,
+            assessor=actor,
+            note=within(note, field="note", limit=300, label="Note"),
         )
         SeverityScoreValue.objects.bulk_create(
             [

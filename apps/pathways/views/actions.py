@@ -73,6 +73,12 @@ def _course_transition_form(data: Any, *, prefix: str, initial: dict | None, obj
     return pf.CourseTransitionForm(data, prefix=prefix, initial=initial, offered=offered)
 
 
+def _investigation_step_form(data: Any, *, prefix: str, initial: dict | None, obj: Any) -> forms.Form:
+    # As for a course: shown, the table's moves from here; posted, any step (the table refuses).
+    offered = services.investigation_steps(obj.status) if data is None else None
+    return pf.InvestigationStepForm(data, prefix=prefix, initial=initial, offered=offered)
+
+
 # --- The service calls, one named function each ---------------------------------------------------
 
 
@@ -152,6 +158,12 @@ def record_result(actor: User, patient: Patient, form: forms.Form, investigation
         result_summary=data["result_summary"],
         abnormal=data["abnormal"],
     )
+
+
+def step_investigation(
+    actor: User, patient: Patient, form: forms.Form, investigation: Investigation
+) -> object:
+    return services.investigation_step(actor=actor, investigation=investigation, **form.cleaned_data)
 
 
 def acknowledge_result(
@@ -239,6 +251,11 @@ ACTIONS: dict[str, Action] = {
         "Record the result", "Save result", _plain(pf.InvestigationResultForm),
         allowed=roles.can_manage_investigations, run=record_result, model=Investigation,
         message="Result recorded.",
+    ),
+    "investigation-step": Action(
+        "Next step", "Save step", _investigation_step_form,
+        allowed=roles.can_manage_investigations, run=step_investigation, model=Investigation,
+        message="Investigation updated.",
     ),
     "investigation-acknowledge": Action(
         "Acknowledge", "Acknowledge result", _plain(forms.Form),

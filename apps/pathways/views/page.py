@@ -2,7 +2,9 @@
 
 An item offers an action only when the actor's role allows it (the ``ACTIONS`` row) and the item's
 state table does: a course offers exactly ``COURSE.allowed_from(status)``; an investigation offers
-its result while ``result_path`` finds a way to resulted, and acknowledgement while one is due.
+its result while ``result_path`` finds a way to resulted, every other move its table allows from
+where it stands (``investigation_steps``: book, move the booking, done, cancel), and acknowledgement
+while one is due.
 """
 
 from typing import Any
@@ -64,11 +66,12 @@ def course_rows(
 
 def investigation_rows(
     user: User, patient: Patient, investigations: list[Investigation]
-) -> list[tuple[Investigation, FormSlot | None, FormSlot | None]]:
+) -> list[tuple[Investigation, FormSlot | None, FormSlot | None, FormSlot | None]]:
     return [
         (
             i,
             _offer(user, patient, "investigation-result", i, services.result_path(i.status) is not None),
+            _offer(user, patient, "investigation-step", i, bool(services.investigation_steps(i.status))),
             _offer(user, patient, "investigation-acknowledge", i, services.acknowledgement_due(i)),
         )
         for i in investigations

@@ -72,11 +72,27 @@ def _saved(request: AuthedRequest, patient: Patient, action: Action) -> HttpResp
     return reswap(retarget(response, "#pathway-body"), "outerHTML")
 
 
+def _without_slot(value: Any, key: str) -> Any:
+    """``value`` with the slot named ``key`` left out (None), in the page's lists and row tuples."""
+    if isinstance(value, FormSlot):
+        return None if value.key == key else value
+    if isinstance(value, list):  # the panel drops the slot; a list of rows keeps every row
+        return [item for item in (_without_slot(v, key) for v in value) if item is not None]
+    if isinstance(value, tuple):
+        return tuple(_without_slot(item, key) for item in value)
+    return value
+
+
 def _refused(request: AuthedRequest, patient: Patient, form_slot: FormSlot) -> HttpResponse:
     if request.htmx:
         return render(request, "pathways/_action_form.html", {"slot": form_slot}, status=400)
     access_record(request=request, patients=patient, what="pathway")
-    context = {**page_context(request, patient), "failed_slot": form_slot}
+    # Sent without htmx: the page comes back with the refused form (and its error summary) at the top,
+    # and its blank twin left out below, so every id on the page stays unique.
+    context = {
+        key: _without_slot(value, form_slot.key) for key, value in page_context(request, patient).items()
+    }
+    context["failed_slot"] = form_slot
     return render(request, "pathways/review.html", context, status=400)
 
 

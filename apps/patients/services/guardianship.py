@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.services import system_user
+from carecoord.limits import within
 
 from .. import access
 from ..models import Guardian, sixteenth_birthday_cutoff
@@ -25,7 +26,7 @@ def _end(guardian: Guardian, *, actor: User, reason: str) -> None:
     """Inside the caller's transaction: end the link exactly as deactivation does."""
     guardian.is_active = False
     guardian.deactivated_at = timezone.now()
-    guardian.ended_reason = reason[:200]
+    guardian.ended_reason = within(reason, field="reason", limit=200, label="Reason")
     _save_checked(guardian, actor=actor, update_fields=["is_active", "deactivated_at", "ended_reason"])
     revoke_pending_invitations(patient=guardian.patient, email=guardian.user.email)
 

@@ -23,6 +23,7 @@ from apps.accounts.models import Team, User
 from apps.notifications.links import LINK_PLACEHOLDER
 from apps.notifications.services import email_enqueue
 from carecoord.errors import ApplicationError
+from carecoord.limits import within
 
 from .. import access
 from ..models import Guardian, GuardianInvitation, Patient
@@ -110,7 +111,7 @@ def invitation_send(
         invitation = GuardianInvitation.objects.create(
             patient=patient,
             email=email,
-            full_name=full_name[:150],
+            full_name=within(full_name, field="full_name", limit=150, label="Full name"),
             relationship=relationship,
             has_parental_responsibility=has_parental_responsibility,
             **authorisation,

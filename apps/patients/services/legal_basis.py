@@ -5,6 +5,8 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from carecoord.limits import within
+
 from ..models import YOUNG_PERSON_CONSENT_AGE, Guardian, Patient
 
 NO_BASIS = "Parental responsibility ended and no one with it has authorised access."
@@ -41,9 +43,13 @@ def clean_authorisation(
     if errors:
         raise ValidationError(errors)
     return {
-        "authorised_by_name": authorised_by_name.strip()[:150],
+        "authorised_by_name": within(
+            authorised_by_name, field="authorised_by_name", limit=150, label="Access authorised by"
+        ),
         "authorised_on": authorised_on,
-        "authorisation_reason": authorisation_reason.strip()[:300],
+        "authorisation_reason": within(
+            authorisation_reason, field="authorisation_reason", limit=300, label="Why access was authorised"
+        ),
     }
 
 

@@ -199,10 +199,18 @@ class ExternalReferralInput(serializers.Serializer):
     date_of_birth = serializers.DateField()
     sex = serializers.ChoiceField(choices=Patient.Sex.choices, default=Patient.Sex.UNKNOWN)
     hospital_number = serializers.CharField(
-        max_length=30, help_text="A known child is matched by NHS number first, then hospital number."
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=30,
+        help_text="A known child is matched by NHS number first, then hospital number. Optional: a new "
+        "child without one gets a provisional number (PROV-...) for the records team to replace.",
     )
     nhs_number = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
     postcode = serializers.CharField(required=False, allow_blank=True, default="", max_length=10)
+    letter = serializers.FileField(
+        required=False, help_text="The referral letter (multipart): PDF, PNG or JPEG, checked by content."
+    )
 
 
 _EXPECTED_HELP = "The status the client saw; a 409 with code stale when the referral has moved since."

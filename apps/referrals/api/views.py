@@ -115,7 +115,11 @@ class ReferralViewSet(filters.ListFilteredViewSet):
         refuse_unless(roles.can_register_patient(user), "Your role cannot record inbound referrals.")
         data = ExternalReferralInput(data=request.data)
         data.is_valid(raise_exception=True)
-        referral = services.referral_receive_external(actor=user, **data.validated_data)
+        fields = dict(data.validated_data)
+        letter = fields.pop("letter", None)
+        referral = services.referral_receive_external(
+            actor=user, **fields, letters=[letter] if letter else []
+        )
         output = ExternalRecordOutput if permissions.is_records_role(user) else ExternalReceiptOutput
         return Response(output(referral).data, status=status.HTTP_201_CREATED)
 

@@ -2,7 +2,9 @@
 
 from .attachments import ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES, referral_attach
 from .intake import (
+    PROVISIONAL_PREFIX,
     RECEIPT_MESSAGE,
+    is_provisional,
     referral_confirm_identity,
     referral_receive_external,
     referral_reject_identity,
@@ -27,8 +29,10 @@ from .transitions import (
 __all__ = [
     "ATTACHMENT_MAX_BYTES",
     "ATTACHMENT_TYPES",
+    "PROVISIONAL_PREFIX",
     "RECEIPT_MESSAGE",
     "REFERRAL",
+    "is_provisional",
     "referral_accept",
     "referral_attach",
     "referral_book",

@@ -10,9 +10,13 @@ The answer to the recorder is the same whichever way it went.
 """
 
 import datetime
+import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -22,6 +26,7 @@ from apps.patients.models import Patient
 from apps.patients.nhs_number import normalise_nhs_number
 from apps.patients.services import patient_create
 from carecoord.errors import ApplicationError
+from carecoord.limits import within
 
 from .. import permissions
 from ..models import Referral
@@ -31,6 +36,20 @@ Identity = Referral.Identity
 
 # What a recorder who cannot vouch for the child is told, whatever happened: nothing about the child.
 RECEIPT_MESSAGE = "Referral recorded; it will be matched to the child's record by the records team."
+
+# A GP referring a new child has no hospital number for them: the child is registered with a
+# provisional one (unique, and never matched on, since matching uses what the letter says), which the
+# records team replaces with the real number on the child's record.
+PROVISIONAL_PREFIX = "PROV-"
+_PROVISIONAL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+
+
+def provisional_hospital_number() -> str:
+    return PROVISIONAL_PREFIX + "".join(secrets.choice(_PROVISIONAL_ALPHABET) for _ in range(8))
+
+
+def is_provisional(hospital_number: str) -> bool:
+    return hospital_number.upper().startswith(PROVISIONAL_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -125,7 +144,7 @@ def _known_or_registered(
         registered = patient_create(
             actor=actor,
             nhs_number=nhs,
-            hospital_number=hospital_number,
+            hospital_number=(hospital_number or "").strip() or provisional_hospital_number(),
             date_of_birth=date_of_birth,
             status=Patient.Status.REFERRED,
             **details,
@@ -149,13 +168,20 @@ def referral_receive_external(
     given_name: str,
     family_name: str,
     date_of_birth: datetime.date,
-    hospital_number: str,
+    hospital_number: str = "",
     nhs_number: str = "",
     sex: str = Patient.Sex.UNKNOWN,
     postcode: str = "",
+    letters: Sequence[UploadedFile] = (),
 ) -> Referral:
     """Record an external referral: a new child is registered as referred; a known child is used when
-    the recorder can vouch for them, otherwise the referral waits in the identity queue."""
+    the recorder can vouch for them, otherwise the referral waits in the identity queue.
+
+    Without a hospital number a new child gets a provisional one (``provisional_hospital_number``).
+    Letters are checked by content first and saved with the referral: all of it lands, or none.
+    """
+    from .attachments import attachment_save, validate_letter
+
     if not roles.can_register_patient(actor):
         raise PermissionDenied("Your role cannot record inbound referrals.")
     nhs = _checked(
@@ -174,6 +200,8 @@ def referral_receive_external(
         "sex": sex,
         "postcode": (postcode or "").strip(),
     }
+    checked = [(letter, validate_letter(letter)) for letter in letters]
+    stored: list[str] = []
     try:
         with transaction.atomic(durable=True):
             patient, identity = _known_or_registered(
@@ -202,11 +230,20 @@ def referral_receive_external(
                 identity_checked_at=timezone.now() if identity == Identity.CONFIRMED else None,
             )
             record_draft(referral, actor=actor, note="Received from outside")
+            for letter, content_type in checked:
+                saved = attachment_save(
+                    actor=actor, referral=referral, upload=letter, content_type=content_type
+                )
+                stored.append(saved.file.name or "")
             if identity == Identity.PENDING:
                 return referral
             return _submit(actor, referral)
-    except IntegrityError as exc:  # a simultaneous referral of the same child to the same team
-        raise _duplicate(target_team) from exc
+    except Exception as exc:
+        for name in stored:  # the rows rolled back: leave no letter about a child behind on disk
+            default_storage.delete(name)
+        if isinstance(exc, IntegrityError):  # a simultaneous referral of the same child to the same team
+            raise _duplicate(target_team) from exc
+        raise
 
 
 def _lock_pending(referral: Referral) -> Referral:
@@ -243,11 +280,15 @@ def referral_confirm_identity(*, actor: User, referral: Referral) -> Referral:
         raise _duplicate(referral.target_team) from exc
 
 
+NOT_MATCHED = "Not matched to this child: "
+REJECT_REASON_MAX = 300 - len(NOT_MATCHED)  # the closed referral's outcome reason holds both
+
+
 def referral_reject_identity(*, actor: User, referral: Referral, reason: str) -> Referral:
     """This referral is not about this child: close it, touching nothing on the child's record.
     The records team takes it up with the referrer."""
     _require_confirmer(actor, referral)
-    reason = (reason or "").strip()
+    reason = within(reason, field="reason", limit=REJECT_REASON_MAX, label="Reason")
     if not reason:
         raise ValidationError({"reason": "Say why this referral is not about this child."})
     with transaction.atomic(durable=True):
@@ -258,7 +299,7 @@ def referral_reject_identity(*, actor: User, referral: Referral, reason: str) ->
             referral=locked,
             to=Referral.Status.CANCELLED,
             note=f"Not this child: {reason}",
-            outcome_reason=f"Not matched to this child: {reason}"[:300],
+            outcome_reason=NOT_MATCHED + reason,
             closed_at=now,
             identity_status=Identity.REJECTED,
             identity_checked_by=actor,

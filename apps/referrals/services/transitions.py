@@ -27,6 +27,7 @@ from apps.patients.models import Patient
 from apps.tasks import services as tasks
 from apps.tasks.models import Task
 from carecoord.errors import ApplicationError, refuse_unless
+from carecoord.limits import within
 from carecoord.transitions import Transitions, expecting
 
 from .. import permissions
@@ -282,7 +283,7 @@ def referral_decline(
             to=Status.DECLINED,
             note=reason,
             expected=expecting(Status.SUBMITTED, expected),
-            outcome_reason=reason.strip()[:300],
+            outcome_reason=within(reason, field="reason", limit=300, label="Reason"),
             triaged_at=timezone.now(),
             closed_at=timezone.now(),
         )
@@ -382,7 +383,7 @@ def referral_cancel(*, actor: User, referral: Referral, reason: str, expected: s
             to=Status.CANCELLED,
             note=reason,
             expected=expected,
-            outcome_reason=reason.strip()[:300],
+            outcome_reason=within(reason, field="reason", limit=300, label="Reason"),
             closed_at=timezone.now(),
         )
         tasks.tasks_complete_for_sources(

@@ -28,6 +28,7 @@ from apps.audit.services import access_record
 from apps.patients.selectors import patient_get
 from apps.referrals.selectors import referral_get
 from carecoord import filters
+from carecoord.clock import LondonDateTimeApiField
 
 from .. import selectors, services
 from ..models import Appointment, AppointmentEvent
@@ -125,8 +126,8 @@ def _for_caller(name: str, staff: type[serializers.Serializer]) -> PolymorphicPr
 
 class AppointmentInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Appointment.Kind.choices)
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
+    starts_at = LondonDateTimeApiField()
+    ends_at = LondonDateTimeApiField()
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
     clinician = serializers.PrimaryKeyRelatedField(queryset=staff_members(), required=False, allow_null=True)
     location = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
@@ -154,8 +155,8 @@ class AppointmentInput(serializers.Serializer):
 
 
 class AppointmentMoveInput(serializers.Serializer):
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
+    starts_at = LondonDateTimeApiField()
+    ends_at = LondonDateTimeApiField()
     override_reason = serializers.CharField(
         required=False,
         allow_blank=True,

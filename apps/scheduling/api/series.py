@@ -23,6 +23,7 @@ from apps.audit.services import access_record
 from apps.pathways.models import TreatmentCourse
 from apps.patients.models import Patient
 from apps.patients.selectors import patient_get
+from carecoord.clock import LondonDateTimeApiField
 
 from .. import selectors, services
 from ..models import Appointment, TreatmentSeries
@@ -100,7 +101,7 @@ class SeriesInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Appointment.Kind.choices, default=Appointment.Kind.INFUSION)
     interval_days = serializers.IntegerField(min_value=1, max_value=365)
     count = serializers.IntegerField(min_value=1, max_value=52)
-    first_starts_at = serializers.DateTimeField()
+    first_starts_at = LondonDateTimeApiField()
     duration_minutes = serializers.IntegerField(min_value=5, max_value=24 * 60, default=240)
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
     clinician = serializers.PrimaryKeyRelatedField(queryset=staff_members(), required=False, allow_null=True)
@@ -130,7 +131,7 @@ class SeriesInput(serializers.Serializer):
 
 class SeriesMoveInput(serializers.Serializer):
     appointment = serializers.IntegerField(help_text="The occurrence to move.")
-    starts_at = serializers.DateTimeField(help_text="Its new start; its length stays the same.")
+    starts_at = LondonDateTimeApiField(help_text="Its new start; its length stays the same.")
     and_following = serializers.BooleanField(
         default=False, help_text="Move every later booked occurrence by the same amount too."
     )

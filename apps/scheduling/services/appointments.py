@@ -23,6 +23,7 @@ from apps.tasks.models import Task
 from apps.tasks.services import task_open
 from carecoord.errors import ApplicationError
 from carecoord.history import save_with_history
+from carecoord.limits import within
 from carecoord.transitions import Transitions, expecting
 
 from ..models import Appointment, AppointmentEvent, Reminder
@@ -131,12 +132,14 @@ def appointment_create(
         ends_at=ends_at,
         team=team,
         clinician=clinician,
-        location=location.strip()[:200],
+        location=within(location, field="location", limit=200, label="Location"),
         preparation_notes=preparation_notes.strip(),
         internal_notes=internal_notes.strip(),
         family_visible=family_visible,
         referral=referral,
-        clash_override_reason=override_reason.strip()[:300],
+        clash_override_reason=within(
+            override_reason, field="override_reason", limit=300, label="Reason to book anyway"
+        ),
         series_id=series_id,
         series_index=series_index,
         created_by=actor,
@@ -200,7 +203,10 @@ def appointment_shift(
         starts_at=starts_at,
         ends_at=ends_at,
         sequence=locked.sequence + 1,  # the row is locked; an F() would break the history row
-        clash_override_reason=override_reason.strip()[:300] or locked.clash_override_reason,
+        clash_override_reason=within(
+            override_reason, field="override_reason", limit=300, label="Reason to book anyway"
+        )
+        or locked.clash_override_reason,
     )
     locked.refresh_from_db()
     notify_guardians(appointment=locked, kind=Reminder.Kind.MOVED)
@@ -244,7 +250,7 @@ def appointment_end(
         note=reason.strip(),
         expected=expecting(Appointment.ACTIVE_STATUSES, expected),  # cancelled twice: stale
         cancelled_by=cancelled_by,
-        cancel_reason=reason.strip()[:300],
+        cancel_reason=within(reason, field="reason", limit=300, label="Reason"),
         sequence=locked.sequence + 1,
     )
     locked.refresh_from_db()
