@@ -177,6 +177,7 @@ urlpatterns += [
     path("documents/<int:pk>/", _document.as_view({"get": "retrieve"}), name="document-detail"),
     path("documents/<int:pk>/download/", _document.as_view({"get": "download"}), name="document-download"),
     path("documents/<int:pk>/withdraw/", _document.as_view({"post": "withdraw"}), name="document-withdraw"),
+    path("documents/<int:pk>/release/", _document.as_view({"post": "release"}), name="document-release"),
     _child(
         "symptom-reports/",
         symptoms.PatientSymptomReportViewSet.as_view({"get": "list", "post": "create"}),

@@ -262,6 +262,7 @@ ROUTES: dict[str, Expect] = {
     "documents:staff_list": page("GET POST"),
     "documents:staff_download": page("GET"),
     "documents:staff_withdraw": page("POST"),
+    "documents:staff_release": page("POST"),
     "messaging:inbox": page("GET"),
     "messaging:thread": page("GET POST"),
     "messaging:mark": page("POST"),
@@ -399,6 +400,7 @@ ROUTES: dict[str, Expect] = {
     "document-detail": api(),
     "document-download": api(),
     "document-withdraw": api(),
+    "document-release": api(),
     "patient-symptom-report-list": api(family_a="ok", nurse_a="ok/403", nurse_glass="ok/403"),
     "symptom-report-review": api(),
 }
