@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 from apps.caseload.api import CaseloadViewSet
 from apps.documents import api as documents
 from apps.mdt import api as mdt
+from apps.mdt import api_release as mdt_release
 from apps.messaging import api as messaging
 from apps.pathways import api as pathways
 from apps.pathways.api import symptoms
@@ -214,5 +215,20 @@ urlpatterns += [
         "mdt/items/<int:pk>/outcome/",
         _item.as_view({"post": "outcome", "put": "outcome"}),
         name="mdt-item-outcome",
+    ),
+    path(
+        "mdt/items/<int:pk>/letter/",
+        mdt_release.OutcomeReleaseViewSet.as_view({"post": "letter"}),
+        name="mdt-item-letter",
+    ),
+    path(
+        "mdt/items/<int:pk>/release/",
+        mdt_release.OutcomeReleaseViewSet.as_view({"post": "release"}),
+        name="mdt-item-release",
+    ),
+    path(
+        "patients/<int:patient_pk>/mdt-decisions/",
+        mdt_release.PatientDecisionViewSet.as_view({"get": "list"}),
+        name="patient-mdt-decision-list",
     ),
 ]

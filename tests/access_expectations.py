@@ -285,6 +285,9 @@ ROUTES: dict[str, Expect] = {
     "mdt:item": page("GET POST", nurse_a="ok/403", nurse_glass="ok/403"),  # POST: the outcome
     "mdt:item_move": page("POST", **NURSES_403),
     "mdt:item_carry_over": page("POST", body=_carry_over, nurse_glass="403"),
+    # Telling the family: a clinician who chairs or is on the child's care team (break-glass: 403).
+    "mdt:item_letter": page("POST", nurse_glass="403"),
+    "mdt:item_release": page("POST", nurse_glass="403"),
     # --- family portal -------------------------------------------------------------------
     "documents:family_list": page("GET"),
     "documents:family_download": page("GET"),
@@ -383,6 +386,9 @@ ROUTES: dict[str, Expect] = {
     "mdt-item-detail": api(family_a="404"),
     "mdt-item-carry-over": api(body=_carry_over, family_a="404", nurse_glass="403"),
     "mdt-item-outcome": api(body=_outcome, family_a="404", **NURSES_403),
+    "mdt-item-letter": api(family_a="404", nurse_glass="403"),
+    "mdt-item-release": api(family_a="404", nurse_glass="403"),
+    "patient-mdt-decision-list": api(),
     # --- FHIR R4 (the audiences are the owning apps' own) --------------------------------
     "fhir:metadata": fhir(**dict.fromkeys(SUBJECTS, "ok")),  # read before signing in
     "fhir:everything": fhir(family_a="ok"),
