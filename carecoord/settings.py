@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "apps.scheduling",
     "apps.documents",
     "apps.mdt",
+    "apps.neuropsych",
     "apps.messaging",
     "apps.fhir",
     "apps.caseload",
