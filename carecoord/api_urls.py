@@ -8,6 +8,7 @@ from apps.documents import api as documents
 from apps.mdt import api as mdt
 from apps.mdt import api_release as mdt_release
 from apps.messaging import api as messaging
+from apps.neuropsych import api as neuropsych
 from apps.pathways import api as pathways
 from apps.pathways.api import symptoms
 from apps.patients.api import (
@@ -230,5 +231,34 @@ urlpatterns += [
         "patients/<int:patient_pk>/mdt-decisions/",
         mdt_release.PatientDecisionViewSet.as_view({"get": "list"}),
         name="patient-mdt-decision-list",
+    ),
+]
+
+_np = neuropsych.PatientNeuropsychViewSet
+urlpatterns += [
+    path(
+        "patients/<int:patient_pk>/neuropsychology/assessments/",
+        _np.as_view({"get": "assessments", "post": "record"}),
+        name="patient-neuropsych-assessments",
+    ),
+    path(
+        "patients/<int:patient_pk>/neuropsychology/school/",
+        _np.as_view({"get": "school", "put": "school"}),
+        name="patient-neuropsych-school",
+    ),
+    path(
+        "patients/<int:patient_pk>/neuropsychology/school-letters/",
+        _np.as_view({"get": "letters", "post": "letters"}),
+        name="patient-neuropsych-letters",
+    ),
+    path(
+        "school-letters/<int:pk>/",
+        neuropsych.SchoolLetterViewSet.as_view({"get": "retrieve", "put": "retrieve"}),
+        name="school-letter-detail",
+    ),
+    path(
+        "school-letters/<int:pk>/release/",
+        neuropsych.SchoolLetterViewSet.as_view({"post": "release"}),
+        name="school-letter-release",
     ),
 ]

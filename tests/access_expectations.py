@@ -288,6 +288,13 @@ ROUTES: dict[str, Expect] = {
     # Telling the family: a clinician who chairs or is on the child's care team (break-glass: 403).
     "mdt:item_letter": page("POST", nurse_glass="403"),
     "mdt:item_release": page("POST", nurse_glass="403"),
+    # Neuropsychology: an assessment is recorded by a neuropsychologist or psychologist (the nurses
+    # are in scope without the role: 403); school support and letters by any clinician who sees the child.
+    "neuropsych:page": page("GET POST", nurse_a="ok/403", nurse_glass="ok/403"),
+    "neuropsych:school_support": page("POST"),
+    "neuropsych:letter_draft": page("POST"),
+    "neuropsych:letter": page("GET POST"),
+    "neuropsych:letter_release": page("POST"),
     # --- family portal -------------------------------------------------------------------
     "documents:family_list": page("GET"),
     "documents:family_download": page("GET"),
@@ -407,6 +414,13 @@ ROUTES: dict[str, Expect] = {
     "document-download": api(),
     "document-withdraw": api(),
     "document-release": api(),
+    # The neuropsychology record is staff's: a family in scope gets a 403 (released letters are in
+    # their documents).
+    "patient-neuropsych-assessments": api(family_a="403", nurse_a="ok/403", nurse_glass="ok/403"),
+    "patient-neuropsych-school": api(family_a="403"),
+    "patient-neuropsych-letters": api(family_a="403"),
+    "school-letter-detail": api(family_a="403"),
+    "school-letter-release": api(family_a="403"),
     "patient-symptom-report-list": api(family_a="ok", nurse_a="ok/403", nurse_glass="ok/403"),
     "symptom-report-review": api(),
 }

@@ -10,11 +10,8 @@ from .models import Assessment
 
 @timeline_source("neuropsychology")
 def assessment_entries(patient: Patient) -> Iterable[TimelineEntry]:
-    rows = (
-        Assessment.objects.filter(patient=patient).select_related("assessed_by").prefetch_related("results")
-    )
+    rows = Assessment.objects.filter(patient=patient).select_related("assessed_by")
     for a in rows:
-        tested = ", ".join(r.get_domain_display().lower() for r in a.results.all())
         yield TimelineEntry(
             kind="neuropsychology",
             day=a.assessed_on,

@@ -94,7 +94,9 @@ def test_the_family_sees_the_released_wording_and_letter_on_the_portal(client_fo
     assert "repeat MRI" not in page  # the clinical wording stays in the letter's GP section
 
 
-def test_the_api_prepares_releases_and_lists_the_released_decision_for_the_family(api_for, cast, mdt, outcome):
+def test_the_api_prepares_releases_and_lists_the_released_decision_for_the_family(
+    api_for, cast, mdt, outcome
+):
     base = f"/api/v1/mdt/items/{outcome.item_id}/"
     assert api_for(cast.family_a).post(base + "letter/", {"family_wording": WORDING}).status_code == 404
     assert api_for(cast.nurse_glass).post(base + "letter/", {"family_wording": WORDING}).status_code == 403

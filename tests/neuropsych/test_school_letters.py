@@ -59,7 +59,7 @@ def test_a_draft_needs_an_assessment_and_the_family_cannot_draft(cast, neuropsyc
 
 
 def test_staff_edit_and_release_on_the_page_then_the_family_downloads_it(client_for, cast, assessed):
-    base = f"/patients/{cast.child_a.pk}/neuropsychology/letters/"
+    base = f"/patients/{cast.child_a.pk}/neuropsychology/school-letters/"
     staff = client_for(cast.nurse_a)
     drafted = staff.post(base)
     letter = SchoolLetter.objects.get()
