@@ -141,3 +141,16 @@ def test_school_support_keeps_history_and_checks_ehcp_dates(cast, neuropsycholog
     assert [h.status for h in support.history.order_by("history_date")] == ["sen_support", "ehcp_requested"]
     with pytest.raises(PermissionDenied):
         services.school_support_update(actor=cast.family_a, patient=cast.child_a, school="X", status="none")
+
+
+def test_the_demo_has_a_child_with_two_assessments_and_the_policy_asks_for_school_retests(db):
+    from django.core.management import call_command
+
+    from apps.scheduling.models import ReviewPolicy
+
+    call_command("seed_demo")
+    call_command("seed_demo")  # a second run adds nothing
+    assert ReviewPolicy.objects.get(name="Neuropsychology re-evaluation").school_retest_years == [6, 11]
+    [child] = {a.patient_id for a in Assessment.objects.all()}
+    assert Assessment.objects.filter(patient_id=child).count() == 2
+    assert SchoolSupport.objects.get(patient_id=child).status == SchoolSupport.Status.SEN_SUPPORT
