@@ -12,7 +12,7 @@ from .selectors import DomainRow
 
 WIDTH = 640
 LEFT, RIGHT, TOP = 150, 24, 10
-PANEL, GAP = 56, 14
+PANEL, GAP = 56, 26
 AXIS = 26
 COLOUR = "#005eb8"
 
@@ -101,11 +101,8 @@ def domains_chart_svg(rows: list[DomainRow], *, table_id: str = "neuropsych-tabl
         _panel(svg, row, TOP + index * (PANEL + GAP), start, end)
     axis_y = TOP + len(rows) * (PANEL + GAP) + 4
     for day in days:
-        _text(
-            svg,
-            _x(day, start, end),
-            axis_y + 12,
-            f"{day:%b %Y}",
-            **{"text-anchor": "middle", "fill": "#4c6272"},
-        )
+        x = _x(day, start, end)
+        # Keep the end labels inside the picture: anchored to the side they sit on.
+        anchor = "end" if x > WIDTH - RIGHT - 30 else "start" if x < LEFT + 30 else "middle"
+        _text(svg, x, axis_y + 12, f"{day:%b %Y}", **{"text-anchor": anchor, "fill": "#4c6272"})
     return ET.tostring(svg, encoding="unicode")
