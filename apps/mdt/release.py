@@ -6,6 +6,8 @@ letter a new version of the same document series); a released version is never c
 correction after release is prepared and released again, and the portal shows the latest released.
 """
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -23,6 +25,10 @@ LETTER_KIND = "mdt_outcome"
 RELEASE_ONLY = (
     "Only a clinician on the child's care team, or the meeting's chair, tells the family the outcome."
 )
+
+
+def _day(day: datetime.date) -> str:
+    return f"{day.day} {day:%B %Y}"
 
 
 def can_release_outcome(user: User, outcome: Outcome) -> bool:
@@ -56,7 +62,7 @@ def outcome_letter_prepare(*, actor: User, outcome: Outcome, family_wording: str
             patient=item.patient,
             kind=LETTER_KIND,
             series_key=series_key(locked),
-            title=f"Team meeting outcome, {timezone.localdate(item.meeting.starts_at):%d %B %Y}",
+            title=f"Team meeting outcome, {_day(timezone.localdate(item.meeting.starts_at))}",
             template="documents/letters/mdt_outcome.html",
             context={
                 "meeting": item.meeting,
