@@ -5,7 +5,6 @@ the child writes an AccessEvent; the family downloads a released letter from the
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
@@ -17,15 +16,12 @@ from apps.audit.services import access_record
 from apps.patients import access
 from apps.patients.models import Patient
 from apps.patients.selectors import patient_get
-from carecoord.errors import ApplicationError, form_add_service_errors, refusal_messages, refuse_unless
+from carecoord.errors import SERVICE_REFUSALS, form_add_service_errors, refusal_messages, refuse_unless
 
 from . import letters, selectors, services
 from .chart import domains_chart_svg
 from .forms import AssessmentForm, LetterForm, SchoolSupportForm
 from .models import Band, SchoolSupport
-
-# A role refusal is not caught: it becomes the 403 page.
-FORM_REFUSALS = (ValidationError, ApplicationError)
 
 
 def staff_people() -> Any:
@@ -88,7 +84,7 @@ def neuropsych_page(request: AuthedRequest, pk: int) -> HttpResponse:
                     results=[services.ResultSpec(d, b, n) for d, b, n in form.result_rows()],
                     recommendations=data["recommendations"],
                 )
-            except FORM_REFUSALS as exc:
+            except SERVICE_REFUSALS as exc:
                 form_add_service_errors(form, exc)
             else:
                 messages.success(
@@ -109,7 +105,7 @@ def school_support(request: AuthedRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.school_support_update(actor=request.user, patient=patient, **form.cleaned_data)
-        except FORM_REFUSALS as exc:
+        except SERVICE_REFUSALS as exc:
             form_add_service_errors(form, exc)
         else:
             messages.success(request, "School and support saved.")
@@ -125,7 +121,7 @@ def letter_draft(request: AuthedRequest, pk: int) -> HttpResponse:
     refuse_unless(services.can_keep_school_support(request.user, patient), services.CLINICIANS_ONLY)
     try:
         letter = letters.school_letter_draft(actor=request.user, patient=patient)
-    except FORM_REFUSALS as exc:
+    except SERVICE_REFUSALS as exc:
         messages.error(request, " ".join(refusal_messages(exc)))
         return redirect("neuropsych:page", pk=patient.pk)
     messages.success(request, "A draft letter is ready. Read it, edit the text if needed, then release it.")
@@ -143,7 +139,7 @@ def letter_detail(request: AuthedRequest, pk: int, letter_pk: int) -> HttpRespon
         if form.is_valid():
             try:
                 letters.school_letter_edit(actor=request.user, letter=letter, body=form.cleaned_data["body"])
-            except FORM_REFUSALS as exc:
+            except SERVICE_REFUSALS as exc:
                 form_add_service_errors(form, exc)
             else:
                 messages.success(request, "Saved as a new version of the letter. Check it, then release it.")
@@ -167,7 +163,7 @@ def letter_release(request: AuthedRequest, pk: int, letter_pk: int) -> HttpRespo
     refuse_unless(services.can_keep_school_support(request.user, patient), services.CLINICIANS_ONLY)
     try:
         letters.school_letter_release(actor=request.user, letter=letter)
-    except FORM_REFUSALS as exc:
+    except SERVICE_REFUSALS as exc:
         messages.error(request, " ".join(refusal_messages(exc)))
     else:
         messages.success(request, "The letter is in the family's documents. They have been told.")
