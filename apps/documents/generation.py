@@ -26,6 +26,14 @@ from .models import FamilyDocument
 from .services import require_staff_who_sees, tell_guardians
 
 STYLESHEET = "css/documents.css"
+# Kinds whose release belongs to another record (an MDT outcome goes out with its family wording):
+# the generic release refuses them with this message; the owner calls ``release_in_transaction``.
+RELEASED_ELSEWHERE: dict[str, str] = {}
+
+
+def release_belongs_to(kind: str, message: str) -> None:
+    """An app that owns a kind of letter registers it at start-up (see apps/mdt/apps.py)."""
+    RELEASED_ELSEWHERE[kind] = message
 
 
 def _stylesheet() -> str:
@@ -138,5 +146,7 @@ def release_in_transaction(*, actor: User, document: FamilyDocument) -> FamilyDo
 def document_release(*, actor: User, document: FamilyDocument) -> FamilyDocument:
     """A member of staff releases a generated letter to the family: it appears in the portal (replacing
     an earlier released version) and every guardian is told. Who released it and when is kept."""
+    if document.kind in RELEASED_ELSEWHERE:
+        raise ApplicationError.stale(RELEASED_ELSEWHERE[document.kind])
     with transaction.atomic(durable=True):
         return release_in_transaction(actor=actor, document=document)

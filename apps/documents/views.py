@@ -55,6 +55,7 @@ def staff_documents(request: AuthedRequest, pk: int) -> HttpResponse:
         "patient": patient,
         "form": form,
         "documents": selectors.documents_for_staff(patient=patient),
+        "released_elsewhere": set(generation.RELEASED_ELSEWHERE),
         "via_break_glass": access.is_break_glass_access(request.user, patient),
     }
     return render(request, "documents/staff_list.html", context, status=400 if form.errors else 200)

@@ -112,3 +112,12 @@ def test_the_api_prepares_releases_and_lists_the_released_decision_for_the_famil
     [shown] = api_for(cast.family_a).get(decisions).json()
     assert shown["family_wording"] == WORDING and "decision" not in shown
     assert api_for(cast.family_b).get(decisions).status_code == 404
+
+
+def test_the_outcome_letter_is_released_only_with_its_family_wording(cast, mdt, outcome):
+    from apps.documents import generation
+
+    prepared = release.outcome_letter_prepare(actor=mdt.chair, outcome=outcome, family_wording=WORDING)
+    with pytest.raises(ApplicationError, match="family wording"):
+        generation.document_release(actor=mdt.chair, document=prepared.document)
+    assert list(documents.documents_for_family(patient=cast.child_a)) == []
