@@ -18,6 +18,11 @@ RUN groupadd --system --gid 10001 carecoord \
 
 WORKDIR /app
 
+# Pango for WeasyPrint (generated letters), from Debian's packages.
+RUN apt-get update -qq \
+    && apt-get install -y -qq --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, so a code change does not reinstall them.
 COPY requirements.txt ./
 RUN pip install -r requirements.txt

@@ -17,7 +17,10 @@ $(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
+# WeasyPrint (generated letters) needs pango from Debian; install it only when the import fails.
 install: $(STAMP)
+	@$(BIN)/python -c "import weasyprint" 2>/dev/null || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput

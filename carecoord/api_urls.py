@@ -6,7 +6,9 @@ from rest_framework.routers import SimpleRouter
 from apps.caseload.api import CaseloadViewSet
 from apps.documents import api as documents
 from apps.mdt import api as mdt
+from apps.mdt import api_release as mdt_release
 from apps.messaging import api as messaging
+from apps.neuropsych import api as neuropsych
 from apps.pathways import api as pathways
 from apps.pathways.api import symptoms
 from apps.patients.api import (
@@ -177,6 +179,7 @@ urlpatterns += [
     path("documents/<int:pk>/", _document.as_view({"get": "retrieve"}), name="document-detail"),
     path("documents/<int:pk>/download/", _document.as_view({"get": "download"}), name="document-download"),
     path("documents/<int:pk>/withdraw/", _document.as_view({"post": "withdraw"}), name="document-withdraw"),
+    path("documents/<int:pk>/release/", _document.as_view({"post": "release"}), name="document-release"),
     _child(
         "symptom-reports/",
         symptoms.PatientSymptomReportViewSet.as_view({"get": "list", "post": "create"}),
@@ -213,5 +216,49 @@ urlpatterns += [
         "mdt/items/<int:pk>/outcome/",
         _item.as_view({"post": "outcome", "put": "outcome"}),
         name="mdt-item-outcome",
+    ),
+    path(
+        "mdt/items/<int:pk>/letter/",
+        mdt_release.OutcomeReleaseViewSet.as_view({"post": "letter"}),
+        name="mdt-item-letter",
+    ),
+    path(
+        "mdt/items/<int:pk>/release/",
+        mdt_release.OutcomeReleaseViewSet.as_view({"post": "release"}),
+        name="mdt-item-release",
+    ),
+    path(
+        "patients/<int:patient_pk>/mdt-decisions/",
+        mdt_release.PatientDecisionViewSet.as_view({"get": "list"}),
+        name="patient-mdt-decision-list",
+    ),
+]
+
+_np = neuropsych.PatientNeuropsychViewSet
+urlpatterns += [
+    path(
+        "patients/<int:patient_pk>/neuropsychology/assessments/",
+        _np.as_view({"get": "assessments", "post": "record"}),
+        name="patient-neuropsych-assessments",
+    ),
+    path(
+        "patients/<int:patient_pk>/neuropsychology/school/",
+        _np.as_view({"get": "school", "put": "school"}),
+        name="patient-neuropsych-school",
+    ),
+    path(
+        "patients/<int:patient_pk>/neuropsychology/school-letters/",
+        _np.as_view({"get": "letters", "post": "letters"}),
+        name="patient-neuropsych-letters",
+    ),
+    path(
+        "school-letters/<int:pk>/",
+        neuropsych.SchoolLetterViewSet.as_view({"get": "retrieve", "put": "retrieve"}),
+        name="school-letter-detail",
+    ),
+    path(
+        "school-letters/<int:pk>/release/",
+        neuropsych.SchoolLetterViewSet.as_view({"post": "release"}),
+        name="school-letter-release",
     ),
 ]

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "apps.scheduling",
     "apps.documents",
     "apps.mdt",
+    "apps.neuropsych",
     "apps.messaging",
     "apps.fhir",
     "apps.caseload",
@@ -220,7 +221,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # axes logs every attempt at INFO with the email and address masked; carecoord.security names them.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "ERROR"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "ERROR"},
+        "weasyprint": {"level": "WARNING"},  # its progress steps are INFO: one line per page per letter
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # Cache: shared by every web process (throttles and rate limits count across them). Redis when

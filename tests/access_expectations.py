@@ -262,6 +262,7 @@ ROUTES: dict[str, Expect] = {
     "documents:staff_list": page("GET POST"),
     "documents:staff_download": page("GET"),
     "documents:staff_withdraw": page("POST"),
+    "documents:staff_release": page("POST"),
     "messaging:inbox": page("GET"),
     "messaging:thread": page("GET POST"),
     "messaging:mark": page("POST"),
@@ -284,6 +285,16 @@ ROUTES: dict[str, Expect] = {
     "mdt:item": page("GET POST", nurse_a="ok/403", nurse_glass="ok/403"),  # POST: the outcome
     "mdt:item_move": page("POST", **NURSES_403),
     "mdt:item_carry_over": page("POST", body=_carry_over, nurse_glass="403"),
+    # Telling the family: a clinician who chairs or is on the child's care team (break-glass: 403).
+    "mdt:item_letter": page("POST", nurse_glass="403"),
+    "mdt:item_release": page("POST", nurse_glass="403"),
+    # Neuropsychology: an assessment is recorded by a neuropsychologist or psychologist (the nurses
+    # are in scope without the role: 403); school support and letters by any clinician who sees the child.
+    "neuropsych:page": page("GET POST", nurse_a="ok/403", nurse_glass="ok/403"),
+    "neuropsych:school_support": page("POST"),
+    "neuropsych:letter_draft": page("POST"),
+    "neuropsych:letter": page("GET POST"),
+    "neuropsych:letter_release": page("POST"),
     # --- family portal -------------------------------------------------------------------
     "documents:family_list": page("GET"),
     "documents:family_download": page("GET"),
@@ -382,6 +393,9 @@ ROUTES: dict[str, Expect] = {
     "mdt-item-detail": api(family_a="404"),
     "mdt-item-carry-over": api(body=_carry_over, family_a="404", nurse_glass="403"),
     "mdt-item-outcome": api(body=_outcome, family_a="404", **NURSES_403),
+    "mdt-item-letter": api(family_a="404", nurse_glass="403"),
+    "mdt-item-release": api(family_a="404", nurse_glass="403"),
+    "patient-mdt-decision-list": api(),
     # --- FHIR R4 (the audiences are the owning apps' own) --------------------------------
     "fhir:metadata": fhir(**dict.fromkeys(SUBJECTS, "ok")),  # read before signing in
     "fhir:everything": fhir(family_a="ok"),
@@ -399,6 +413,14 @@ ROUTES: dict[str, Expect] = {
     "document-detail": api(),
     "document-download": api(),
     "document-withdraw": api(),
+    "document-release": api(),
+    # The neuropsychology record is staff's: a family in scope gets a 403 (released letters are in
+    # their documents).
+    "patient-neuropsych-assessments": api(family_a="403", nurse_a="ok/403", nurse_glass="ok/403"),
+    "patient-neuropsych-school": api(family_a="403"),
+    "patient-neuropsych-letters": api(family_a="403"),
+    "school-letter-detail": api(family_a="403"),
+    "school-letter-release": api(family_a="403"),
     "patient-symptom-report-list": api(family_a="ok", nurse_a="ok/403", nurse_glass="ok/403"),
     "symptom-report-review": api(),
 }

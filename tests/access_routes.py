@@ -33,6 +33,7 @@ SEGMENT_OBJECTS = {
     "symptom-reports": "symptom_report",
     "referrals": "referral",
     "letters": "letter",
+    "school-letters": "school_letter",
     "tasks": "task",
     "review": "grant",
     "mdt": "meeting",

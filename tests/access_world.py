@@ -274,6 +274,25 @@ def _mdt(chair: User, listers: dict[str, tuple[Patient, User, Records]]) -> None
         records.objects.update(meeting=meeting, item=item)
 
 
+def _school_letter(child: Patient, author: User, document: Any) -> dict[str, Any]:
+    """An assessment and a school letter about the child (rows only: the world needs a letter to ask
+    for, not a neuropsychologist on each care team); its document is the child's shared letter."""
+    from apps.neuropsych.models import Assessment, DomainResult, SchoolLetter
+
+    assessment = Assessment.objects.create(
+        patient=child,
+        assessed_on=timezone.localdate(),
+        assessed_by=author,
+        recommendations="Extra time.",
+        recorded_by=author,
+    )
+    DomainResult.objects.create(assessment=assessment, domain="attention", band=3)
+    letter = SchoolLetter.objects.create(
+        patient=child, assessment=assessment, body="Dear school", document=document, created_by=author
+    )
+    return {"school_letter": letter}
+
+
 def _child_records(
     child: Patient, nurse: User, consultant: User, family: User, team: Team, scale: Any
 ) -> Records:
@@ -282,6 +301,7 @@ def _child_records(
     records.objects.update(_scheduling_records(child, nurse))
     records.objects.update(_family_records(child, nurse, family))
     records.objects.update(_work_records(child, nurse, team))
+    records.objects.update(_school_letter(child, nurse, records["document"]))
     return records
 
 

@@ -29,7 +29,7 @@ from apps.patients.selectors import patient_get
 from carecoord.errors import refuse_unless
 from carecoord.uploads import UPLOAD_MAX_BYTES
 
-from . import selectors, services
+from . import generation, selectors, services
 from .models import FamilyDocument
 
 FILE_HELP = (
@@ -67,6 +67,11 @@ class DocumentOutput(FamilyDocumentOutput):
             "uploaded_at",
             "is_withdrawn",
             "withdrawn_at",
+            "kind",
+            "version",
+            "released_at",
+            "released_by",
+            "superseded_at",
         ]
 
 
@@ -186,6 +191,18 @@ class DocumentViewSet(DocumentsViewSet):
             filename=document.download_name,
             content_type=document.content_type,
         )
+
+    @extend_schema(request=None, responses={200: DocumentOutput})
+    @action(detail=True, methods=["post"])
+    def release(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Release a generated letter to the family (staff): it appears in their portal, replacing an
+        earlier released version, and every guardian is told. Releasing it twice is a 409."""
+        user = request_user(request)
+        document = document_get(user=user, pk=self.kwargs["pk"])
+        refuse_unless(_is_staff(user), "Only staff can release a letter to the family.")
+        generation.document_release(actor=user, document=document)
+        released = selectors.document_get_for_staff(patient=document.patient, pk=document.pk)
+        return Response(DocumentOutput(released).data)
 
     @extend_schema(request=None, responses={200: DocumentOutput})
     @action(detail=True, methods=["post"])

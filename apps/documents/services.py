@@ -19,7 +19,7 @@ from carecoord.uploads import validate_upload
 from .models import FamilyDocument
 
 
-def _require_staff_who_sees(actor: User, patient_id: int) -> None:
+def require_staff_who_sees(actor: User, patient_id: int) -> None:
     sees_child = access.visible_patients(actor).filter(pk=patient_id).exists()
     if roles.staff_role(actor) is None or not sees_child:
         raise PermissionDenied("Only staff looking after this child can share letters with the family.")
@@ -30,7 +30,7 @@ def document_upload(
 ) -> FamilyDocument:
     """Share a PDF or image with the child's family. Every active guardian is told (the email says only
     that there is something new)."""
-    _require_staff_who_sees(actor, patient.pk)
+    require_staff_who_sees(actor, patient.pk)
     errors: dict[str, list[str]] = {}
     title = (title or "").strip()
     if not title:
@@ -60,23 +60,30 @@ def document_upload(
             content_type=content_type,
             size=upload.size or 0,
             uploaded_by=actor,
+            released_at=timezone.now(),  # sharing an upload is releasing it
+            released_by=actor,
         )
         save_with_history(document, actor=actor)
-        guardians = Guardian.objects.filter(patient=patient, is_active=True).select_related("user")
-        for guardian in guardians:
-            notification_create(
-                recipient=guardian.user,
-                kind="document_shared",
-                title=f"New document for {patient.given_name}: {title}",
-                url=f"/portal/children/{patient.pk}/documents/",
-                patient_id=patient.pk,
-            )
+        tell_guardians(patient=patient, title=title)
     return document
+
+
+def tell_guardians(*, patient: Patient, title: str) -> None:
+    """In the caller's transaction: every active guardian is told there is something new (outbox)."""
+    guardians = Guardian.objects.filter(patient=patient, is_active=True).select_related("user")
+    for guardian in guardians:
+        notification_create(
+            recipient=guardian.user,
+            kind="document_shared",
+            title=f"New document for {patient.given_name}: {title}",
+            url=f"/portal/children/{patient.pk}/documents/",
+            patient_id=patient.pk,
+        )
 
 
 def document_withdraw(*, actor: User, document: FamilyDocument) -> FamilyDocument:
     """Stop showing a document to the family (it was shared by mistake, or replaced). It is kept for the record."""
-    _require_staff_who_sees(actor, document.patient_id)
+    require_staff_who_sees(actor, document.patient_id)
     with transaction.atomic(durable=True):
         locked = FamilyDocument.objects.select_for_update().get(pk=document.pk)
         if locked.is_withdrawn:

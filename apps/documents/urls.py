@@ -12,6 +12,11 @@ urlpatterns = [
         views.staff_withdraw,
         name="staff_withdraw",
     ),
+    path(
+        "patients/<int:pk>/documents/<int:document_pk>/release/",
+        views.staff_release,
+        name="staff_release",
+    ),
     path("portal/children/<int:pk>/documents/", views.family_documents, name="family_list"),
     path(
         "portal/children/<int:pk>/documents/<int:document_pk>/",

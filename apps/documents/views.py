@@ -14,7 +14,7 @@ from apps.patients.decorators import family_required
 from apps.patients.selectors import patient_get
 from carecoord.errors import SERVICE_REFUSALS, form_add_service_errors, refusal_messages
 
-from . import selectors, services
+from . import generation, selectors, services
 from .forms import DocumentForm
 from .models import FamilyDocument
 
@@ -55,6 +55,7 @@ def staff_documents(request: AuthedRequest, pk: int) -> HttpResponse:
         "patient": patient,
         "form": form,
         "documents": selectors.documents_for_staff(patient=patient),
+        "released_elsewhere": set(generation.RELEASED_ELSEWHERE),
         "via_break_glass": access.is_break_glass_access(request.user, patient),
     }
     return render(request, "documents/staff_list.html", context, status=400 if form.errors else 200)
@@ -80,6 +81,20 @@ def staff_withdraw(request: AuthedRequest, pk: int, document_pk: int) -> HttpRes
         messages.error(request, " ".join(refusal_messages(exc)))
     else:
         messages.success(request, f"“{document.title}” has been withdrawn from the family's portal.")
+    return redirect("documents:staff_list", pk=patient.pk)
+
+
+@staff_required
+@require_POST
+def staff_release(request: AuthedRequest, pk: int, document_pk: int) -> HttpResponse:
+    patient = patient_get(user=request.user, pk=pk)
+    document = selectors.document_get_for_staff(patient=patient, pk=document_pk)
+    try:
+        generation.document_release(actor=request.user, document=document)
+    except SERVICE_REFUSALS as exc:
+        messages.error(request, " ".join(refusal_messages(exc)))
+    else:
+        messages.success(request, f"“{document.title}” is now in the family's portal. They have been told.")
     return redirect("documents:staff_list", pk=patient.pk)
 
 

@@ -131,3 +131,13 @@ class OutcomeForm(forms.Form):
             for n in range(1, ACTION_ROWS + 1)
             if d.get(f"action_{n}")
         ]
+
+
+class FamilyWordingForm(forms.Form):
+    family_wording = forms.CharField(
+        label="What was decided, in words for the family",
+        help_text="This goes on the portal and in the letter once released. Plain words; no abbreviations.",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Write what was decided in words the family will understand."},
+    )

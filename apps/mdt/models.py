@@ -118,3 +118,35 @@ class Action(models.Model):
 
     def __str__(self) -> str:
         return f"{self.description} ({self.owner}, by {self.due_on:%d %b %Y})"
+
+
+class OutcomeRelease(models.Model):
+    """One version of an outcome told to the family: their wording, the decision as it stood, and the
+    letter (to the GP and the family) generated from it.
+
+    Prepared by a clinician (staff only), then released: the portal shows the latest released version.
+    A released version is never changed; a correction is a new version, released again.
+    """
+
+    outcome = models.ForeignKey(Outcome, on_delete=models.CASCADE, related_name="releases")
+    version = models.PositiveSmallIntegerField()
+    family_wording = models.TextField(help_text="What the meeting decided, in words for the family.")
+    decision = models.TextField(help_text="The decision as recorded when this version was prepared.")
+    document = models.ForeignKey(
+        "documents.FamilyDocument", on_delete=models.PROTECT, related_name="+", help_text="The letter."
+    )
+    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    prepared_at = models.DateTimeField(default=timezone.now)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["outcome", "version"], name="mdt_release_version_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} v{self.version}"

@@ -14,7 +14,7 @@ from apps.accounts.types import AnyUser
 from apps.pathways.selectors import PathwaySummary, pathway_summary
 from apps.patients import access
 
-from .models import Action, Item, Meeting, Outcome
+from .models import Action, Item, Meeting, Outcome, OutcomeRelease
 
 
 def meetings_for(user: AnyUser) -> QuerySet[Meeting]:
@@ -99,3 +99,17 @@ def staff_choices() -> QuerySet:
     return User.objects.filter(kind=User.Kind.STAFF, is_active=True, staff_profile__isnull=False).order_by(
         "full_name"
     )
+
+
+def released_outcomes_for_family(*, patient_id: int) -> list[OutcomeRelease]:
+    """What the family has been told: the latest released version of each outcome, newest meeting
+    first, in one query. Prepared versions not yet released are left out."""
+    rows = (
+        OutcomeRelease.objects.filter(outcome__item__patient_id=patient_id, released_at__isnull=False)
+        .select_related("outcome__item__meeting", "document")
+        .order_by("-outcome__item__meeting__starts_at", "outcome_id", "-version")
+    )
+    latest: dict[int, OutcomeRelease] = {}
+    for row in rows:
+        latest.setdefault(row.outcome_id, row)
+    return list(latest.values())

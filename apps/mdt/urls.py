@@ -12,5 +12,7 @@ urlpatterns = [
     path("mdt/<int:pk>/add/", views.item_add, name="item_add"),
     path("mdt/items/<int:pk>/", views.item_detail, name="item"),
     path("mdt/items/<int:pk>/move/", views.item_move, name="item_move"),
+    path("mdt/items/<int:pk>/letter/", views.item_letter, name="item_letter"),
+    path("mdt/items/<int:pk>/release/", views.item_release, name="item_release"),
     path("mdt/items/<int:pk>/carry-over/", views.item_carry_over, name="item_carry_over"),
 ]

@@ -23,8 +23,8 @@ from carecoord.errors import (
     refuse_unless,
 )
 
-from . import selectors, services
-from .forms import AttendanceForm, CarryOverForm, ItemForm, MeetingForm, OutcomeForm
+from . import release, selectors, services
+from .forms import AttendanceForm, CarryOverForm, FamilyWordingForm, ItemForm, MeetingForm, OutcomeForm
 from .models import Item, Meeting
 
 # A role refusal is not caught: it becomes the 403 page.
@@ -215,6 +215,7 @@ def item_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             )
             return redirect("mdt:item", pk=item.pk)
     context = {
+        **_release_context(request, item),
         "item": item,
         "meeting": item.meeting,
         "form": form,
@@ -243,3 +244,66 @@ def item_carry_over(request: AuthedRequest, pk: int) -> HttpResponse:
         return redirect("mdt:item", pk=item.pk)
     messages.success(request, f"{item.patient.full_name} is carried over to {carried.meeting}.")
     return redirect("mdt:meeting", pk=item.meeting_id)
+
+
+def _release_context(
+    request: AuthedRequest, item: Item, wording: FamilyWordingForm | None = None
+) -> dict[str, Any]:
+    outcome = getattr(item, "outcome", None)
+    if outcome is None:
+        return {"releases": [], "can_release": False}
+    releases = list(outcome.releases.select_related("document", "prepared_by", "released_by"))
+    initial = {"family_wording": releases[0].family_wording} if releases else None
+    return {
+        "releases": releases,
+        "can_release": release.can_release_outcome(request.user, outcome),
+        "wording_form": wording or FamilyWordingForm(initial=initial, prefix="family"),
+        "release_pending": bool(releases) and releases[0].released_at is None,
+    }
+
+
+@staff_required
+@require_POST
+def item_letter(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Prepare the family wording and the outcome letter (a new version; staff only until released)."""
+    outcome = selectors.item_with_outcome_get(user=request.user, pk=pk)
+    item = outcome.item
+    refuse_unless(release.can_release_outcome(request.user, outcome), release.RELEASE_ONLY)
+    form = FamilyWordingForm(request.POST, prefix="family")
+    if form.is_valid():
+        try:
+            prepared = release.outcome_letter_prepare(
+                actor=request.user, outcome=outcome, family_wording=form.cleaned_data["family_wording"]
+            )
+        except FORM_REFUSALS as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Letter version {prepared.version} is ready to check, then release.")
+            return redirect("mdt:item", pk=item.pk)
+    access_record(request=request, patients=item.patient, what="mdt listing")
+    context = {
+        **_release_context(request, item, form),
+        "item": item,
+        "meeting": item.meeting,
+        "form": _outcome_form(request, item),
+        "carry_form": CarryOverForm(),
+        "is_chair": services.is_chair(request.user, item.meeting),
+        "next_meeting": services.next_meeting(item.meeting),
+        "history": [],
+    }
+    return render(request, "mdt/item_detail.html", context, status=400)
+
+
+@staff_required
+@require_POST
+def item_release(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Release the latest prepared version to the family (portal wording and letter)."""
+    outcome = selectors.item_with_outcome_get(user=request.user, pk=pk)
+    item = outcome.item
+    try:
+        released = release.outcome_release(actor=request.user, outcome=outcome)
+    except FORM_REFUSALS as exc:
+        messages.error(request, " ".join(refusal_messages(exc)))
+    else:
+        messages.success(request, f"Version {released.version} is on the family's portal with its letter.")
+    return redirect("mdt:item", pk=item.pk)

@@ -22,6 +22,7 @@ from apps.accounts.token_views import tokens_page
 from apps.accounts.types import AuthedRequest
 from apps.audit.services import access_record
 from apps.documents import selectors as document_selectors
+from apps.mdt import selectors as mdt_selectors
 from apps.messaging import selectors as messaging_selectors
 from apps.pathways import services as pathway_services
 from apps.patients import selectors
@@ -135,6 +136,7 @@ def child(request: AuthedRequest, pk: int) -> HttpResponse:
         "treatment_calendar": _treatment_calendar(appointments),
         "documents": list(documents[:DOCUMENTS_SHOWN]),
         "more_documents": documents.count() > DOCUMENTS_SHOWN,
+        "team_decisions": mdt_selectors.released_outcomes_for_family(patient_id=patient.pk)[:DOCUMENTS_SHOWN],
         "feed_url": feed_url,
         "webcal_url": scheduling_services.webcal_url(feed_url),
         "child_unread_messages": messaging_selectors.unread_count(request.user, patient),

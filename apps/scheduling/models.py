@@ -191,6 +191,12 @@ class ReviewPolicy(models.Model):
     lead_time_days = models.PositiveSmallIntegerField(
         default=84, help_text="Open the referral this long before due."
     )
+    school_retest_years = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="School years (English, Reception = 0) that ask for a re-test by their first day, "
+        "for example [6, 11]; empty for none.",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:

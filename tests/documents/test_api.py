@@ -21,6 +21,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 EXE = b"MZ\x90\x00" + b"\x00" * 64
 FAMILY_KEYS = {"id", "patient", "title", "dated", "content_type", "kind_label", "size", "download_url"}
 STAFF_ONLY_KEYS = {"uploaded_by", "uploaded_by_name", "uploaded_at", "is_withdrawn", "withdrawn_at"}
+STAFF_ONLY_KEYS |= {"kind", "version", "released_at", "released_by", "superseded_at"}
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,9 @@
 """The MDT journey: a nurse lists two children with questions, the chair runs the meeting on the shared
-screen and records an outcome with two actions, which appear in the owners' worklists."""
+screen and records an outcome with two actions, which appear in the owners' worklists; once the chair
+releases it, the outcome (in family wording) and its letter are in the family's portal."""
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -10,7 +12,14 @@ from playwright.sync_api import Page, expect
 from apps.accounts.models import StaffProfile, Team
 from apps.mdt import services as mdt
 from apps.pathways import services as pathways
-from tests.factories import CareTeamMemberFactory, PatientFactory, StaffFactory, TeamFactory
+from tests.factories import (
+    CareTeamMemberFactory,
+    FamilyFactory,
+    GuardianFactory,
+    PatientFactory,
+    StaffFactory,
+    TeamFactory,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -28,8 +37,9 @@ def _scores(nurse, patient, scale, totals):
 
 
 def test_nurse_lists_two_children_and_the_chair_records_an_outcome_on_the_shared_screen(
-    page: Page, login, screenshot, live_server
+    page: Page, login, screenshot, live_server, tmp_path, settings
 ):
+    settings.MEDIA_ROOT = tmp_path
     team = TeamFactory(code=Team.Code.NEUROLOGY)
     nurse = StaffFactory(full_name="Nina Nurse", role=StaffProfile.Role.NURSE_SPECIALIST)
     chair = StaffFactory(
@@ -37,6 +47,7 @@ def test_nurse_lists_two_children_and_the_chair_records_an_outcome_on_the_shared
     )
     maya = PatientFactory(given_name="Maya", family_name="Patel", named_nurse=nurse)
     leo = PatientFactory(given_name="Leo", family_name="Jones", named_nurse=nurse)
+    family = GuardianFactory(patient=maya, user=FamilyFactory(full_name="Priya Patel")).user
     for child in (maya, leo):
         CareTeamMemberFactory(patient=child, user=chair, role=StaffProfile.Role.CONSULTANT)
     scale = pathways.scale_create(
@@ -101,3 +112,20 @@ def test_nurse_lists_two_children_and_the_chair_records_an_outcome_on_the_shared
     page.goto(f"/mdt/{meeting.pk}/screen/")
     expect(page.locator(".mdt-outcome__decision")).to_contain_text("Start rituximab")
     screenshot("shared-screen-with-outcome")
+
+    # The chair tells the family: the letter and the family wording, released.
+    wording = "The team agreed Maya should start a medicine called rituximab. Your nurse will call you."
+    page.goto(f"/mdt/items/{meeting.items.get(patient=maya).pk}/")
+    page.get_by_label("What was decided, in words for the family").fill(wording)
+    page.get_by_role("button", name="Prepare the letter").click(timeout=30_000)  # renders the PDF
+    expect(page.get_by_text("Not released: the family cannot see it")).to_be_visible()
+    page.get_by_role("button", name="Release version 1 to the family").click()
+    expect(page.get_by_role("status")).to_contain_text("on the family's portal")
+    page.get_by_role("button", name="Log out").click()
+
+    login(page, family, path="/portal/login/")
+    page.goto(f"/portal/children/{maya.pk}/")
+    expect(page.locator("#team-decisions")).to_contain_text(wording)
+    page.goto(f"/portal/children/{maya.pk}/documents/")
+    expect(page.get_by_role("link", name=re.compile("Team meeting outcome"))).to_be_visible()
+    screenshot("family-documents-with-outcome-letter")

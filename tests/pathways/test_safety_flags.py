@@ -62,8 +62,9 @@ def test_the_pathway_page_with_safety_flags_stays_within_a_fixed_number_of_queri
     scale = services.scale_create(actor=None, name="Demo", items=ITEMS)
     child = _child_on_treatment(cast.nurse_a, consultant, scale, scores)
     client.force_login(consultant)
-    # 32; follow-up 4, response review 3, surveillance 1, stuck 1, named nurse away 2
-    with django_assert_max_num_queries(43):
+    # 32; follow-up 4, response review 3, surveillance 1, stuck 1, named nurse away 2;
+    # neuropsychology's card 1 and its timeline source 1
+    with django_assert_max_num_queries(45):
         response = client.get(f"/patients/{child.pk}/pathway/")
     assert len(response.context["summary"].safety_flags) == 2
 

@@ -20,6 +20,7 @@ from apps.patients.models import Patient
 from .. import selectors, services
 from ..chart import summary_chart_svg
 from ..models import Investigation, Relapse, Specialty, SymptomReport, TreatmentCourse
+from ..sections import render_sections
 from ..timeline import timeline_view
 from .actions import ACTIONS, PANEL, FormSlot, slot
 
@@ -107,4 +108,5 @@ def page_context(request: AuthedRequest, patient: Patient, specialty: str = "") 
         "symptom_rows": _symptom_rows(user, patient, summary.symptom_reports),
         "reviewed_symptom_count": sum(1 for r in summary.symptom_reports if r.is_reviewed),
         "via_break_glass": access.is_break_glass_access(user, patient),
+        "extra_sections": render_sections(user, patient),
     }

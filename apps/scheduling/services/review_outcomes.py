@@ -87,6 +87,30 @@ def reviews_complete_for_attendance(*, actor: User, appointment: Appointment) ->
     return done
 
 
+def reviews_complete_for_assessment(
+    *, actor: User, patient: Patient, team_id: int, completed_on: datetime.date, completed_by: User
+) -> int:
+    """Inside the caller's transaction: an assessment recorded in full elsewhere (say, a neuropsychology
+    assessment with its results) completes the child's due reviews of policies for that team.
+
+    As with an attended appointment, it counts for a review when it was done within the review's
+    window (from the lead time before the due date).
+    """
+    done = 0
+    reviews = (
+        ReviewDue.objects.still_due()
+        .select_for_update(of=("self",))
+        .filter(patient=patient, policy__target_team_id=team_id)
+        .select_related("policy")
+    )
+    for review in reviews:
+        if completed_on < review.due_on - datetime.timedelta(days=review.policy.lead_time_days):
+            continue  # an earlier assessment: not this review's
+        _complete(review, on=completed_on, by=completed_by, recorded_by=actor)
+        done += 1
+    return done
+
+
 def can_record_review(user: User, review: ReviewDue) -> bool:
     """Members of the policy's team (for example Neuropsychology) record that an assessment was done."""
     return review.policy.target_team_id in roles.team_ids(user)

@@ -17,6 +17,7 @@ from apps.tasks.services import task_open
 
 from ..models import Appointment, ReviewDue, ReviewOverride, ReviewPolicy
 from .review_outcomes import reviews_reopen_unfinished
+from .school_years import school_retest_due
 
 
 def next_due(
@@ -25,13 +26,28 @@ def next_due(
     diagnosis_date: datetime.date | None,
     last_completed: datetime.date | None,
     override_months: int | None = None,
+    date_of_birth: datetime.date | None = None,
+    today: datetime.date | None = None,
 ) -> datetime.date | None:
-    """Baseline within N months of diagnosis; then every N months (or the child's own interval) after the last one."""
+    """Baseline within N months of diagnosis; then every N months (or the child's own interval) after the last one.
+
+    A policy with school re-test years brings the date forward to the start of such a year (year 6,
+    say) when the child has not been assessed in the year before it.
+    """
+    due = None
     if last_completed is not None:
-        return last_completed + relativedelta(months=override_months or policy.interval_months)
-    if diagnosis_date is not None:
-        return diagnosis_date + relativedelta(months=policy.baseline_within_months)
-    return None
+        due = last_completed + relativedelta(months=override_months or policy.interval_months)
+    elif diagnosis_date is not None:
+        due = diagnosis_date + relativedelta(months=policy.baseline_within_months)
+    if due is not None and policy.school_retest_years:
+        school_due = school_retest_due(
+            school_years=policy.school_retest_years,
+            date_of_birth=date_of_birth,
+            last_completed=last_completed,
+            today=today or timezone.localdate(),
+        )
+        due = min(due, school_due) if school_due else due
+    return due
 
 
 def review_candidates(policy: ReviewPolicy) -> list[tuple[Patient, datetime.date]]:
@@ -84,6 +100,7 @@ def review_candidates(policy: ReviewPolicy) -> list[tuple[Patient, datetime.date
             diagnosis_date=patient.diagnosed_on,
             last_completed=max(d for d in (attended, recorded) if d) if attended or recorded else None,
             override_months=patient.override_months,
+            date_of_birth=patient.date_of_birth,
         )
         if due is not None:
             rows.append((patient, due))
