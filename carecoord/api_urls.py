@@ -21,6 +21,7 @@ from apps.patients.api import (
 from apps.referrals.api import ReferralViewSet
 from apps.scheduling import api as scheduling
 from apps.tasks.api import TaskViewSet
+from apps.transition.api import TransitionPlanViewSet
 
 router = SimpleRouter()
 router.register("patients", PatientViewSet, basename="patient")
@@ -260,5 +261,30 @@ urlpatterns += [
         "school-letters/<int:pk>/release/",
         neuropsych.SchoolLetterViewSet.as_view({"post": "release"}),
         name="school-letter-release",
+    ),
+]
+
+_plan = TransitionPlanViewSet
+urlpatterns += [
+    path(
+        "patients/<int:pk>/transition/",
+        _plan.as_view({"get": "retrieve", "put": "update"}),
+        name="transition-plan",
+    ),
+    path("patients/<int:pk>/transition/open/", _plan.as_view({"post": "open"}), name="transition-open"),
+    path(
+        "patients/<int:pk>/transition/readiness/",
+        _plan.as_view({"post": "readiness"}),
+        name="transition-readiness",
+    ),
+    path(
+        "patients/<int:pk>/transition/joint-appointment/",
+        _plan.as_view({"post": "joint_appointment"}),
+        name="transition-joint-appointment",
+    ),
+    path(
+        "patients/<int:pk>/transition/transfer/",
+        _plan.as_view({"post": "transfer"}),
+        name="transition-transfer",
     ),
 ]

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "apps.documents",
     "apps.mdt",
     "apps.neuropsych",
+    "apps.transition",
     "apps.messaging",
     "apps.fhir",
     "apps.caseload",
@@ -436,6 +437,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.scheduling.tasks.check_course_follow_up",
         "schedule": crontab(hour=6, minute=45),
     },
+    "transition-milestones-daily": {
+        "task": "apps.transition.tasks.open_transition_milestones",
+        "schedule": crontab(hour=6, minute=47),
+    },
 }
 
 # Domain settings
@@ -462,6 +467,8 @@ MESSAGE_EMAIL_QUIET_MINUTES = env.int("MESSAGE_EMAIL_QUIET_MINUTES", default=60)
 # Clinical safety controls (docs/safety/hazard-log.md). Demo defaults: the clinic sets its own.
 PROXY_ACCESS_REVIEW_AGES = env.list("PROXY_ACCESS_REVIEW_AGES", cast=int, default=[11, 13, 16])
 PROXY_ACCESS_REVIEW_LEAD_DAYS = env.int("PROXY_ACCESS_REVIEW_LEAD_DAYS", default=28)
+# Transition to adult services (NICE NG43) opens a plan from this age; its milestones are data.
+TRANSITION_PLAN_FROM_AGE = env.int("TRANSITION_PLAN_FROM_AGE", default=13)
 COURSE_FOLLOW_UP_WEEKS = env.int("COURSE_FOLLOW_UP_WEEKS", default=6)
 RESPONSE_REVIEW_MONTHS = env.int("RESPONSE_REVIEW_MONTHS", default=3)
 RESPONSE_REVIEW_LEAD_DAYS = env.int("RESPONSE_REVIEW_LEAD_DAYS", default=14)

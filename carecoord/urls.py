@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("apps.documents.urls")),
     path("", include("apps.mdt.urls")),
     path("", include("apps.neuropsych.urls")),
+    path("", include("apps.transition.urls")),
     path("", include("apps.messaging.urls")),
     path("portal/", include("apps.portal.urls")),
     path("api/v1/", include("carecoord.api_urls")),

@@ -277,6 +277,13 @@ ROUTES: dict[str, Expect] = {
     "referrals:identity_decide": page("POST", nurse_glass="404", admin="ok"),
     # MDT: a meeting's schedule is for all staff; a listed child for those who may see the child;
     # listing needs the child's care team, the meeting's running the chair (in scope without: 403).
+    "transition:plan": page("GET"),
+    "transition:open": page("POST", nurse_glass="403"),
+    "transition:update": page("POST", nurse_glass="403"),
+    "transition:readiness": page("POST", nurse_glass="403"),
+    "transition:joint_appointment": page("POST", nurse_glass="403"),
+    "transition:transfer": page("POST", nurse_glass="403"),
+    "transition:family_plan": page("GET"),
     "mdt:meetings": page("GET POST"),
     "mdt:meeting": page("GET", shows=True),
     "mdt:screen": page("GET", shows=True),
@@ -386,6 +393,11 @@ ROUTES: dict[str, Expect] = {
     "review-policy-list": api(),
     "overdue-review-list": api(),
     # --- API: MDT meetings (a meeting is staff information: a family finds none) --------
+    "transition-plan": api(nurse_glass="ok/403"),
+    "transition-open": api(nurse_glass="ok/403"),
+    "transition-readiness": api(nurse_glass="ok/403"),
+    "transition-joint-appointment": api(nurse_glass="ok/403"),
+    "transition-transfer": api(nurse_glass="ok/403"),
     "mdt-meeting-list": api(),
     "mdt-meeting-detail": api(shows=True, family_a="404", family_b="404"),
     "mdt-meeting-items": api(family_a="404", family_b="404"),

@@ -256,6 +256,12 @@ def _directory(staff: User) -> dict[str, Any]:
     return {"practitioner": staff, "practitioner_role": membership, "team": membership.team}
 
 
+def _transition_plan(child: Patient) -> Any:
+    from apps.transition.models import TransitionPlan
+
+    return TransitionPlan.objects.create(patient=child, opened_on=timezone.localdate())
+
+
 def _mdt(chair: User, listers: dict[str, tuple[Patient, User, Records]]) -> None:
     """Neurology's next MDT meeting (and the one after, for carrying over), with each child listed
     and the outcome recorded (so that amending it can be refused, not just found missing)."""
@@ -351,6 +357,8 @@ def build_world() -> World:
         records.objects["track"] = child.tracks.get(specialty="oncology")
         records.objects.update(directory)
     _mdt(users["chair"], {"a": (child_a, users["nurse_a"], a), "b": (child_b, users["consultant_other"], b)})
+    for records in (a, b):  # a transition plan each, so every plan route has something to act on
+        records.objects["transition_plan"] = _transition_plan(records["child"])
     subjects = {name: users[name] for name in SUBJECTS if name != "anon"}
     return World(subjects, _sessions(subjects), child_a, child_b, a, b)
 

@@ -42,6 +42,7 @@ class Task(models.Model):
         RESPONSE_REVIEW = "response_review", "Response review"
         TUMOUR_SURVEILLANCE = "tumour_surveillance", "Tumour surveillance"
         REFERRAL_DECLINED = "referral_declined", "Referral declined"
+        TRANSITION = "transition", "Transition to adult services"
 
     title = models.CharField(max_length=200)
     detail = models.TextField(blank=True)
