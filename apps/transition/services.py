@@ -13,7 +13,10 @@ from django.utils import timezone
 
 from apps.accounts import roles
 from apps.accounts.models import User
-from apps.pathways.models import SpecialtyTrack
+from apps.documents.generation import document_generate
+from apps.documents.models import FamilyDocument
+from apps.pathways.models import Specialty, SpecialtyTrack
+from apps.pathways.selectors import pathway_summary
 from apps.pathways.services import TRACK, track_move
 from apps.patients import access
 from apps.patients.models import Patient
@@ -24,10 +27,12 @@ from carecoord.transitions import Transitions
 
 from .milestones import milestone_tasks_open
 from .models import ReadinessCheck, ReadinessItem, TransitionPlan
+from .selectors import checklist
 
 Status = TransitionPlan.Status
 CARE_TEAM_ONLY = "Only the young person's care team can change their transition plan."
 TRANSFER_NOTE = "Transferred to adult services"
+HANDOVER_KIND = "transition_handover"
 
 PLAN = Transitions(
     "transition plan",
@@ -180,5 +185,27 @@ def plan_transfer(
             transfer_note=note,
             updated_at=timezone.now(),
         )
-        _discharge_tracks(actor, locked.patient)
+        discharged = _discharge_tracks(actor, locked.patient)
+        _handover_summary(actor, locked, discharged)
     return locked
+
+
+def _handover_summary(actor: User, plan: TransitionPlan, discharged: list[str]) -> FamilyDocument:
+    """The handover summary (PDF) for the adult team, laid out from the record: staff-only until
+    someone releases it to the family from the Documents tab."""
+    context = {
+        "plan": plan,
+        "summary": pathway_summary(patient=plan.patient),
+        "checklist": checklist(plan),
+        "discharged": [Specialty(code).label for code in discharged],
+    }
+    return document_generate(
+        actor=actor,
+        patient=plan.patient,
+        kind=HANDOVER_KIND,
+        series_key=f"transition-handover:{plan.pk}",
+        title="Handover summary for the adult team",
+        template="documents/letters/transition_handover.html",
+        context=context,
+        dated=plan.transferred_on,
+    )

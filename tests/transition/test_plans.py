@@ -233,3 +233,17 @@ def test_the_13_year_old_in_the_demo_data_has_a_plan_and_its_first_task(settings
             patient=young, source=Task.Source.TRANSITION, source_key__endswith="name-worker"
         )
         assert first.status == Task.Status.OPEN and plan.status == TransitionPlan.Status.OPEN
+
+
+def test_the_transfer_stores_a_handover_summary_for_staff_until_released(cast):
+    from apps.documents.models import FamilyDocument
+
+    plan = _transferable(cast)
+    services.plan_transfer(
+        actor=cast.nurse_a, plan=plan, transferred_on=timezone.localdate(), note="Seen at the joint clinic"
+    )
+    [summary] = FamilyDocument.objects.filter(patient=plan.patient, kind=services.HANDOVER_KIND)
+    assert summary.released_at is None  # staff-only until someone releases it
+    with summary.file.open("rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
+    assert summary.dated == timezone.localdate() and summary.version == 1
