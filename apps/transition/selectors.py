@@ -63,7 +63,11 @@ def milestone_rows(plan: TransitionPlan) -> list[MilestoneRow]:
     return sorted(rows, key=_in_order)
 
 
-_ANCHOR_ORDER: list[str] = [Milestone.Anchor.PLAN_OPENED, Milestone.Anchor.BIRTHDAY, Milestone.Anchor.BEFORE_TRANSFER]
+_ANCHOR_ORDER: list[str] = [
+    Milestone.Anchor.PLAN_OPENED,
+    Milestone.Anchor.BIRTHDAY,
+    Milestone.Anchor.BEFORE_TRANSFER,
+]
 
 
 def _in_order(row: MilestoneRow) -> tuple:
