@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "apps.neuropsych",
     "apps.messaging",
     "apps.fhir",
+    "apps.imports",
     "apps.caseload",
     "apps.portal",
 ]
@@ -117,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "apps.notifications.context_processors.unread_notifications",
                 "apps.messaging.context_processors.unread_messages",
+                "apps.imports.context_processors.can_import_caseload",
             ],
         },
     },
