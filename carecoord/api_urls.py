@@ -274,5 +274,5 @@ urlpatterns += [
     path(
         "caseload-imports/<int:pk>/apply/", _import.as_view({"post": "apply"}), name="caseload-import-apply"
     ),
-    path("caseload-export/", imports.CaseloadExportView.as_view(), name="caseload-export"),
+    path("caseload-export/", imports.CaseloadExportViewSet.as_view({"get": "list"}), name="caseload-export"),
 ]

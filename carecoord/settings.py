@@ -327,6 +327,8 @@ SPECTACULAR_SETTINGS = {
     # Several models have a "status"; name each choice set so the schema stays unambiguous.
     "ENUM_NAME_OVERRIDES": {
         "PatientStatusEnum": "apps.patients.models.Patient.Status",
+        "CaseloadImportStatusEnum": "apps.imports.models.CaseloadImport.Status",
+        "ImportRowOutcomeEnum": "apps.imports.models.Outcome",
         "InvestigationStatusEnum": "apps.pathways.models.Investigation.Status",
         "CourseStatusEnum": "apps.pathways.models.TreatmentCourse.Status",
         "TrackStageEnum": "apps.pathways.models.SpecialtyTrack.Stage",

@@ -188,7 +188,12 @@ def _order(r: Any) -> dict:
 
 NURSES_403 = {"nurse_a": "403", "nurse_glass": "403"}
 STAFF_403 = dict.fromkeys(("nurse_a", "nurse_glass", "nurse_other", "consultant_other", "admin"), "403")
-NOT_GLASS = {"nurse_glass": "404"}  # a task is for its assignee and team, not everyone who sees the child
+NOT_GLASS = {"nurse_glass": "404"}
+# Caseload import: nurses with no team and consultants may not import (403); an import is nurse_a's.
+NOT_IMPORTERS = {"nurse_glass": "403", "nurse_other": "403", "consultant_other": "403"}
+IMPORT_OWNER = dict.fromkeys(
+    ("nurse_glass", "nurse_other", "consultant_other", "admin"), "404"
+)  # a task is for its assignee and team, not everyone who sees the child
 
 # What a family reads of its own child over FHIR: never the clinical record, referrals or tasks.
 FHIR_FAMILY_READS = {
@@ -295,6 +300,14 @@ ROUTES: dict[str, Expect] = {
     "neuropsych:letter_draft": page("POST"),
     "neuropsych:letter": page("GET POST"),
     "neuropsych:letter_release": page("POST"),
+    # Caseload import: the clinic administrator and nurse specialists on a team (nurse_a, on Nursing);
+    # an import is its uploader's. The administrator, as the records role, exports a whole team's caseload.
+    "imports:home": page("GET POST", **NOT_IMPORTERS),
+    "imports:template": page("GET"),
+    "imports:export": page("GET", query="team=nursing", sees=frozenset({"admin"}), **NOT_IMPORTERS),
+    "imports:detail": page("GET", **IMPORT_OWNER),
+    "imports:progress": page("GET", **IMPORT_OWNER),
+    "imports:apply": page("POST", **IMPORT_OWNER),
     # --- family portal -------------------------------------------------------------------
     "documents:family_list": page("GET"),
     "documents:family_download": page("GET"),
@@ -324,6 +337,11 @@ ROUTES: dict[str, Expect] = {
     "patient-invitation-list": api(family_a="403"),
     "invitation-withdraw": api(),
     "caseload": api(),
+    "caseload-import-list": api(**NOT_IMPORTERS),
+    "caseload-import-template": api(),
+    "caseload-import-detail": api(family_a="404", family_b="404", **IMPORT_OWNER),
+    "caseload-import-apply": api(family_a="404", family_b="404", **IMPORT_OWNER),
+    "caseload-export": Expect(roles=NOT_IMPORTERS, sees_child_a=frozenset({"admin"}), query="team=nursing"),
     # --- API: referrals and tasks (staff objects: a family finds none) -------------------
     "referral-list": api(),
     "referral-external": api(),

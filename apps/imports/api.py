@@ -15,7 +15,6 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from apps.accounts import roles
 from apps.accounts.models import Team
@@ -51,8 +50,10 @@ class ImportRowOutput(serializers.ModelSerializer):
 
 
 class ImportOutput(serializers.ModelSerializer):
-    team: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    team = serializers.CharField(source="team.code", read_only=True)
     counts = serializers.SerializerMethodField()
+    # Not "error": every API refusal has that key, and a success must not look like one.
+    stopped_because = serializers.CharField(source="error", read_only=True)
 
     class Meta:
         model = CaseloadImport
@@ -68,7 +69,7 @@ class ImportOutput(serializers.ModelSerializer):
             "created_at",
             "planned_at",
             "applied_at",
-            "error",
+            "stopped_because",
         ]
 
     @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
@@ -84,7 +85,7 @@ class ImportDetailOutput(ImportOutput):
 
 
 class UploadInput(serializers.Serializer):
-    team = serializers.SlugRelatedField(slug_field="code", queryset=Team.objects.all())
+    team = serializers.CharField(max_length=30, help_text="The team's code, e.g. nursing.")
     file = serializers.FileField()
 
 
@@ -114,10 +115,11 @@ class CaseloadImportViewSet(viewsets.GenericViewSet):
         user = self._importer(request)
         data = UploadInput(data=request.data)
         data.is_valid(raise_exception=True)
+        team = Team.objects.filter(code=data.validated_data["team"]).first()
+        if team is None:
+            raise ValidationError({"team": "There is no team with this code."})
         upload = data.validated_data["file"]
-        job = services.import_upload(
-            actor=user, team=data.validated_data["team"], filename=upload.name, data=upload.read()
-        )
+        job = services.import_upload(actor=user, team=team, filename=upload.name, data=upload.read())
         return Response(self._detail(request, job), status=status.HTTP_201_CREATED)
 
     def _detail(self, request: Request, job: CaseloadImport) -> dict:
@@ -143,17 +145,18 @@ class CaseloadImportViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses=CSV)
     def template(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        refuse_unless(roles.staff_role(request_user(request)) is not None, "The template is for staff.")
         return csv_response(export.template_csv(), "caseload-template.csv")
 
 
-class CaseloadExportView(APIView):
+class CaseloadExportViewSet(viewsets.ViewSet):
     @extend_schema(
         parameters=[
             OpenApiParameter("team", str, required=True, description="The team's code, e.g. nursing")
         ],
         responses=CSV,
     )
-    def get(self, request: Request) -> HttpResponse:
+    def list(self, request: Request) -> HttpResponse:
         user = request_user(request)
         refuse_unless(roles.can_import_caseload(user), IMPORTERS_ONLY)
         code = request.query_params.get("team", "")
