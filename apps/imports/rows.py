@@ -30,6 +30,8 @@ OUT_OF_SCOPE = {
     "hospital_number": "Another child already has this hospital number.",
 }
 ASK_CHILD_PAGE = "Change it on the child's page: an import only adds."
+# A row's refusal, whatever the service raised: in a file, a role refusal is one row's problem too.
+ROW_REFUSALS = (*SERVICE_REFUSALS, PermissionDenied)
 _PATIENT_COLUMNS = {"named_nurse": "named_nurse_email"}
 _GUARDIAN_COLUMNS = {
     "full_name": "name",
@@ -240,7 +242,7 @@ def _write(ctx: ImportContext, plan: _Plan) -> Patient:
             patient = services.patient_create(actor=actor, **plan.changed_fields)
         elif plan.changed_fields:
             patient = services.patient_change(actor=actor, patient=patient, **plan.changed_fields)
-    except SERVICE_REFUSALS as exc:
+    except ROW_REFUSALS as exc:
         raise _Refused(_columns(exc, _PATIENT_COLUMNS)) from exc
     for g in plan.new_guardians:
         try:
@@ -257,7 +259,7 @@ def _write(ctx: ImportContext, plan: _Plan) -> Patient:
                 authorised_on=g.authorised_on,
                 authorisation_reason=g.authorisation_reason,
             )
-        except SERVICE_REFUSALS as exc:
+        except ROW_REFUSALS as exc:
             raise _Refused(_columns(exc, _GUARDIAN_COLUMNS, f"guardian_{g.slot}_")) from exc
     for member in plan.new_members:
         try:
@@ -267,7 +269,7 @@ def _write(ctx: ImportContext, plan: _Plan) -> Patient:
                 user=member,
                 is_lead=member.email.lower() in plan.data.lead_emails,
             )
-        except SERVICE_REFUSALS as exc:
+        except ROW_REFUSALS as exc:
             raise _Refused(_columns(exc, {"user": "care_team_emails"})) from exc
     return patient
 

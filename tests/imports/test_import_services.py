@@ -301,3 +301,13 @@ def test_care_team_members_already_there_are_left_as_they_are(nurse, consultant,
     )
     [row] = job.rows.all()
     assert row.outcome == "refused" and row.problems[0]["column"] == "lead_clinician_email"
+
+
+def test_a_role_refusal_from_a_service_is_one_rows_problem_not_the_files(
+    nurse, consultant, team, monkeypatch
+) -> None:
+    monkeypatch.setattr("apps.accounts.roles.can_register_patient", lambda user: False)
+    job = upload(nurse, team, [child_row()])
+    [row] = job.rows.all()
+    assert row.outcome == "refused"
+    assert row.problems == [{"column": "", "message": "Your role cannot register children."}]
