@@ -64,11 +64,12 @@ class ImportContext:
 
     def scope(self) -> Any:
         """The children this import may change: the team's caseload (children whose named nurse is on the
-        team), as far as a nurse can see it; the clinic administrator is the records role for all of it."""
+        team), as far as a nurse sees it routinely (never through break-glass: emergency access is not for
+        bulk changes); the clinic administrator is the records role for all of it."""
         caseload = Patient.objects.filter(named_nurse__staff_profile__teams=self.team)
         if roles.staff_role(self.actor) == roles.Role.CLINIC_ADMIN:
             return caseload
-        return caseload.filter(pk__in=access.visible_patients(self.actor).values("pk"))
+        return caseload.filter(pk__in=access.routinely_visible_patients(self.actor).values("pk"))
 
 
 @dataclass

@@ -37,10 +37,10 @@ def import_rows(*, job: CaseloadImport) -> QuerySet[ImportRow]:
 
 def team_caseload(*, user: User, team: Team) -> QuerySet[Patient]:
     """The children of a team's caseload (named nurse on the team) that this user may export: as far as
-    they can see them, or all of it for the clinic administrator (the records role)."""
+    they see them routinely (not through break-glass), or all of it for the clinic administrator (the records role)."""
     caseload = Patient.objects.filter(named_nurse__staff_profile__teams=team)
     if roles.staff_role(user) != roles.Role.CLINIC_ADMIN:
-        caseload = caseload.filter(pk__in=access.visible_patients(user).values("pk"))
+        caseload = caseload.filter(pk__in=access.routinely_visible_patients(user).values("pk"))
     return (
         caseload.select_related("named_nurse")
         .prefetch_related(

@@ -69,6 +69,16 @@ def test_the_export_is_the_teams_caseload_as_far_as_the_nurse_sees_it(
     assert list(team_caseload(user=nurse, team=team)) == [mine]
 
 
+def test_break_glass_access_does_not_reach_the_export(nurse, colleague, team) -> None:
+    from apps.audit.services import break_glass_open
+
+    theirs = PatientFactory(named_nurse=colleague)
+    break_glass_open(
+        actor=nurse, patient=theirs, category="emergency", reason="Covering the ward tonight alone"
+    )
+    assert list(team_caseload(user=nurse, team=team)) == []
+
+
 def test_the_template_has_the_header_and_one_labelled_demo_row() -> None:
     rows = list(csv.reader(io.StringIO(template_csv())))
     assert rows[0] == columns.header()
