@@ -30,6 +30,7 @@ from typing import Any
 from django.utils import timezone
 
 from apps.documents.models import FamilyDocument
+from apps.imports.models import CaseloadImport
 from apps.pathways.models import Relapse, SymptomReport
 from apps.patients.models import CareTeamMember, Guardian, GuardianInvitation, Patient
 from apps.scheduling.models import AppointmentEvent
@@ -532,6 +533,14 @@ def _new_guardian(w: World) -> bool:
     return Guardian.objects.filter(patient=w.child_a, user__email=GUARDIAN["email"]).exists()
 
 
+def _import_digest() -> dict:
+    return {"content_sha256": CaseloadImport.objects.get(filename="caseload.csv").content_sha256}
+
+
+def _import_status(w: World) -> str:
+    return CaseloadImport.objects.get(pk=w.a["caseload_import"].pk).status
+
+
 def _relapse_form() -> dict:
     onset = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
     return {"relapse-onset_date": onset, "relapse-severity": "mild", "relapse-trigger": "illness"}
@@ -568,6 +577,9 @@ WRITES: dict[str, tuple[Any, Any]] = {
     "portal:symptoms": (SYMPTOMS, lambda w: SymptomReport.objects.filter(patient=w.child_a).count()),
     "patient-detail": ({"school": "Changed School"}, lambda w: Patient.objects.get(pk=w.child_a.pk).school),
     "patient-guardian-list": (GUARDIAN, _new_guardian),
+    # The uploader applies her dry run (the world's one-row file for Nursing), naming its digest.
+    "imports:apply": (_import_digest, _import_status),
+    "caseload-import-apply": (_import_digest, _import_status),
     "patient-guardian-deactivate": ({}, _guardian_active),
     "patient-care-team-end": ({}, _member_end),
 }
