@@ -9,7 +9,7 @@ from apps.accounts.types import AnyUser
 from apps.patients import access
 from apps.patients.models import CareTeamMember, Guardian, Patient
 
-from .models import CaseloadImport, ImportRow
+from .models import CaseloadImport, ImportRow, Outcome
 
 
 def import_teams(user: AnyUser) -> QuerySet[Team]:
@@ -31,8 +31,13 @@ def import_get(*, user: AnyUser, pk: int) -> CaseloadImport:
     return get_object_or_404(imports_of(user=user), pk=pk)
 
 
-def import_rows(*, job: CaseloadImport) -> QuerySet[ImportRow]:
-    return job.rows.order_by("number")
+def import_rows(*, job: CaseloadImport, outcome: str = "") -> QuerySet[ImportRow]:
+    """The plan's rows in file order; only refused ones with ``outcome="refused"``."""
+    rows = job.rows.order_by("number")
+    if outcome == Outcome.REFUSED:
+        field = "applied_outcome" if job.status == CaseloadImport.Status.APPLIED else "outcome"
+        rows = rows.filter(**{field: Outcome.REFUSED})
+    return rows
 
 
 def team_caseload(*, user: User, team: Team) -> QuerySet[Patient]:

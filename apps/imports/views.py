@@ -6,6 +6,7 @@ Thin: the services decide who may import (403) and what each row does; an import
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,7 +23,7 @@ from carecoord.errors import SERVICE_REFUSALS, form_add_service_errors, refusal_
 
 from . import export, selectors, services
 from .forms import ApplyForm, ExportForm, UploadForm
-from .models import CaseloadImport
+from .models import CaseloadImport, ImportRow
 
 RUNNING = (CaseloadImport.Status.PLANNING, CaseloadImport.Status.APPLYING)
 
@@ -63,9 +64,11 @@ def import_template(request: AuthedRequest) -> HttpResponse:
     return csv_response(export.template_csv(), "caseload-template.csv")
 
 
-def _audit_plan(request: AuthedRequest, job: CaseloadImport) -> None:
-    """A dry run shows what is on record for children already registered: a read of each of them."""
-    rows = job.rows.filter(patient__isnull=False).select_related("patient")
+PLAN_PAGE_ROWS = 100
+
+
+def _audit_plan(request: AuthedRequest, rows: list[ImportRow]) -> None:
+    """A dry run shows what is on record for children already registered: a read of each one shown."""
     patients = [row.patient for row in rows if row.patient is not None]
     if patients:
         access_record(request=request, patients=patients, what="caseload import", basis=access.ADMIN)
@@ -82,8 +85,12 @@ def import_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     job = selectors.import_get(user=request.user, pk=pk)
     context = _progress_context(job)
     if job.status not in RUNNING:
-        _audit_plan(request, job)
-        context["rows"] = selectors.import_rows(job=job)
+        rows = selectors.import_rows(job=job, outcome=request.GET.get("outcome", "")).select_related(
+            "patient"
+        )
+        page = Paginator(rows, PLAN_PAGE_ROWS).get_page(request.GET.get("page"))
+        _audit_plan(request, list(page.object_list))
+        context.update(rows=page.object_list, page=page, outcome=request.GET.get("outcome", ""))
     context["apply_form"] = ApplyForm(initial={"content_sha256": job.content_sha256})
     return render(request, "imports/detail.html", context)
 

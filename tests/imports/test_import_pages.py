@@ -127,3 +127,17 @@ def test_the_api_refuses_a_family_and_a_consultant(api_for, consultant) -> None:
     for user in (consultant, FamilyFactory()):
         response = api_for(user).post("/api/v1/caseload-imports/", {}, format="multipart")
         assert response.status_code == 403 and response.json()["error"]["code"] == "permission_denied"
+
+
+def test_a_long_plan_is_paged_and_can_show_only_the_refused_rows(
+    client_for, nurse, consultant, team, monkeypatch
+) -> None:
+    monkeypatch.setattr("apps.imports.views.PLAN_PAGE_ROWS", 2)
+    rows = [child_row(hospital_number=f"H{n}", nhs_number="", given_name=f"Kid{n}") for n in range(4)]
+    rows.append(child_row(hospital_number="H9", nhs_number="", given_name="@bad"))
+    job = services.import_upload(actor=nurse, team=team, filename="c.csv", data=write_csv(rows))
+    client = client_for(nurse)
+    first = client.get(f"/caseload-imports/{job.pk}/").content.decode()
+    assert "Page 1 of 3" in first and "Kid0" in first and "Kid2" not in first
+    refused = client.get(f"/caseload-imports/{job.pk}/?outcome=refused").content.decode()
+    assert "runs as a formula" in refused and "Kid0" not in refused
