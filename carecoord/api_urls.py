@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from apps.caseload.api import CaseloadViewSet
 from apps.documents import api as documents
+from apps.imports import api as imports
 from apps.mdt import api as mdt
 from apps.mdt import api_release as mdt_release
 from apps.messaging import api as messaging
@@ -287,4 +288,17 @@ urlpatterns += [
         _plan.as_view({"post": "transfer"}),
         name="transition-transfer",
     ),
+]
+
+_import = imports.CaseloadImportViewSet
+urlpatterns += [
+    path(
+        "caseload-imports/", _import.as_view({"get": "list", "post": "create"}), name="caseload-import-list"
+    ),
+    path("caseload-imports/template/", _import.as_view({"get": "template"}), name="caseload-import-template"),
+    path("caseload-imports/<int:pk>/", _import.as_view({"get": "retrieve"}), name="caseload-import-detail"),
+    path(
+        "caseload-imports/<int:pk>/apply/", _import.as_view({"post": "apply"}), name="caseload-import-apply"
+    ),
+    path("caseload-export/", imports.CaseloadExportViewSet.as_view({"get": "list"}), name="caseload-export"),
 ]

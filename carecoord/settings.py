@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "apps.transition",
     "apps.messaging",
     "apps.fhir",
+    "apps.imports",
     "apps.caseload",
     "apps.portal",
 ]
@@ -118,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "apps.notifications.context_processors.unread_notifications",
                 "apps.messaging.context_processors.unread_messages",
+                "apps.imports.context_processors.can_import_caseload",
             ],
         },
     },
@@ -326,6 +328,8 @@ SPECTACULAR_SETTINGS = {
     # Several models have a "status"; name each choice set so the schema stays unambiguous.
     "ENUM_NAME_OVERRIDES": {
         "PatientStatusEnum": "apps.patients.models.Patient.Status",
+        "CaseloadImportStatusEnum": "apps.imports.models.CaseloadImport.Status",
+        "ImportRowOutcomeEnum": "apps.imports.models.Outcome",
         "InvestigationStatusEnum": "apps.pathways.models.Investigation.Status",
         "CourseStatusEnum": "apps.pathways.models.TreatmentCourse.Status",
         "TrackStageEnum": "apps.pathways.models.SpecialtyTrack.Stage",

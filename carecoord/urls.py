@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("apps.neuropsych.urls")),
     path("", include("apps.transition.urls")),
     path("", include("apps.messaging.urls")),
+    path("", include("apps.imports.urls")),
     path("portal/", include("apps.portal.urls")),
     path("api/v1/", include("carecoord.api_urls")),
     path("fhir/", include("apps.fhir.urls")),

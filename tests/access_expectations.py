@@ -30,6 +30,7 @@ from typing import Any
 from django.utils import timezone
 
 from apps.documents.models import FamilyDocument
+from apps.imports.models import CaseloadImport
 from apps.pathways.models import Relapse, SymptomReport
 from apps.patients.models import CareTeamMember, Guardian, GuardianInvitation, Patient
 from apps.scheduling.models import AppointmentEvent
@@ -188,7 +189,12 @@ def _order(r: Any) -> dict:
 
 NURSES_403 = {"nurse_a": "403", "nurse_glass": "403"}
 STAFF_403 = dict.fromkeys(("nurse_a", "nurse_glass", "nurse_other", "consultant_other", "admin"), "403")
-NOT_GLASS = {"nurse_glass": "404"}  # a task is for its assignee and team, not everyone who sees the child
+NOT_GLASS = {"nurse_glass": "404"}
+# Caseload import: nurses with no team and consultants may not import (403); an import is nurse_a's.
+NOT_IMPORTERS = {"nurse_glass": "403", "nurse_other": "403", "consultant_other": "403"}
+IMPORT_OWNER = dict.fromkeys(
+    ("nurse_glass", "nurse_other", "consultant_other", "admin"), "404"
+)  # a task is for its assignee and team, not everyone who sees the child
 
 # What a family reads of its own child over FHIR: never the clinical record, referrals or tasks.
 FHIR_FAMILY_READS = {
@@ -302,6 +308,14 @@ ROUTES: dict[str, Expect] = {
     "neuropsych:letter_draft": page("POST"),
     "neuropsych:letter": page("GET POST"),
     "neuropsych:letter_release": page("POST"),
+    # Caseload import: the clinic administrator and nurse specialists on a team (nurse_a, on Nursing);
+    # an import is its uploader's. The administrator, as the records role, exports a whole team's caseload.
+    "imports:home": page("GET POST", **NOT_IMPORTERS),
+    "imports:template": page("GET"),
+    "imports:export": page("GET", query="team=nursing", sees=frozenset({"admin"}), **NOT_IMPORTERS),
+    "imports:detail": page("GET", **IMPORT_OWNER),
+    "imports:progress": page("GET", **IMPORT_OWNER),
+    "imports:apply": page("POST", **IMPORT_OWNER),
     # --- family portal -------------------------------------------------------------------
     "documents:family_list": page("GET"),
     "documents:family_download": page("GET"),
@@ -331,6 +345,11 @@ ROUTES: dict[str, Expect] = {
     "patient-invitation-list": api(family_a="403"),
     "invitation-withdraw": api(),
     "caseload": api(),
+    "caseload-import-list": api(**NOT_IMPORTERS),
+    "caseload-import-template": api(),
+    "caseload-import-detail": api(family_a="404", family_b="404", **IMPORT_OWNER),
+    "caseload-import-apply": api(family_a="404", family_b="404", **IMPORT_OWNER),
+    "caseload-export": Expect(roles=NOT_IMPORTERS, sees_child_a=frozenset({"admin"}), query="team=nursing"),
     # --- API: referrals and tasks (staff objects: a family finds none) -------------------
     "referral-list": api(),
     "referral-external": api(),
@@ -526,6 +545,14 @@ def _new_guardian(w: World) -> bool:
     return Guardian.objects.filter(patient=w.child_a, user__email=GUARDIAN["email"]).exists()
 
 
+def _import_digest() -> dict:
+    return {"content_sha256": CaseloadImport.objects.get(filename="caseload.csv").content_sha256}
+
+
+def _import_status(w: World) -> str:
+    return CaseloadImport.objects.get(pk=w.a["caseload_import"].pk).status
+
+
 def _relapse_form() -> dict:
     onset = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
     return {"relapse-onset_date": onset, "relapse-severity": "mild", "relapse-trigger": "illness"}
@@ -562,6 +589,9 @@ WRITES: dict[str, tuple[Any, Any]] = {
     "portal:symptoms": (SYMPTOMS, lambda w: SymptomReport.objects.filter(patient=w.child_a).count()),
     "patient-detail": ({"school": "Changed School"}, lambda w: Patient.objects.get(pk=w.child_a.pk).school),
     "patient-guardian-list": (GUARDIAN, _new_guardian),
+    # The uploader applies her dry run (the world's one-row file for Nursing), naming its digest.
+    "imports:apply": (_import_digest, _import_status),
+    "caseload-import-apply": (_import_digest, _import_status),
     "patient-guardian-deactivate": ({}, _guardian_active),
     "patient-care-team-end": ({}, _member_end),
 }

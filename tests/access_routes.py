@@ -40,6 +40,7 @@ SEGMENT_OBJECTS = {
     "meetings": "meeting",
     "items": "item",
     "identity": "identity_referral",
+    "caseload-imports": "caseload_import",
     "Patient": "child",  # /fhir/Patient/<id>/$everything
 }
 # An object after /series/<pk>/appointments/ is one of that series' appointments.
@@ -76,6 +77,7 @@ FHIR_OBJECTS = {
 CHILD_RECORDS = (frozenset(SEGMENT_OBJECTS.values()) | set(FHIR_OBJECTS.values())) - {
     "grant",
     "meeting",
+    "caseload_import",  # an upload and its plan: its uploader's, about no one child
     "practitioner",
     "practitioner_role",
     "team",

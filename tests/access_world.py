@@ -299,6 +299,25 @@ def _school_letter(child: Patient, author: User, document: Any) -> dict[str, Any
     return {"school_letter": letter}
 
 
+def _caseload_import(nurse: User) -> Any:
+    """nurse_a's dry run of a one-row file for Nursing (a new child, not child A or B): hers alone."""
+    from apps.imports import columns, services
+
+    header = columns.header()
+    row = dict.fromkeys(header, "")
+    row.update(
+        hospital_number="HIMPORT1",
+        given_name="Zed",
+        family_name="Imported",
+        date_of_birth="2021-01-01",
+        named_nurse_email=nurse.email,
+    )
+    data = (",".join(header) + "\r\n" + ",".join(row[c] for c in header) + "\r\n").encode()
+    return services.import_upload(
+        actor=nurse, team=Team.objects.get(code="nursing"), filename="caseload.csv", data=data
+    )
+
+
 def _child_records(
     child: Patient, nurse: User, consultant: User, family: User, team: Team, scale: Any
 ) -> Records:
@@ -359,6 +378,7 @@ def build_world() -> World:
     _mdt(users["chair"], {"a": (child_a, users["nurse_a"], a), "b": (child_b, users["consultant_other"], b)})
     for records in (a, b):  # a transition plan each, so every plan route has something to act on
         records.objects["transition_plan"] = _transition_plan(records["child"])
+    a.objects["caseload_import"] = b.objects["caseload_import"] = _caseload_import(users["nurse_a"])
     subjects = {name: users[name] for name in SUBJECTS if name != "anon"}
     return World(subjects, _sessions(subjects), child_a, child_b, a, b)
 

@@ -48,6 +48,26 @@ def can_register_patient(user: AnyUser) -> bool:
     return staff_role(user) in COORDINATING_ROLES
 
 
+def caseload_import_team_ids(user: AnyUser) -> list[int] | None:
+    """The teams whose caseload this user may import and export: every team (None) for the clinic
+    administrator (the records role), the nurse specialist's own teams, and none for anyone else."""
+    role = staff_role(user)
+    if role == Role.CLINIC_ADMIN:
+        return None
+    if role == Role.NURSE_SPECIALIST:
+        return team_ids(user)
+    return []
+
+
+def can_import_caseload(user: AnyUser, team_id: int | None = None) -> bool:
+    """The clinic administrator, or a nurse specialist for one of her own teams (any of them when
+    ``team_id`` is None)."""
+    teams = caseload_import_team_ids(user)
+    if teams is None:
+        return staff_role(user) is not None
+    return bool(teams) and (team_id is None or team_id in teams)
+
+
 def can_break_glass(user: AnyUser) -> bool:
     return staff_role(user) is not None
 

@@ -97,18 +97,23 @@ def patient_register(*, actor: User, **data: Any) -> Patient:
         return patient_create(actor=actor, **data)
 
 
-def patient_update(*, actor: User, patient: Patient, **data: Any) -> Patient:
+def patient_change(*, actor: User, patient: Patient, **data: Any) -> Patient:
+    """Change a child's details inside the caller's transaction (the caseload import uses this)."""
     if not access.can_edit_patient(actor, patient):
         raise PermissionDenied("Your role cannot change this child's details.")
     unknown = set(data) - set(_PATIENT_FIELDS)
     if unknown:
         raise ValueError(f"Unknown patient fields: {sorted(unknown)}")
-    with transaction.atomic(durable=True):
-        cleaned = _clean_identifiers(data, instance=patient)
-        for field, value in cleaned.items():
-            setattr(patient, field, value)
-        _save_checked(patient, actor=actor, update_fields=[*cleaned.keys(), "updated_at"])
+    cleaned = _clean_identifiers(data, instance=patient)
+    for field, value in cleaned.items():
+        setattr(patient, field, value)
+    _save_checked(patient, actor=actor, update_fields=[*cleaned.keys(), "updated_at"])
     return patient
+
+
+def patient_update(*, actor: User, patient: Patient, **data: Any) -> Patient:
+    with transaction.atomic(durable=True):
+        return patient_change(actor=actor, patient=patient, **data)
 
 
 def _check_relationship(relationship: str) -> None:
@@ -239,22 +244,37 @@ def care_team_member_add(
     is_lead: bool = False,
     start_date: datetime.date | None = None,
 ) -> CareTeamMember:
+    with transaction.atomic(durable=True):
+        return care_team_member_join(
+            actor=actor, patient=patient, user=user, role=role, is_lead=is_lead, start_date=start_date
+        )
+
+
+def care_team_member_join(
+    *,
+    actor: User,
+    patient: Patient,
+    user: User,
+    role: str | None = None,
+    is_lead: bool = False,
+    start_date: datetime.date | None = None,
+) -> CareTeamMember:
+    """Add someone to a child's care team inside the caller's transaction (the caseload import uses this)."""
     if not access.can_manage_care_team(actor, patient):
         raise PermissionDenied("Your role cannot change this child's care team.")
     member_role = roles.staff_role(user)
     if member_role is None:
         raise ValidationError({"user": "Only active clinical staff can join a care team."})
-    with transaction.atomic(durable=True):
-        if CareTeamMember.objects.filter(access.current_care_team(), patient=patient, user=user).exists():
-            raise ValidationError({"user": f"{user} is already on this child's care team."})
-        member = CareTeamMember(
-            patient=patient,
-            user=user,
-            role=role or member_role,
-            is_lead=is_lead,
-            start_date=start_date or timezone.localdate(),
-        )
-        _save_checked(member, actor=actor)
+    if CareTeamMember.objects.filter(access.current_care_team(), patient=patient, user=user).exists():
+        raise ValidationError({"user": f"{user} is already on this child's care team."})
+    member = CareTeamMember(
+        patient=patient,
+        user=user,
+        role=role or member_role,
+        is_lead=is_lead,
+        start_date=start_date or timezone.localdate(),
+    )
+    _save_checked(member, actor=actor)
     return member
 
 
