@@ -45,9 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "axes",
-    "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    "django_otp",  # its middleware and login; the devices are apps.accounts.security.devices
     "knox",  # before apps.accounts, whose admin unregisters knox's token admin
     "django_filters",
     "drf_spectacular",
@@ -263,6 +261,9 @@ AXES_RESET_ON_SUCCESS = False
 STAFF_2FA_REQUIRED = env.bool("STAFF_2FA_REQUIRED", default=PRODUCTION)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="CareCoord")
 BACKUP_CODE_COUNT = 10
+# Authenticator app keys are encrypted and backup codes keyed-hashed at rest (security/at_rest.py):
+# Fernet keys, comma-separated, the first encrypting. Unset: a key derived from SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEY", default=[])
 # Request rates ("N/second|minute|hour|day"), per signed-in user or, when anonymous, per address.
 THROTTLE_RATES = {
     "user": env.str("THROTTLE_RATE_USER", default="300/minute"),

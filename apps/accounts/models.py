@@ -24,7 +24,7 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **extra)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]  # django-otp devices
     """Everyone who logs in. ``kind`` separates clinical staff from families.
 
     ``is_staff`` keeps Django's meaning (may use the admin site), which only
@@ -160,3 +160,23 @@ class StaffAbsence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} away {self.starts_on} to {self.ends_on} ({self.get_reason_display()})"
+
+
+# The second-step devices live with the rest of the sign-in code; imported so Django registers them.
+from .security.devices import (  # noqa: E402
+    AuthenticatorApp,
+    BackupCode,
+    BackupCodes,
+    IdentityProviderCheck,
+)
+
+__all__ = [
+    "AuthenticatorApp",
+    "BackupCode",
+    "BackupCodes",
+    "IdentityProviderCheck",
+    "StaffAbsence",
+    "StaffProfile",
+    "Team",
+    "User",
+]
