@@ -262,6 +262,9 @@ AXES_RESET_ON_SUCCESS = False
 STAFF_2FA_REQUIRED = env.bool("STAFF_2FA_REQUIRED", default=PRODUCTION)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="CareCoord")
 BACKUP_CODE_COUNT = 10
+# After an administrator changes an account's email, or resets its two-step verification, the other
+# (and single sign-on, after an email change) waits this long (security/recovery.py).
+ACCOUNT_RECOVERY_HOLD_HOURS = env.int("ACCOUNT_RECOVERY_HOLD_HOURS", default=24)
 # Authenticator app keys are encrypted and backup codes keyed-hashed at rest (security/at_rest.py):
 # Fernet keys, comma-separated, the first encrypting. Unset: a key derived from SECRET_KEY.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEY", default=[])

@@ -4,7 +4,8 @@ The identity provider (IdP) proves who someone is; CareCoord then decides whethe
 in, here:
 
 - only a verified email (``email_verified`` true) is matched, to an existing *staff* account;
-- a family account is never signed in this way, and a closed account is refused;
+- a family account is never signed in this way; a closed account is refused, and so is one whose
+  email an administrator changed in the last day (recovery.py);
 - an unknown email is refused with a plain message, or (``OIDC_CREATE_USERS``) gets a new staff
   account with no role, which sees nothing until a clinic administrator gives it a role and teams;
 - the ID token must be for this client (``aud``) from this provider (``iss``), besides the
@@ -35,6 +36,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from ..models import User
 from ..services import record_account_change, system_user
 from .devices import IdentityProviderCheck
+from .recovery import held_until
 
 logger = logging.getLogger("carecoord.security")
 
@@ -53,6 +55,10 @@ UNKNOWN = (
 FAMILY = (
     "The CareCoord account for {email} is a family account. Family accounts cannot use single "
     "sign-on: use the family log in page."
+)
+HELD = (
+    "The email address of the CareCoord account for {email} was changed in the last {hours} hours, "
+    "so single sign-on cannot open it yet. Log in with your password, or try again later."
 )
 CLOSED = "The CareCoord account for {email} is closed. Ask a clinic administrator if you need it."
 
@@ -141,6 +147,11 @@ def staff_user_for_sign_on(*, claims: dict[str, Any]) -> User:
         raise SignOnRefused(FAMILY.format(email=email), "family account")
     if not user.is_active:
         raise SignOnRefused(CLOSED.format(email=email), "account closed")
+    until = held_until(user.email_changed_at)
+    if until is not None:  # a new address is not trusted for single sign-on at once (recovery.py)
+        raise SignOnRefused(
+            HELD.format(email=email, hours=settings.ACCOUNT_RECOVERY_HOLD_HOURS), "email just changed"
+        )
     return user
 
 

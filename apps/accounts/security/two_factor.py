@@ -22,9 +22,8 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
 
 from ..models import User
-from ..services import can_manage_sign_in, record_account_change
-from . import at_rest
-from .devices import AuthenticatorApp, BackupCode, BackupCodes
+from . import at_rest, recovery
+from .devices import AuthenticatorApp, BackupCode, BackupCodes, IdentityProviderCheck
 
 logger = logging.getLogger("carecoord.security")
 
@@ -190,11 +189,12 @@ def two_factor_turn_off(*, request: HttpRequest, actor: User) -> None:
 
 def two_factor_reset(*, actor: User, user: User) -> None:
     """A clinic administrator removes someone's app and codes (a lost phone); they set it up again
-    at their next log in."""
-    if not can_manage_sign_in(actor):
-        raise PermissionDenied("Only a clinic administrator can reset two-step verification.")
+    at their next log in. Refused within a day of an email change; ends their sessions and tokens
+    and tells them by email (recovery.py)."""
+    recovery.two_factor_reset_check(actor=actor, user=user)
     with transaction.atomic():
         AuthenticatorApp.objects.filter(user=user).delete()
         BackupCodes.objects.filter(user=user).delete()
-        record_account_change(actor=actor, user=user, message="Reset two-step verification.")
+        IdentityProviderCheck.objects.filter(user=user).delete()
+        recovery.two_factor_reset_recorded(actor=actor, user=user)
     logger.warning("Two-step verification reset for %s by %s", user.email, actor.email)
