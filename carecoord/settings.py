@@ -45,9 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "axes",
-    "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    "django_otp",  # its middleware and login; the devices are apps.accounts.security.devices
     "knox",  # before apps.accounts, whose admin unregisters knox's token admin
     "django_filters",
     "drf_spectacular",
@@ -150,7 +148,8 @@ LOGIN_URL = "accounts:staff_login"
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out account before any password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's password backend, which refuses staff when OIDC_DISABLE_PASSWORD_LOGIN is on.
+    "apps.accounts.security.passwords.PasswordBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {
@@ -266,6 +265,52 @@ AXES_RESET_ON_SUCCESS = False
 STAFF_2FA_REQUIRED = env.bool("STAFF_2FA_REQUIRED", default=PRODUCTION)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="CareCoord")
 BACKUP_CODE_COUNT = 10
+# After an administrator changes an account's email, or resets its two-step verification, the other
+# (and single sign-on, after an email change) waits this long (security/recovery.py).
+ACCOUNT_RECOVERY_HOLD_HOURS = env.int("ACCOUNT_RECOVERY_HOLD_HOURS", default=24)
+# Authenticator app keys are encrypted and backup codes keyed-hashed at rest (security/at_rest.py):
+# Fernet keys, comma-separated, the first encrypting. Unset: a key derived from SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEY", default=[])
+# Staff single sign-on with OpenID Connect (apps/accounts/security/sso.py), off by default. Give the
+# provider's discovery URL (or issuer) in OIDC_OP_DISCOVERY, or each endpoint explicitly.
+OIDC_ENABLED = env.bool("OIDC_ENABLED", default=False)
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="your organisation's account")
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email profile")
+OIDC_OP_DISCOVERY = env.str("OIDC_OP_DISCOVERY", default="")
+OIDC_OP_ISSUER = env.str("OIDC_OP_ISSUER", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_CREATE_USERS = env.bool("OIDC_CREATE_USERS", default=False)
+OIDC_DISABLE_PASSWORD_LOGIN = env.bool("OIDC_DISABLE_PASSWORD_LOGIN", default=False)
+OIDC_MFA_AMR_VALUES = env.list("OIDC_MFA_AMR_VALUES", default=["mfa", "otp", "hwk"])
+OIDC_MFA_ACR_VALUES = env.list("OIDC_MFA_ACR_VALUES", default=[])
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=5.0)
+# mozilla-django-oidc's own settings: PKCE, our two pages, and where a refusal lands.
+OIDC_USE_PKCE = True
+OIDC_CREATE_USER = False  # creating accounts is sso.py's decision (OIDC_CREATE_USERS)
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:sso_callback"
+LOGIN_REDIRECT_URL_FAILURE = "/login/"
+if OIDC_ENABLED:
+    _missing = [
+        name
+        for name, value in [
+            ("OIDC_RP_CLIENT_ID", OIDC_RP_CLIENT_ID),
+            ("OIDC_RP_CLIENT_SECRET", OIDC_RP_CLIENT_SECRET),
+        ]
+        if not value
+    ]
+    if not OIDC_OP_DISCOVERY and not all(
+        [OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_TOKEN_ENDPOINT, OIDC_OP_USER_ENDPOINT, OIDC_OP_JWKS_ENDPOINT]
+    ):
+        _missing.append("OIDC_OP_DISCOVERY (or the four OIDC_OP_*_ENDPOINT settings)")
+    if _missing:
+        raise ImproperlyConfigured(f"OIDC_ENABLED needs {', '.join(_missing)}")
+    AUTHENTICATION_BACKENDS.append("apps.accounts.security.sso.SingleSignOnBackend")
 # Request rates ("N/second|minute|hour|day"), per signed-in user or, when anonymous, per address.
 THROTTLE_RATES = {
     "user": env.str("THROTTLE_RATE_USER", default="300/minute"),

@@ -10,14 +10,17 @@ see one to unlock it).
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from knox.models import AuthToken
 
 from .models import StaffAbsence, StaffProfile, Team, User
+from .security import recovery
 from .security.lockout import account_unlock, is_locked, with_recent_failures
 from .security.two_factor import two_factor_reset
 from .services import staff_admin_access_sync
@@ -32,8 +35,21 @@ class StaffProfileInline(admin.StackedInline):
     filter_horizontal = ["teams"]
 
 
+class AccountChangeForm(UserChangeForm):
+    """The admin's account form: a new email address is checked against the recovery hold."""
+
+    def clean_email(self) -> str:
+        email = str(self.cleaned_data["email"]).strip().lower()
+        if self.instance.pk and email != self.instance.email:
+            problem = recovery.email_change_problem(user=self.instance, new_email=email)
+            if problem is not None:
+                raise forms.ValidationError(problem)
+        return email
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = AccountChangeForm
     ordering = ["full_name"]
     list_display = ["email", "full_name", "kind", "is_active", "is_staff", "locked_out"]
     actions = ["unlock_sign_in", "reset_two_step"]
@@ -95,6 +111,16 @@ class UserAdmin(BaseUserAdmin):
             if obj is not None:
                 fields.append("kind")
         return fields
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        if not (change and "email" in form.changed_data):
+            super().save_model(request, obj, form, change)
+            return
+        # A new email goes through its service (history, emails to both addresses, sessions ended).
+        new_email, obj.email = obj.email, form.initial["email"]
+        super().save_model(request, obj, form, change)
+        recovery.account_email_change(actor=request.user, user=obj, new_email=new_email)  # type: ignore[arg-type]
+        obj.refresh_from_db(fields=["email", "email_changed_at", "session_generation"])
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)

@@ -7,4 +7,5 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # Signal receivers: failure and lockout logging, session stamps, the two-step flag.
+        from . import checks  # noqa: F401  (deployment checks)
         from .security import lockout, sessions, two_factor  # noqa: F401

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.signals import user_login_failed
 from django.template.loader import render_to_string
@@ -54,6 +55,16 @@ class FamilyLoginForm(_KindLoginForm):
     )
 
 
+def _reset_link_lifetime() -> str:
+    """PASSWORD_RESET_TIMEOUT in words for the email: "1 hour", "2 hours", "90 minutes"."""
+    seconds = int(settings.PASSWORD_RESET_TIMEOUT)
+    if seconds % 3600 == 0:
+        hours = seconds // 3600
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    minutes = max(1, seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
 class OutboxPasswordResetForm(PasswordResetForm):
     """Password reset emails go through the outbox like every other email.
 
@@ -74,7 +85,7 @@ class OutboxPasswordResetForm(PasswordResetForm):
         html_email_template_name: str | None = None,
     ) -> None:
         # The reset token is made when the email is sent, so the outbox row never holds a usable link.
-        context = {**context, "reset_path": LINK_PLACEHOLDER}
+        context = {**context, "reset_path": LINK_PLACEHOLDER, "valid_for": _reset_link_lifetime()}
         subject = "".join(render_to_string(subject_template_name, context).splitlines())
         body = render_to_string(email_template_name, context)
         send_email(

@@ -4,6 +4,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 
 class UserManager(BaseUserManager["User"]):
@@ -24,7 +25,7 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **extra)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]  # django-otp devices
     """Everyone who logs in. ``kind`` separates clinical staff from families.
 
     ``is_staff`` keeps Django's meaning (may use the admin site), which only
@@ -47,6 +48,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text="Send an email (with no details, just a link) when there is something new.",
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    # Account recovery (security/recovery.py): when an administrator last changed the email address
+    # or reset two-step verification, and a counter that ends every session and token when raised.
+    email_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    two_factor_reset_at = models.DateTimeField(null=True, blank=True, editable=False)
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -70,6 +76,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_family(self) -> bool:
         return self.kind == self.Kind.FAMILY
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django ends a session when this hash changes (it hashes the password); raising
+        # session_generation ends them too. At 0 it is Django's own value, so nobody is logged out.
+        value = self.password if not self.session_generation else f"{self.password}|{self.session_generation}"
+        key_salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
     def get_full_name(self) -> str:
         return self.full_name
@@ -160,3 +173,23 @@ class StaffAbsence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} away {self.starts_on} to {self.ends_on} ({self.get_reason_display()})"
+
+
+# The second-step devices live with the rest of the sign-in code; imported so Django registers them.
+from .security.devices import (  # noqa: E402
+    AuthenticatorApp,
+    BackupCode,
+    BackupCodes,
+    IdentityProviderCheck,
+)
+
+__all__ = [
+    "AuthenticatorApp",
+    "BackupCode",
+    "BackupCodes",
+    "IdentityProviderCheck",
+    "StaffAbsence",
+    "StaffProfile",
+    "Team",
+    "User",
+]

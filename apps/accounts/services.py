@@ -9,7 +9,7 @@ from django.db import transaction
 from .models import StaffProfile, Team, User
 
 
-def _normalise_email(email: str) -> str:
+def normalise_email(email: str) -> str:
     email = (email or "").strip().lower()
     try:
         validate_email(email)
@@ -39,7 +39,7 @@ def family_user_get_or_create(*, email: str, full_name: str) -> User:
     The family sets a password through the reset (or, later, invitation) link.
     Runs inside the caller's transaction.
     """
-    email = _normalise_email(email)
+    email = normalise_email(email)
     existing = User.objects.filter(email=email).first()
     if existing is not None:
         if existing.kind != User.Kind.FAMILY:
@@ -65,7 +65,7 @@ def staff_user_create(
     is_admin_site_user: bool = False,
 ) -> User:
     """Create a member of staff with their profile and teams (used by admin tooling and the demo)."""
-    email = _normalise_email(email)
+    email = normalise_email(email)
     if role not in StaffProfile.Role.values:
         raise ValidationError({"role": "Choose a staff role."})
     with transaction.atomic():

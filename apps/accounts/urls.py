@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
@@ -36,3 +37,11 @@ urlpatterns = [
     path("account/two-step/backup-codes/new/", two_factor_views.new_backup_codes, name="new_backup_codes"),
     path("account/two-step/turn-off/", two_factor_views.turn_off, name="two_factor_off"),
 ]
+
+if settings.OIDC_ENABLED:  # single sign-on: no route at all while it is off
+    from .security import sso_views
+
+    urlpatterns += [
+        path("sso/start/", sso_views.SignOnStartView.as_view(), name="sso_start"),
+        path("sso/callback/", sso_views.SignOnCallbackView.as_view(), name="sso_callback"),
+    ]

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
 
 from .forms import FamilyLoginForm, OutboxPasswordResetForm, StaffLoginForm
 from .security.throttles import rate_limited
@@ -40,9 +41,38 @@ class _LoginView(auth_views.LoginView):
         )
 
 
+PROVIDER_ONLY_MESSAGE = "Staff log in with {name} here: password log in is turned off for staff accounts."
+
+
 class StaffLoginView(_LoginView):
+    """Password log in for staff, and the single sign-on button when that is on (security/sso.py)."""
+
     form_class = StaffLoginForm
     template_name = "accounts/staff_login.html"
+
+    def passwords_allowed(self) -> bool:
+        return not (settings.OIDC_ENABLED and settings.OIDC_DISABLE_PASSWORD_LOGIN)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not self.passwords_allowed():  # no password is checked, so nothing counts to a lockout
+            context = self.get_context_data(
+                password_off_message=PROVIDER_ONLY_MESSAGE.format(name=settings.OIDC_PROVIDER_NAME)
+            )
+            return self.render_to_response(context, status=400)
+        response: HttpResponse = super().post(request, *args, **kwargs)
+        return response
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["passwords_allowed"] = self.passwords_allowed()
+        if settings.OIDC_ENABLED:
+            start = reverse("accounts:sso_start")
+            next_url = context.get("next") or ""
+            context["sso"] = {
+                "name": settings.OIDC_PROVIDER_NAME,
+                "url": f"{start}?{urlencode({'next': next_url})}" if next_url else start,
+            }
+        return context
 
 
 class FamilyLoginView(_LoginView):

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 
-from ..factories import FamilyFactory
+from ..factories import FamilyFactory, StaffFactory
 from ..sent_mail import send_and_read
 
 
@@ -61,3 +61,12 @@ def test_password_reset_links_last_one_hour(client, db, settings):
         assert not client.get(link, follow=True).context["validlink"]
     with time_machine.travel(start + datetime.timedelta(minutes=59), tick=False):
         assert client.get(link, follow=True).context["validlink"]
+
+
+def test_the_reset_email_says_how_long_its_link_works(client, db):
+    from apps.notifications.models import Delivery
+
+    nurse = StaffFactory()
+    client.post("/password-reset/", {"email": nurse.email})
+    body = Delivery.objects.get(to_address=nurse.email).body
+    assert "use this link within 1 hour." in body and "days" not in body

@@ -13,10 +13,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 from django_otp.oath import totp
-from django_otp.plugins.otp_static.models import StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from apps.accounts.models import StaffProfile
+from apps.accounts.models import AuthenticatorApp, BackupCode, StaffProfile
+from apps.accounts.security import at_rest
 from apps.accounts.tokens import api_token_create
 
 from ..factories import PASSWORD, FamilyFactory, StaffFactory
@@ -24,7 +23,7 @@ from ..factories import PASSWORD, FamilyFactory, StaffFactory
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def code_for(device: TOTPDevice) -> str:
+def code_for(device: AuthenticatorApp) -> str:
     return f"{totp(device.bin_key, step=device.step, digits=device.digits):06d}"
 
 
@@ -38,7 +37,7 @@ def password_login(client, user, path: str = "/login/", next_url: str = ""):  # 
 def enrol(client, user):  # type: ignore[no-untyped-def]
     """Set up the app through the pages; returns the device and the backup codes shown."""
     client.get("/account/two-step/set-up/")
-    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    device = AuthenticatorApp.objects.get(user=user, confirmed=False)
     client.post("/account/two-step/set-up/", {"code": code_for(device)})
     codes = client.get("/account/two-step/backup-codes/").context["codes"]
     device.refresh_from_db()
@@ -87,7 +86,7 @@ def test_setting_up_shows_a_qr_code_and_the_key_then_the_backup_codes_once(clien
     password_login(client, nurse)
     page = client.get("/account/two-step/set-up/?next=/tasks/")
     html = page.content.decode()
-    device = TOTPDevice.objects.get(user=nurse, confirmed=False)
+    device = AuthenticatorApp.objects.get(user=nurse, confirmed=False)
     assert 'src="data:image/svg+xml' in html and 'alt="QR code' in html
     assert page.context["secret"].replace(" ", "") in html.replace(" ", "")
     assert client.get("/account/two-step/set-up/").context["secret"] == page.context["secret"]  # stable
@@ -109,7 +108,7 @@ def test_a_wrong_set_up_code_is_refused_with_a_message(client, nurse, required):
     response = client.post("/account/two-step/set-up/", {"code": "000000"})
     assert response.status_code == 400
     assert "That code is not right" in response.content.decode()
-    assert not TOTPDevice.objects.filter(user=nurse, confirmed=True).exists()
+    assert not AuthenticatorApp.objects.filter(user=nurse, confirmed=True).exists()
     assert client.get("/caseload/").status_code == 302
 
 
@@ -143,7 +142,7 @@ def test_a_backup_code_works_once(client, nurse, required):
     password_login(client, nurse)
     again = client.post("/account/two-step/code/", {"code": codes[0]})
     assert again.status_code == 400
-    assert StaticToken.objects.filter(device__user=nurse).count() == 9
+    assert BackupCode.objects.filter(device__user=nurse).count() == 9
 
 
 def test_many_wrong_codes_make_you_wait(client, nurse, required):
@@ -193,14 +192,14 @@ def test_a_family_can_turn_it_off_but_required_staff_cannot(client, db, nurse, r
     password_login(client, parent, "/portal/login/")
     enrol(client, parent)
     client.post("/account/two-step/turn-off/")
-    assert not TOTPDevice.objects.filter(user=parent).exists()
+    assert not AuthenticatorApp.objects.filter(user=parent).exists()
     client.post("/logout/")
 
     password_login(client, nurse)
     enrol(client, nurse)
     refused = client.post("/account/two-step/turn-off/", follow=True)
     assert "cannot be turned off" in refused.content.decode()
-    assert TOTPDevice.objects.filter(user=nurse, confirmed=True).exists()
+    assert AuthenticatorApp.objects.filter(user=nurse, confirmed=True).exists()
 
 
 def test_new_backup_codes_replace_the_old_ones(client, nurse, required):
@@ -209,15 +208,16 @@ def test_new_backup_codes_replace_the_old_ones(client, nurse, required):
     new_page = client.post("/account/two-step/backup-codes/new/", follow=True)
     new = new_page.context["codes"]
     assert len(new) == 10 and not set(new) & set(old)
-    assert StaticToken.objects.filter(device__user=nurse, token__in=old).count() == 0
+    old_digests = [at_rest.digests(code)[0] for code in old]
+    assert BackupCode.objects.filter(device__user=nurse, digest__in=old_digests).count() == 0
 
 
 def test_a_clinic_admin_resets_a_lost_phone_and_the_next_log_in_sets_up_again(client, nurse, db):
     admin = StaffFactory(is_staff=True, is_superuser=True, role=StaffProfile.Role.CLINIC_ADMIN)
-    TOTPDevice.objects.create(user=nurse, confirmed=True)
+    AuthenticatorApp.new_unsaved(user=nurse, name="Phone", confirmed=True).save()
     client.force_login(admin)
     client.post("/admin/accounts/user/", {"action": "reset_two_step", "_selected_action": [nurse.pk]})
-    assert not TOTPDevice.objects.filter(user=nurse).exists()
+    assert not AuthenticatorApp.objects.filter(user=nurse).exists()
     client.logout()
     password_login(client, nurse)
     assert client.get("/caseload/").status_code == 200  # 2FA not required here: back to a password

@@ -45,7 +45,23 @@ _SETTINGS_ENV = (
     "SECURE_SSL_REDIRECT",
     "SECURE_HSTS_SECONDS",
     "SECURE_HSTS_PRELOAD",
+    "OIDC_ENABLED",
+    "OIDC_RP_CLIENT_ID",
+    "OIDC_RP_CLIENT_SECRET",
+    "OIDC_OP_DISCOVERY",
+    "OIDC_DISABLE_PASSWORD_LOGIN",
+    "OIDC_CREATE_USERS",
+    "FIELD_ENCRYPTION_KEY",
 )
+
+# Staff single sign-on configured as a hospital would (the check makes no request to the provider).
+SSO_ENV = {
+    "OIDC_ENABLED": "1",
+    "OIDC_RP_CLIENT_ID": "carecoord",
+    "OIDC_RP_CLIENT_SECRET": "a-secret-from-the-provider",
+    "OIDC_OP_DISCOVERY": "https://login.example.org/",
+    "OIDC_DISABLE_PASSWORD_LOGIN": "1",
+}
 
 
 @pytest.fixture(scope="module")
@@ -221,10 +237,25 @@ def test_dockerignore_keeps_secrets_and_local_state_out():
     assert {".env", ".git", ".venv", "var"} <= ignored
 
 
-def test_production_settings_pass_check_deploy(tmp_path):
-    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=_production_env(tmp_path))
+@pytest.mark.parametrize("sso", [{}, SSO_ENV], ids=["sso-off", "sso-on"])
+def test_production_settings_pass_check_deploy(tmp_path, sso):
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=_production_env(tmp_path, **sso))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_flags_a_single_sign_on_provider_without_https(tmp_path):
+    env = _production_env(tmp_path, **{**SSO_ENV, "OIDC_OP_DISCOVERY": "http://login.example.org/"})
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "accounts.W001" in result.stdout + result.stderr
+
+
+def test_single_sign_on_refuses_to_start_half_configured(tmp_path):
+    env = _production_env(tmp_path, OIDC_ENABLED="1", OIDC_RP_CLIENT_ID="carecoord")
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "OIDC_RP_CLIENT_SECRET" in result.stderr and "OIDC_OP_DISCOVERY" in result.stderr
 
 
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_URL"])

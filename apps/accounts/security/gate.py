@@ -22,6 +22,8 @@ OPEN_BEFORE_SECOND_STEP = {
     "accounts:two_factor_setup",
     "accounts:two_factor_verify",
     "accounts:logout",
+    "accounts:sso_start",
+    "accounts:sso_callback",
     "admin:logout",
     "healthz",
     "livez",

@@ -45,8 +45,9 @@ def attempted_email(request: Any, credentials: dict | None = None) -> str | None
     """The email an attempt was made with, as accounts store it (trimmed, lower case).
 
     Every login form posts it as ``username``, which is also the keyword ``authenticate()`` gets.
+    A refused single sign-on counts against the email the identity provider gave (sso.py).
     """
-    value = (credentials or {}).get("username")
+    value = (credentials or {}).get("username") or getattr(request, "carecoord_sign_on_email", None)
     if value is None:
         data = getattr(request, "data", None) or getattr(request, "POST", {})
         value = data.get("username") or data.get("email")

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
 
 
@@ -39,3 +41,22 @@ class MinimumLengthForKindValidator:
             f"Your password must contain at least {self.family_min_length} characters "
             f"({self.staff_min_length} for staff)."
         )
+
+
+def password_login_disabled_for(user: Any) -> bool:
+    """With single sign-on on and ``OIDC_DISABLE_PASSWORD_LOGIN``, staff and admin accounts log in
+    only through the identity provider; families keep their password."""
+    if not (settings.OIDC_ENABLED and settings.OIDC_DISABLE_PASSWORD_LOGIN):
+        return False
+    return _is_staff_account(user)
+
+
+class PasswordBackend(ModelBackend):
+    """Django's email-and-password backend, refusing staff while their password log in is off.
+
+    Every password surface goes through it (staff and admin pages, anything calling authenticate()),
+    and so does every password session on each request: turning password log in off ends them.
+    """
+
+    def user_can_authenticate(self, user: Any) -> bool:
+        return super().user_can_authenticate(user) and not password_login_disabled_for(user)

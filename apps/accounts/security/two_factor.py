@@ -6,6 +6,7 @@ is asked for at every log in too. ``gate.SecondFactorMiddleware`` enforces this 
 """
 
 import logging
+import os
 import re
 from base64 import b32encode
 from typing import Any
@@ -19,11 +20,10 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ..models import User
-from ..services import can_manage_sign_in, record_account_change
+from . import at_rest, recovery
+from .devices import AuthenticatorApp, BackupCode, BackupCodes, IdentityProviderCheck
 
 logger = logging.getLogger("carecoord.security")
 
@@ -43,7 +43,7 @@ def required_by_policy(user: User) -> bool:
 
 
 def has_app(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return AuthenticatorApp.objects.filter(user=user, confirmed=True).exists()
 
 
 # Whether the account had an app when this session logged in, so the gate needs no query per request.
@@ -74,30 +74,34 @@ def is_verified(request: HttpRequest) -> bool:
     return bool(getattr(user, "is_verified", None) and user.is_verified())  # type: ignore[union-attr]
 
 
-def pending_app(user: User) -> TOTPDevice:
+def pending_app(user: User) -> AuthenticatorApp:
     """The not-yet-confirmed app for this account: the same secret until it is confirmed."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    device = AuthenticatorApp.objects.filter(user=user, confirmed=False).order_by("pk").first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=False)
+        device = AuthenticatorApp.new_unsaved(user=user, name=APP_DEVICE_NAME)
+        device.save()
     return device
 
 
-def secret_for_display(device: TOTPDevice) -> str:
+def secret_for_display(device: AuthenticatorApp) -> str:
     """The secret in base32, in groups of four, for typing into an app by hand."""
     secret = b32encode(device.bin_key).decode()
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
-def qr_code_data_uri(device: TOTPDevice) -> str:
+def qr_code_data_uri(device: AuthenticatorApp) -> str:
     """An SVG QR code of the app's set-up link, as a data: URI for an <img> (no script, CSP-safe)."""
     return str(segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=2))
 
 
 def _new_backup_codes(user: User) -> list[str]:
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name=BACKUP_DEVICE_NAME, confirmed=True)
-    codes = [StaticToken.random_token() for _ in range(settings.BACKUP_CODE_COUNT)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    """New codes, returned to show once; only their keyed hashes are stored."""
+    BackupCodes.objects.filter(user=user).delete()
+    device = BackupCodes.objects.create(user=user, name=BACKUP_DEVICE_NAME, confirmed=True)
+    codes = [b32encode(os.urandom(5)).decode().lower() for _ in range(settings.BACKUP_CODE_COUNT)]
+    BackupCode.objects.bulk_create(
+        [BackupCode(device=device, digest=at_rest.digests(code)[0]) for code in codes]
+    )
     return codes
 
 
@@ -106,10 +110,10 @@ def app_confirm(*, request: HttpRequest, actor: User, code: str) -> list[str]:
     mark this session verified. Returns the new backup codes (shown once)."""
     codes: list[str] = []
     with transaction.atomic():
-        device = TOTPDevice.objects.select_for_update().filter(user=actor, confirmed=False).first()
+        device = AuthenticatorApp.objects.select_for_update().filter(user=actor, confirmed=False).first()
         problem = _check(device, _compact(code))
         if problem is None and device is not None:
-            TOTPDevice.objects.filter(user=actor).exclude(pk=device.pk).delete()
+            AuthenticatorApp.objects.filter(user=actor).exclude(pk=device.pk).delete()
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             codes = _new_backup_codes(actor)
@@ -122,7 +126,7 @@ def app_confirm(*, request: HttpRequest, actor: User, code: str) -> list[str]:
     return codes
 
 
-def _check(device: TOTPDevice | StaticDevice | None, code: str) -> str | None:
+def _check(device: AuthenticatorApp | BackupCodes | None, code: str) -> str | None:
     """None when the device accepts the code, else the message to show."""
     if device is None:
         return WRONG_CODE
@@ -142,7 +146,7 @@ def backup_codes_replace(*, request: HttpRequest, actor: User) -> list[str]:
 
 
 def backup_codes_left(user: User) -> int:
-    return StaticToken.objects.filter(device__user=user).count()
+    return BackupCode.objects.filter(device__user=user).count()
 
 
 def _compact(code: str) -> str:
@@ -157,7 +161,7 @@ def second_step_verify(*, request: HttpRequest, actor: User, code: str) -> bool:
     code = _compact(code)
     backup = not (code.isdigit() and len(code) == 6)
     with transaction.atomic():
-        devices = StaticDevice.objects if backup else TOTPDevice.objects
+        devices = BackupCodes.objects if backup else AuthenticatorApp.objects
         device = devices.select_for_update().filter(user=actor, confirmed=True).first()
         problem = _check(device, code)
     if problem is not None or device is None:
@@ -176,8 +180,8 @@ def two_factor_turn_off(*, request: HttpRequest, actor: User) -> None:
     if not is_verified(request):
         raise PermissionDenied("Confirm it is you with a code first.")
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=actor).delete()
-        StaticDevice.objects.filter(user=actor).delete()
+        AuthenticatorApp.objects.filter(user=actor).delete()
+        BackupCodes.objects.filter(user=actor).delete()
     request.session.pop(DEVICE_ID_SESSION_KEY, None)
     request.session[HAS_APP_SESSION_KEY] = False
     logger.warning("Two-step verification turned off by %s", actor.email)
@@ -185,11 +189,12 @@ def two_factor_turn_off(*, request: HttpRequest, actor: User) -> None:
 
 def two_factor_reset(*, actor: User, user: User) -> None:
     """A clinic administrator removes someone's app and codes (a lost phone); they set it up again
-    at their next log in."""
-    if not can_manage_sign_in(actor):
-        raise PermissionDenied("Only a clinic administrator can reset two-step verification.")
+    at their next log in. Refused within a day of an email change; ends their sessions and tokens
+    and tells them by email (recovery.py)."""
+    recovery.two_factor_reset_check(actor=actor, user=user)
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).delete()
-        StaticDevice.objects.filter(user=user).delete()
-        record_account_change(actor=actor, user=user, message="Reset two-step verification.")
+        AuthenticatorApp.objects.filter(user=user).delete()
+        BackupCodes.objects.filter(user=user).delete()
+        IdentityProviderCheck.objects.filter(user=user).delete()
+        recovery.two_factor_reset_recorded(actor=actor, user=user)
     logger.warning("Two-step verification reset for %s by %s", user.email, actor.email)
