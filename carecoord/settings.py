@@ -117,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "apps.notifications.context_processors.unread_notifications",
                 "apps.messaging.context_processors.unread_messages",
+                "apps.patients.context_processors.family_contact",
             ],
         },
     },
