@@ -82,6 +82,25 @@ def seed(staff: dict[str, User], patients: list[Patient]) -> None:
             preparation_notes="Please bring your child's medicines and the symptom diary.",
             internal_notes="Review steroid side effects; consider step-down.",
         )
+    # The nurse specialist's own clinic: reviews by phone and video, in the nursing team, so her day's
+    # list ("Mine" and "Nursing team") is not empty while the neurologist's has three.
+    for number, hour, kind in [
+        ("RCH100203", 13, Appointment.Kind.NURSE_PHONE),
+        ("RCH100206", 14, Appointment.Kind.NURSE_VIDEO),
+        ("RCH100209", 15, Appointment.Kind.NURSE_PHONE),
+    ]:
+        day = _weekday(today)
+        services.appointment_book(
+            actor=nurse,
+            patient=by_number[number],
+            kind=kind,
+            starts_at=_at(day, hour),
+            ends_at=_at(day, hour, 20),
+            team=teams["nursing"],
+            clinician=nurse,
+            location="By phone" if kind == Appointment.Kind.NURSE_PHONE else "Video call",
+            preparation_notes="The nurse specialist will call you at this time.",
+        )
     # An active IVIG series for Maya, from her IVIG course, every 4 weeks.
     maya = by_number["RCH100200"]
     ivig = TreatmentCourse.objects.filter(patient=maya, agent=TreatmentCourse.Agent.IVIG).first()

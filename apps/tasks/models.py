@@ -42,6 +42,7 @@ class Task(models.Model):
         RESPONSE_REVIEW = "response_review", "Response review"
         TUMOUR_SURVEILLANCE = "tumour_surveillance", "Tumour surveillance"
         REFERRAL_DECLINED = "referral_declined", "Referral declined"
+        FAMILY_CANT_MAKE_IT = "family_cant_make_it", "Family can't make it"
 
     title = models.CharField(max_length=200)
     detail = models.TextField(blank=True)
