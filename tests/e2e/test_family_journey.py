@@ -14,7 +14,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from apps.accounts.models import StaffProfile, User
+from apps.accounts.models import StaffProfile, Team, User
 from apps.scheduling import services as scheduling
 from apps.scheduling.models import Appointment
 from tests.e2e.axe import assert_no_serious_axe_violations
@@ -78,6 +78,8 @@ def test_family_messages_the_team_the_nurse_replies_and_the_family_reports_sympt
         full_name="Nina Nurse", role=StaffProfile.Role.NURSE_SPECIALIST, role__teams=["nursing"]
     )
     consultant = StaffFactory(full_name="Dr Ceri Neuro", role=StaffProfile.Role.CONSULTANT)
+    # The nursing team's line, as the clinic keeps it in the admin (a demo number).
+    Team.objects.filter(code=Team.Code.NURSING).update(phone="01632 960123", contact_is_demo=True)
     maya = PatientFactory(given_name="Maya", family_name="Patel", named_nurse=nurse)
     CareTeamMemberFactory(patient=maya, user=nurse)
     guardian = GuardianFactory(patient=maya, user=FamilyFactory(full_name="Priya Patel")).user
@@ -248,6 +250,9 @@ def test_family_messages_the_team_the_nurse_replies_and_the_family_reports_sympt
     safety = page.get_by_role("region", name="While you wait")
     expect(safety).to_contain_text("Call 999 or go to A&E")
     expect(safety).to_contain_text("Call NHS 111")
+    expect(
+        page.get_by_role("link", name="01632 960123")
+    ).to_be_visible()  # who to call, not "contact the team"
     _fits_the_phone(page, "symptoms sent")
     assert_no_serious_axe_violations(page, "4-family-symptoms-sent-phone")
     screenshot("4-family-symptoms-sent-phone")
