@@ -118,6 +118,7 @@ TEMPLATES = [
                 "apps.notifications.context_processors.unread_notifications",
                 "apps.messaging.context_processors.unread_messages",
                 "apps.imports.context_processors.can_import_caseload",
+                "apps.patients.context_processors.family_contact",
             ],
         },
     },

@@ -251,7 +251,8 @@ ROUTES: dict[str, Expect] = {
     "tasks:bulk": page("POST"),
     "tasks:detail": page("GET", **NOT_GLASS),
     "tasks:act": page("POST", **NOT_GLASS),
-    "notifications:list": page("GET POST", family_a="ok", family_b="ok"),  # POST renders (no @require_GET)
+    # POST renders (no @require_GET); families are sent on to the portal's Updates page.
+    "notifications:list": page("GET POST", family_a="302", family_b="302"),
     "notifications:mark_all_read": page("POST", family_a="ok", family_b="ok"),
     "scheduling:appointments": page("GET"),
     "scheduling:book": page("POST"),
@@ -330,6 +331,7 @@ ROUTES: dict[str, Expect] = {
     "portal:appointment_cant_make_it": page("GET POST"),
     "portal:symptoms": page("GET POST"),
     "portal:symptoms_sent": page("GET"),
+    "portal:updates": page("GET"),  # the family's own updates, about the children they see
     "portal:account": page("GET POST"),
     "portal:invite": page("GET POST"),
     "portal:api_tokens": page("GET POST"),  # the family's own API tokens

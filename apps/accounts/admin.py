@@ -135,8 +135,25 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "email"]
+    list_display = ["name", "code", "email", "phone", "opens_at", "closes_at", "contact_is_demo"]
     search_fields = ["name"]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "email"]}),
+        (
+            "How families reach the team",
+            {
+                "description": "Shown on the family pages (the nursing team's, as the family's contact "
+                "between appointments). Open on working days: Monday to Friday, except bank holidays.",
+                "fields": [
+                    "phone",
+                    ("opens_at", "closes_at"),
+                    "out_of_hours_phone",
+                    "out_of_hours_advice",
+                    "contact_is_demo",
+                ],
+            },
+        ),
+    ]
 
 
 @admin.register(StaffAbsence)

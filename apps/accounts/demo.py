@@ -74,9 +74,26 @@ DEMO_STAFF = [
 ]
 
 
+# Demo contact details: numbers from Ofcom's range for drama (01632 960xxx), never a real line.
+DEMO_OUT_OF_HOURS = (
+    "For advice that cannot wait, call the children's ward and ask for the on-call children's doctor."
+)
+
+
+def _demo_contact(number: int) -> dict[str, object]:
+    return {
+        "phone": f"01632 960{number:03d}",
+        "out_of_hours_phone": "01632 960999",
+        "out_of_hours_advice": DEMO_OUT_OF_HOURS,
+        "contact_is_demo": True,
+    }
+
+
 def seed() -> dict[str, User]:
-    for code, label in Team.Code.choices:
+    for number, (code, label) in enumerate(Team.Code.choices, start=100):
         Team.objects.get_or_create(code=code, defaults={"name": label})
+        # Also for teams from a demo seeded before contact details existed.
+        Team.objects.filter(code=code, phone="").update(**_demo_contact(number))
     teams = {team.code: team for team in Team.objects.all()}
     staff: dict[str, User] = {}
     for email, name, role, team_codes, title in DEMO_STAFF:

@@ -2,6 +2,7 @@ import datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -106,12 +107,44 @@ class Team(models.Model):
     code = models.CharField(max_length=30, choices=Code.choices, unique=True)
     name = models.CharField(max_length=100)
     email = models.EmailField(blank=True, help_text="Shared inbox for the team, if any.")
+    # How families reach the team: data the clinic keeps up to date in the admin, shown on the family
+    # pages (the nursing team's, as the family's contact between appointments).
+    phone = models.CharField(
+        max_length=30, blank=True, help_text="The number families call in opening hours."
+    )
+    opens_at = models.TimeField(
+        default=datetime.time(9),
+        help_text="Opening time on working days (Monday to Friday, not bank holidays).",
+    )
+    closes_at = models.TimeField(default=datetime.time(17), help_text="Closing time on working days.")
+    out_of_hours_phone = models.CharField(
+        max_length=30,
+        blank=True,
+        help_text="Who families call when the team is closed (a ward or switchboard).",
+    )
+    out_of_hours_advice = models.TextField(
+        blank=True,
+        help_text="What families should do when the team is closed, in plain words (for example: call the "
+        "ward and ask for the on-call doctor).",
+    )
+    contact_is_demo = models.BooleanField(
+        default=False, help_text="The contact details are demo values, not the service's real numbers."
+    )
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(opens_at__lt=models.F("closes_at")), name="team_opens_before_it_closes"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.opens_at and self.closes_at and self.opens_at >= self.closes_at:
+            raise ValidationError({"closes_at": "The closing time must be after the opening time."})
 
 
 class StaffProfile(models.Model):

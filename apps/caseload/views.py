@@ -141,21 +141,21 @@ def _csv(rows: list[CaseloadRow]) -> HttpResponse:
         patient, shown = row.patient, _row(row)
         writer.writerow(
             [
-                _safe(patient.family_name),
-                _safe(patient.given_name),
-                _safe(patient.hospital_number),
+                csv_cell(patient.family_name),
+                csv_cell(patient.given_name),
+                csv_cell(patient.hospital_number),
                 patient.nhs_number_display,
                 patient.date_of_birth.isoformat(),
                 patient.get_status_display(),
                 row.attention,
                 row.clinical_urgency,
                 row.administrative_backlog,
-                _safe("; ".join(reason.text for reason in row.reasons)),
+                csv_cell("; ".join(reason.text for reason in row.reasons)),
                 "yes" if row.items["open_relapse"] else "no",
                 row.items["overdue_tasks"],
                 row.items["abnormal_results"] + row.items["normal_results"],
                 "yes" if row.items["urgent_referral"] else "no",
-                _safe(shown["treatment"]),
+                csv_cell(shown["treatment"]),
                 "" if row.days_since_contact is None else row.days_since_contact,
                 *[t["label"] for t in shown["tracks"]],
             ]
@@ -163,6 +163,12 @@ def _csv(rows: list[CaseloadRow]) -> HttpResponse:
     return response
 
 
-def _safe(value: str) -> str:
-    """Stop a spreadsheet from treating a cell as a formula (CSV injection)."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+# What makes a spreadsheet read a cell as a formula (OWASP's CSV injection list), also after
+# leading spaces or line breaks, which some spreadsheets skip; and the full-width forms.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def csv_cell(value: str) -> str:
+    """Stop a spreadsheet from treating a cell as a formula (CSV injection): a leading apostrophe."""
+    starts = (value[:1], value.lstrip(" \n")[:1])
+    return f"'{value}" if any(c and c in FORMULA_STARTS for c in starts) else value

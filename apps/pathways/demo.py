@@ -125,6 +125,8 @@ def _assess(child: _Child) -> Investigation:
     child.move(neuro, "neurology", Stage.REFERRED, onset + _days(2))
     child.move(nurse, "nursing", Stage.REFERRED, onset + _days(2))
     child.move(neuro, "neurology", Stage.ASSESSING, onset + _days(4))
+    if child.patient.named_nurse_id:  # a named nurse has taken the child on: nursing is past "Referred"
+        child.move(nurse, "nursing", Stage.ASSESSING, onset + _days(4))
     for criterion, present in [
         ("ataxia_myoclonus", True),
         ("behaviour_sleep", True),
@@ -206,6 +208,8 @@ def _confirm(child: _Child, mri: Investigation, tumour: bool) -> None:
         incomplete_search_reason="" if tumour else "CT/MRI chest, abdomen and pelvis clear (demo record)",
     )
     child.move(neuro, "neurology", Stage.TREATING, child.diagnosed)
+    if child.patient.named_nurse_id:
+        child.move(child.staff[Role.NURSE_SPECIALIST], "nursing", Stage.TREATING, child.diagnosed)
 
 
 def _tumour(child: _Child) -> None:
@@ -290,6 +294,10 @@ def _follow_up(child: _Child, course: TreatmentCourse, discharged: bool) -> None
         services.course_transition(actor=child.neuro, course=course, to_status="completed", on_date=ended)
         child.move(child.neuro, "neurology", Stage.MONITORING, ended)
         child.move(child.neuro, "neurology", Stage.DISCHARGED, ended + _days(180))
+        if child.patient.named_nurse_id:
+            nurse = child.staff[Role.NURSE_SPECIALIST]
+            child.move(nurse, "nursing", Stage.MONITORING, ended)
+            child.move(nurse, "nursing", Stage.DISCHARGED, ended + _days(180))
     elif child.index % 4 == 1:
         neuropsychologist = child.staff[Role.NEUROPSYCHOLOGIST]
         child.move(neuropsychologist, "neuropsychology", Stage.REFERRED, child.diagnosed + _days(90))

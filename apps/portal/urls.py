@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import updates, views
 
 app_name = "portal"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("children/<int:pk>/symptoms/", views.symptoms, name="symptoms"),
     path("children/<int:pk>/symptoms/sent/", views.symptoms_sent, name="symptoms_sent"),
+    path("updates/", updates.updates, name="updates"),
     path("account/", views.account, name="account"),
     path("account/api-tokens/", views.api_tokens, name="api_tokens"),
     path("invite/<slug:token>/", views.invite, name="invite"),

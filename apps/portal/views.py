@@ -27,6 +27,7 @@ from apps.messaging import selectors as messaging_selectors
 from apps.pathways import services as pathway_services
 from apps.patients import selectors
 from apps.patients import services as patient_services
+from apps.patients.contact import family_contact, with_call_us
 from apps.patients.decorators import family_required
 from apps.patients.models import Patient
 from apps.scheduling import selectors as scheduling_selectors
@@ -166,7 +167,7 @@ def appointment_confirm(request: AuthedRequest, pk: int, appointment_pk: int) ->
     except SERVICE_REFUSALS as exc:
         messages.error(request, " ".join(refusal_messages(exc)))
     else:
-        messages.success(request, "Thank you. We have noted that you will be there.")
+        messages.success(request, with_call_us("Thank you. We have noted that you will be there."))
     return _to_appointment(patient, appointment)
 
 
@@ -189,8 +190,10 @@ def appointment_cant_make_it(request: AuthedRequest, pk: int, appointment_pk: in
         else:
             messages.success(
                 request,
-                "Thank you for letting us know. The team will contact you to find another time. "
-                "Until then the appointment stays as it is.",
+                with_call_us(
+                    "Thank you for letting us know. The team will contact you to find another time. "
+                    "Until then the appointment stays as it is."
+                ),
             )
             return _to_appointment(patient, appointment)
     access_record(request=request, patients=patient, what="portal appointment")
@@ -199,6 +202,9 @@ def appointment_cant_make_it(request: AuthedRequest, pk: int, appointment_pk: in
 
 
 def _working_hours() -> str:
+    contact = family_contact()
+    if contact is not None:  # the nursing team's own hours (data, kept in the admin)
+        return contact.hours
     start, end = settings.WORKING_DAY_START_HOUR, settings.WORKING_DAY_END_HOUR
 
     def hour(h: int) -> str:

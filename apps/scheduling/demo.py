@@ -20,6 +20,16 @@ def _at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
 
 
+def _weekday(day: datetime.date) -> datetime.date:
+    """The day itself on a weekday; a Saturday or Sunday moves to the next Monday for a date to come
+    and back to the Friday before for one past. Clinics and day-case infusions run on weekdays."""
+    if day.weekday() < 5:
+        return day
+    if day >= timezone.localdate():
+        return day + datetime.timedelta(days=7 - day.weekday())
+    return day - datetime.timedelta(days=day.weekday() - 4)
+
+
 def seed(staff: dict[str, User], patients: list[Patient]) -> None:
     teams = {t.code: t for t in Team.objects.all()}
     ReviewPolicy.objects.get_or_create(
@@ -59,7 +69,7 @@ def seed(staff: dict[str, User], patients: list[Patient]) -> None:
         (7, "RCH100207", 14),
         (12, "RCH100210", 10),
     ]:
-        day = today + datetime.timedelta(days=offset)
+        day = _weekday(today + datetime.timedelta(days=offset))
         services.appointment_book(
             actor=nurse,
             patient=by_number[number],
@@ -72,10 +82,29 @@ def seed(staff: dict[str, User], patients: list[Patient]) -> None:
             preparation_notes="Please bring your child's medicines and the symptom diary.",
             internal_notes="Review steroid side effects; consider step-down.",
         )
+    # The nurse specialist's own clinic: reviews by phone and video, in the nursing team, so her day's
+    # list ("Mine" and "Nursing team") is not empty while the neurologist's has three.
+    for number, hour, kind in [
+        ("RCH100203", 13, Appointment.Kind.NURSE_PHONE),
+        ("RCH100206", 14, Appointment.Kind.NURSE_VIDEO),
+        ("RCH100209", 15, Appointment.Kind.NURSE_PHONE),
+    ]:
+        day = _weekday(today)
+        services.appointment_book(
+            actor=nurse,
+            patient=by_number[number],
+            kind=kind,
+            starts_at=_at(day, hour),
+            ends_at=_at(day, hour, 20),
+            team=teams["nursing"],
+            clinician=nurse,
+            location="By phone" if kind == Appointment.Kind.NURSE_PHONE else "Video call",
+            preparation_notes="The nurse specialist will call you at this time.",
+        )
     # An active IVIG series for Maya, from her IVIG course, every 4 weeks.
     maya = by_number["RCH100200"]
     ivig = TreatmentCourse.objects.filter(patient=maya, agent=TreatmentCourse.Agent.IVIG).first()
-    first = today + datetime.timedelta(days=5)
+    first = _weekday(today + datetime.timedelta(days=5))  # every 4 weeks: the same weekday each time
     services.series_create(
         actor=nurse,
         patient=maya,
@@ -91,7 +120,7 @@ def seed(staff: dict[str, User], patients: list[Patient]) -> None:
     )
     # Past neuropsychology assessments so re-evaluations fall due soon, now and long ago.
     for number, months_ago in [("RCH100205", 23), ("RCH100209", 24), ("RCH100213", 31)]:
-        day = today - datetime.timedelta(days=int(months_ago * 30.4))
+        day = _weekday(today - datetime.timedelta(days=int(months_ago * 30.4)))
         done = services.appointment_book(
             actor=nurse,
             patient=by_number[number],
@@ -104,7 +133,7 @@ def seed(staff: dict[str, User], patients: list[Patient]) -> None:
         )
         services.appointment_attended(actor=nurse, appointment=done)
     # A did-not-attend last week.
-    missed_day = today - datetime.timedelta(days=6)
+    missed_day = _weekday(today - datetime.timedelta(days=6))
     missed = services.appointment_book(
         actor=nurse,
         patient=by_number["RCH100202"],

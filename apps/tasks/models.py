@@ -43,6 +43,7 @@ class Task(models.Model):
         TUMOUR_SURVEILLANCE = "tumour_surveillance", "Tumour surveillance"
         REFERRAL_DECLINED = "referral_declined", "Referral declined"
         TRANSITION = "transition", "Transition to adult services"
+        FAMILY_CANT_MAKE_IT = "family_cant_make_it", "Family can't make it"
 
     title = models.CharField(max_length=200)
     detail = models.TextField(blank=True)

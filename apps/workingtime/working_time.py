@@ -43,20 +43,28 @@ def add_working_days(
     return timezone.make_aware(datetime.datetime.combine(day, local.time().replace(tzinfo=None)))
 
 
-def _day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
-    start = timezone.make_aware(
-        datetime.datetime.combine(day, datetime.time(settings.WORKING_DAY_START_HOUR))
-    )
-    end = timezone.make_aware(datetime.datetime.combine(day, datetime.time(settings.WORKING_DAY_END_HOUR)))
+def _day_bounds(
+    day: datetime.date, opens: datetime.time | None = None, closes: datetime.time | None = None
+) -> tuple[datetime.datetime, datetime.datetime]:
+    opens = opens or datetime.time(settings.WORKING_DAY_START_HOUR)
+    closes = closes or datetime.time(settings.WORKING_DAY_END_HOUR)
+    start = timezone.make_aware(datetime.datetime.combine(day, opens))
+    end = timezone.make_aware(datetime.datetime.combine(day, closes))
     return start, end
 
 
-def is_working_time(moment: datetime.datetime) -> bool:
-    """Inside working hours on a working day (Europe/London)."""
+def is_working_time(
+    moment: datetime.datetime, *, opens: datetime.time | None = None, closes: datetime.time | None = None
+) -> bool:
+    """Inside working hours on a working day (Europe/London).
+
+    ``opens``/``closes`` give one team's own hours (a team's contact line); the default is the
+    service's working day (WORKING_DAY_START_HOUR to WORKING_DAY_END_HOUR).
+    """
     local = timezone.localtime(moment)
     if not is_working_day(local.date(), holidays_between(local.date(), local.date())):
         return False
-    start, end = _day_bounds(local.date())
+    start, end = _day_bounds(local.date(), opens, closes)
     return start <= local < end
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from apps.accounts.models import StaffProfile
 from apps.audit.models import AccessEvent
+from apps.caseload.views import csv_cell
 from apps.pathways import services as pathways
 from apps.tasks.models import Task
 
@@ -80,6 +81,25 @@ def test_csv_export_has_the_visible_rows_and_is_audited(client, nurse):
     everything = list(csv.reader(io.StringIO(client.get("/caseload/", {"format": "csv"}).content.decode())))
     assert sorted(r[0] for r in everything[1:]) == ["'=HYPERLINK(evil)", "Ordinary"]  # no formula injection
     assert AccessEvent.objects.filter(user=nurse, what="caseload export", channel="export").count() == 3
+
+
+@pytest.mark.parametrize(
+    "name", ["@SUM(A1:A9)", "=1+1", "+1", "-1", "\tx", "\rx", " =1+1", "\n@x", "\uff1d1", "\uff20x"]
+)
+def test_a_cell_a_spreadsheet_would_run_is_exported_as_text(client, nurse, name):
+    PatientFactory(named_nurse=nurse, family_name="Safe", given_name=name)
+    client.force_login(nurse)
+    rows = list(csv.reader(io.StringIO(client.get("/caseload/", {"format": "csv"}).content.decode())))
+    assert rows[1][1] == f"'{name}"
+
+
+def test_plain_names_are_exported_as_they_are():
+    assert [csv_cell(v) for v in ("O'Neil", "Anne-Marie", "", "Zoë 2")] == [
+        "O'Neil",
+        "Anne-Marie",
+        "",
+        "Zoë 2",
+    ]
 
 
 def test_families_cannot_reach_the_caseload(client, cast):

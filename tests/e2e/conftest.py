@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from apps.accounts.models import User
 from tests.conftest import require_service
+from tests.e2e.axe import assert_no_serious_axe_violations
 from tests.factories import PASSWORD
 
 # Headless Chromium running as root in a container, with nothing phoning home.
@@ -132,6 +133,7 @@ def login() -> LoginFn:
 
     def log_in(page: Page, user: User, *, password: str = PASSWORD, path: str = "/login/") -> None:
         page.goto(path)
+        assert_no_serious_axe_violations(page, "login")
         page.get_by_label("Email address", exact=True).fill(user.email)
         page.get_by_label("Password", exact=True).fill(password)
         with page.expect_navigation():

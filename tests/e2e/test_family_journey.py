@@ -14,9 +14,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from apps.accounts.models import StaffProfile, User
+from apps.accounts.models import StaffProfile, Team, User
 from apps.scheduling import services as scheduling
 from apps.scheduling.models import Appointment
+from tests.e2e.axe import assert_no_serious_axe_violations
 from tests.factories import (
     CareTeamMemberFactory,
     FamilyFactory,
@@ -77,6 +78,8 @@ def test_family_messages_the_team_the_nurse_replies_and_the_family_reports_sympt
         full_name="Nina Nurse", role=StaffProfile.Role.NURSE_SPECIALIST, role__teams=["nursing"]
     )
     consultant = StaffFactory(full_name="Dr Ceri Neuro", role=StaffProfile.Role.CONSULTANT)
+    # The nursing team's line, as the clinic keeps it in the admin (a demo number).
+    Team.objects.filter(code=Team.Code.NURSING).update(phone="01632 960123", contact_is_demo=True)
     maya = PatientFactory(given_name="Maya", family_name="Patel", named_nurse=nurse)
     CareTeamMemberFactory(patient=maya, user=nurse)
     guardian = GuardianFactory(patient=maya, user=FamilyFactory(full_name="Priya Patel")).user
@@ -113,6 +116,7 @@ def test_family_messages_the_team_the_nurse_replies_and_the_family_reports_sympt
     page.get_by_label("What is it about?", exact=True).fill(SUBJECT)
     page.get_by_label("Your message", exact=True).fill(QUESTION)
     _fits_the_phone(page, "new message")
+    assert_no_serious_axe_violations(page, "1-family-new-message-phone")
     screenshot("1-family-new-message-phone")
     with page.expect_navigation():
         page.get_by_role("button", name="Send message").click()
@@ -124,6 +128,7 @@ def test_family_messages_the_team_the_nurse_replies_and_the_family_reports_sympt
     expect(sent.get_by_text("You", exact=True)).to_be_visible()
     family_thread_url = page.url
     _fits_the_phone(page, "message sent")
+    assert_no_serious_axe_violations(page, "1-family-message-sent-phone")
     screenshot("1-family-message-sent-phone")
     _log_out(page)
 
@@ -135,6 +140,7 @@ def test_family_messages_the_team_the_nurse_replies_and_the_family_reports_sympt
     row = _caseload_row(page)
     expect(row).to_have_count(1)
     waiting = row.get_by_role("link", name=re.compile(r"^Family waiting for a reply"))
+    assert_no_serious_axe_violations(page, "2-nurse-caseload")
     screenshot("2-nurse-caseload")
     if waiting.count():
         # The caseload flags the family's message: follow it to Maya's conversations.
@@ -150,6 +156,7 @@ def test_family_messages_the_team_the_nurse_replies_and_the_family_reports_sympt
     expect(threads).to_have_count(1)
     expect(threads).to_contain_text("Needs a reply")
     expect(threads).to_contain_text("1 new")
+    assert_no_serious_axe_violations(page, "2-nurse-conversations")
     screenshot("2-nurse-conversations")
     threads.get_by_role("link", name=SUBJECT, exact=True).click()
     expect(page).to_have_url(re.compile(r"/messages/\d+/$"))
@@ -167,6 +174,7 @@ def test_family_messages_the_team_the_nurse_replies_and_the_family_reports_sympt
     )
     expect(page.get_by_role("listitem").filter(has_text=REPLY)).to_contain_text("Nina Nurse")
     expect(page.locator("#thread-status")).to_contain_text("Handled")
+    assert_no_serious_axe_violations(page, "2-nurse-replied")
     screenshot("2-nurse-replied")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Caseload").click()
     expect(_caseload_row(page).get_by_role("link", name=re.compile(r"^Family waiting"))).to_have_count(0)
@@ -184,14 +192,17 @@ def test_family_messages_the_team_the_nurse_replies_and_the_family_reports_sympt
     expect(visits.first).to_contain_text(PREPARATION)
     expect(visits.first.get_by_role("button", name=re.compile(r"^Confirm we will be there"))).to_be_visible()
     _fits_the_phone(page, "child page")
+    assert_no_serious_axe_violations(page, "3-family-child-page-phone")
     screenshot("3-family-child-page-phone")
     page.set_viewport_size(DESKTOP)
+    assert_no_serious_axe_violations(page, "3-family-child-page-desktop")
     screenshot("3-family-child-page-desktop")
     page.set_viewport_size(PHONE)
 
     _header_messages(page).click()
     conversation = page.get_by_role("listitem").filter(has=page.get_by_role("link", name=SUBJECT, exact=True))
     expect(conversation).to_contain_text("1 new")
+    assert_no_serious_axe_violations(page, "3-family-messages-phone")
     screenshot("3-family-messages-phone")
     conversation.get_by_role("link", name=SUBJECT, exact=True).click()
     expect(page).to_have_url(family_thread_url)
@@ -200,7 +211,17 @@ def test_family_messages_the_team_the_nurse_replies_and_the_family_reports_sympt
     expect(reply).to_contain_text("Nina Nurse")
     assert _unread_in_header(page) == 0
     _fits_the_phone(page, "reply")
+    assert_no_serious_axe_violations(page, "3-family-reads-reply-phone")
     screenshot("3-family-reads-reply-phone")
+    # Their Updates: cards in plain words, the new message first, nothing clipped on the phone.
+    page.get_by_role("banner").get_by_role("link", name=re.compile(r"^Updates")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Updates")
+    first = page.locator(".update-list > li").first
+    expect(first).to_contain_text("You have a new message")
+    expect(first.get_by_role("link", name=re.compile(r"^Read the message"))).to_be_visible()
+    _fits_the_phone(page, "updates")
+    assert_no_serious_axe_violations(page, "3-family-updates-phone")
+    screenshot("3-family-updates-phone")
 
     # 4. They tell the team that symptoms are coming back, and get safety advice.
     page.goto(child_url)
@@ -219,6 +240,7 @@ def test_family_messages_the_team_the_nurse_replies_and_the_family_reports_sympt
         page.get_by_role("group", name=question_text).get_by_label(answer, exact=True).check()
     page.get_by_label("Anything else you want to tell us (optional)").fill("Wobbly again since yesterday.")
     _fits_the_phone(page, "symptoms form")
+    assert_no_serious_axe_violations(page, "4-family-symptoms-form-phone")
     screenshot("4-family-symptoms-form-phone")
     with page.expect_navigation():
         page.get_by_role("button", name="Send to the nurse specialist").click()
@@ -228,7 +250,11 @@ def test_family_messages_the_team_the_nurse_replies_and_the_family_reports_sympt
     safety = page.get_by_role("region", name="While you wait")
     expect(safety).to_contain_text("Call 999 or go to A&E")
     expect(safety).to_contain_text("Call NHS 111")
+    expect(
+        page.get_by_role("link", name="01632 960123")
+    ).to_be_visible()  # who to call, not "contact the team"
     _fits_the_phone(page, "symptoms sent")
+    assert_no_serious_axe_violations(page, "4-family-symptoms-sent-phone")
     screenshot("4-family-symptoms-sent-phone")
     _log_out(page)
 
@@ -237,6 +263,7 @@ def test_family_messages_the_team_the_nurse_replies_and_the_family_reports_sympt
     _log_in(page, login, nurse)
     expect(page).to_have_url(f"{live_server.url}/caseload/")
     expect(_caseload_row(page).get_by_role("link", name="Symptoms reported by the family")).to_be_visible()
+    assert_no_serious_axe_violations(page, "5-nurse-caseload-flag")
     screenshot("5-nurse-caseload-flag")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Tasks").click()
     page.get_by_role("navigation", name="Worklists").get_by_role(
@@ -247,4 +274,5 @@ def test_family_messages_the_team_the_nurse_replies_and_the_family_reports_sympt
     expect(task).to_have_count(1)
     expect(task).to_contain_text("Urgent")
     expect(task).to_contain_text("Nina Nurse")
+    assert_no_serious_axe_violations(page, "5-nurse-urgent-task")
     screenshot("5-nurse-urgent-task")

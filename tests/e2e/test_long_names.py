@@ -10,6 +10,7 @@ from apps.accounts.models import StaffProfile
 from apps.patients.models import CareTeamMember, Patient
 from apps.tasks.models import Task
 from apps.tasks.services import task_open
+from tests.e2e.axe import assert_no_serious_axe_violations
 from tests.factories import CareTeamMemberFactory, PatientFactory, StaffFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -43,6 +44,7 @@ def _assert_whole(page: Page, screenshot, step: str) -> None:
     for size, viewport in VIEWPORTS.items():
         page.set_viewport_size(viewport)
         problems = page.evaluate(OVERFLOWS)
+        assert_no_serious_axe_violations(page, f"{step} at {viewport['width']}px")
         screenshot(f"{step}-{size}")
         assert problems == [], f"{step} at {viewport['width']}px: {problems}"
         page_width = page.evaluate("document.documentElement.scrollWidth")

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from apps.accounts.models import StaffProfile, Team
 from apps.mdt import services as mdt
 from apps.pathways import services as pathways
+from tests.e2e.axe import assert_no_serious_axe_violations
 from tests.factories import (
     CareTeamMemberFactory,
     FamilyFactory,
@@ -86,11 +87,13 @@ def test_nurse_lists_two_children_and_the_chair_records_an_outcome_on_the_shared
     page.goto(f"/mdt/{meeting.pk}/")
     page.get_by_role("button", name="Move down Maya Patel").click()
     expect(page.locator(".mdt-list__item").first).to_contain_text("Leo")
+    assert_no_serious_axe_violations(page, "meeting-list")
     screenshot("meeting-list")
 
     page.get_by_role("link", name="Open the shared screen").click()
     expect(page.locator(".severity-chart")).to_have_count(2)
     expect(page.get_by_text("Step up to rituximab?")).to_be_visible()
+    assert_no_serious_axe_violations(page, "shared-screen")
     screenshot("shared-screen")
 
     page.goto(f"/mdt/items/{meeting.items.get(patient=maya).pk}/")
@@ -111,6 +114,7 @@ def test_nurse_lists_two_children_and_the_chair_records_an_outcome_on_the_shared
     expect(page.get_by_role("link", name="MDT action for Maya Patel: Prescribe rituximab")).to_be_visible()
     page.goto(f"/mdt/{meeting.pk}/screen/")
     expect(page.locator(".mdt-outcome__decision")).to_contain_text("Start rituximab")
+    assert_no_serious_axe_violations(page, "shared-screen-with-outcome")
     screenshot("shared-screen-with-outcome")
 
     # The chair tells the family: the letter and the family wording, released.

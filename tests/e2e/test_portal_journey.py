@@ -19,6 +19,7 @@ from apps.scheduling import services as scheduling
 from apps.scheduling.models import Appointment
 from apps.tasks.models import Task
 from apps.tasks.services import task_open
+from tests.e2e.axe import assert_no_serious_axe_violations
 from tests.factories import (
     CareTeamMemberFactory,
     FamilyFactory,
@@ -44,6 +45,7 @@ def _both_viewports(page: Page, screenshot, step: str) -> None:
     page.set_viewport_size(PHONE)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{step}: the page is {width}px wide on a 390px phone"
+    assert_no_serious_axe_violations(page, f"{step} at 390px")
     screenshot(f"{step}-phone")
     page.set_viewport_size(DESKTOP)
     screenshot(f"{step}-desktop")
@@ -154,6 +156,7 @@ def test_family_confirms_an_appointment_and_reports_symptoms_and_the_nurse_sees_
     # 4. The named nurse sees the flag on the caseload and the urgent task.
     _log_in(page, login, nurse)
     expect(page.get_by_role("link", name="Symptoms reported by the family")).to_be_visible()
+    assert_no_serious_axe_violations(page, "4-caseload")
     screenshot("4-caseload")
     page.goto("/tasks/")
     task = page.get_by_role("row").filter(has_text="Symptoms returning: Maya Patel")
@@ -162,6 +165,7 @@ def test_family_confirms_an_appointment_and_reports_symptoms_and_the_nurse_sees_
     # Urgent first, above older overdue routine work, and the page says how it is sorted.
     expect(page.locator("tbody tr").first).to_contain_text("Symptoms returning: Maya Patel")
     expect(page.locator("#sort-line")).to_contain_text("Sorted by: urgency, then due date")
+    assert_no_serious_axe_violations(page, "5-urgent-task")
     screenshot("5-urgent-task")
 
     # 5. From the caseload flag to the report on the pathway; marking it reviewed clears the flag.
@@ -170,6 +174,7 @@ def test_family_confirms_an_appointment_and_reports_symptoms_and_the_nurse_sees_
     reports = page.get_by_role("region", name="Symptoms reported by the family")
     expect(reports).to_contain_text("Wobbly since her cold on Monday.")
     expect(reports).to_contain_text("Not yet reviewed")
+    assert_no_serious_axe_violations(page, "6-pathway-report")
     screenshot("6-pathway-report")
     reports.get_by_role("button", name="Mark as reviewed").click()
     expect(page.get_by_role("status")).to_contain_text("Symptom report marked as reviewed.")

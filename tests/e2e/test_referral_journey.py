@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from apps.accounts.models import StaffProfile, User
+from tests.e2e.axe import assert_no_serious_axe_violations
 from tests.factories import CareTeamMemberFactory, PatientFactory, StaffFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -65,6 +66,7 @@ def test_nurse_refers_to_oncology_and_an_oncologist_triages_and_takes_the_bookin
     page.get_by_label("Reason for referral", exact=True).fill(
         "New mass on the latest MRI; please assess for treatment."
     )
+    assert_no_serious_axe_violations(page, "1-referral-form")
     screenshot("1-referral-form")
     page.get_by_role("button", name="Send referral").click()
 
@@ -75,6 +77,7 @@ def test_nurse_refers_to_oncology_and_an_oncologist_triages_and_takes_the_bookin
     referral_url = page.url
     # The nurse is not in Oncology, so she cannot triage her own referral.
     expect(page.get_by_role("button", name="Accept", exact=True)).to_have_count(0)
+    assert_no_serious_axe_violations(page, "1-referral-sent")
     screenshot("1-referral-sent")
     _log_out(page)
 
@@ -86,6 +89,7 @@ def test_nurse_refers_to_oncology_and_an_oncologist_triages_and_takes_the_bookin
     expect(inbox_row).to_have_count(1)
     expect(inbox_row).to_contain_text("Awaiting triage")
     expect(inbox_row).to_contain_text("Urgent")
+    assert_no_serious_axe_violations(page, "2-team-inbox")
     screenshot("2-team-inbox")
 
     inbox_row.get_by_role("link", name=CHILD, exact=True).click()
@@ -96,6 +100,7 @@ def test_nurse_refers_to_oncology_and_an_oncologist_triages_and_takes_the_bookin
     expect(page.get_by_text("Accepted", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Accept", exact=True)).to_have_count(0)
     expect(page.get_by_role("button", name="Mark as booked")).to_be_visible()
+    assert_no_serious_axe_violations(page, "2-referral-accepted")
     screenshot("2-referral-accepted")
 
     # 3. The booking task waits in the Oncology queue; the oncologist takes it.
@@ -105,12 +110,14 @@ def test_nurse_refers_to_oncology_and_an_oncologist_triages_and_takes_the_bookin
     task_row = page.get_by_role("row").filter(has_text=CHILD).filter(has_text=BOOKING_TASK)
     expect(task_row).to_have_count(1)
     expect(task_row).to_contain_text("Oncology queue")
+    assert_no_serious_axe_violations(page, "3-team-queue")
     screenshot("3-team-queue")
 
     task_row.get_by_role("button", name="Take this task").click()  # htmx swaps the row
     expect(task_row.get_by_role("button", name="Mark done")).to_be_visible()
     expect(task_row.get_by_role("button", name="Take this task")).to_have_count(0)
     expect(task_row).to_contain_text("Omar Oncologist")
+    assert_no_serious_axe_violations(page, "3-task-taken")
     screenshot("3-task-taken")
 
     page.get_by_role("link", name=re.compile(r"^My tasks")).click()
@@ -118,6 +125,7 @@ def test_nurse_refers_to_oncology_and_an_oncologist_triages_and_takes_the_bookin
     my_row = page.get_by_role("row").filter(has_text=CHILD).filter(has_text=BOOKING_TASK)
     expect(my_row).to_have_count(1)
     expect(my_row.get_by_role("button", name="Mark done")).to_be_visible()
+    assert_no_serious_axe_violations(page, "3-my-tasks")
     screenshot("3-my-tasks")
     _log_out(page)
 
@@ -127,6 +135,7 @@ def test_nurse_refers_to_oncology_and_an_oncologist_triages_and_takes_the_bookin
     caseload_row = page.get_by_role("row").filter(has=page.get_by_role("link", name=CHILD, exact=True))
     expect(caseload_row).to_have_count(1)
     expect(caseload_row).to_contain_text("Oncology: Assessing")
+    assert_no_serious_axe_violations(page, "4-caseload-lanes")
     screenshot("4-caseload-lanes")
 
     _main_nav(page).get_by_role("link", name="Referrals").click()
@@ -136,6 +145,7 @@ def test_nurse_refers_to_oncology_and_an_oncologist_triages_and_takes_the_bookin
     expect(sent_row).to_have_count(1)
     expect(sent_row).to_contain_text("Oncology")
     expect(sent_row).to_contain_text("Accepted")
+    assert_no_serious_axe_violations(page, "4-sent-by-me")
     screenshot("4-sent-by-me")
 
     # Still not hers to triage: the accepted referral offers her no Oncology actions.

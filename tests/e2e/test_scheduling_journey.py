@@ -24,6 +24,7 @@ from apps.pathways.models import DiagnosticCriterion
 from apps.scheduling import services as scheduling
 from apps.scheduling.models import Appointment, ReviewPolicy
 from carecoord.dates import family_date
+from tests.e2e.axe import assert_no_serious_axe_violations
 from tests.factories import (
     CareTeamMemberFactory,
     FamilyFactory,
@@ -113,6 +114,7 @@ def test_nurse_books_an_ivig_series_the_family_subscribes_and_a_due_re_evaluatio
     expect(page).to_have_url(f"{live_server.url}/patients/{maya.pk}/appointments/")
     expect(page.get_by_role("region", name="Coming up")).to_contain_text(INTERNAL_NOTE)  # staff see it
     expect(page.get_by_role("region", name="Treatment series")).to_contain_text("No series.")
+    assert_no_serious_axe_violations(page, "1-appointments-tab")
     screenshot("1-appointments-tab")
 
     page.get_by_role("link", name="Book a series").click()
@@ -127,6 +129,7 @@ def test_nurse_books_an_ivig_series_the_family_subscribes_and_a_due_re_evaluatio
     page.get_by_label("Team", exact=True).select_option(label="Neurology")
     page.get_by_label("Location", exact=True).fill("Day Case Unit, Ward 7")
     page.get_by_label("Preparation notes for the family", exact=True).fill(PREPARATION)
+    assert_no_serious_axe_violations(page, "1-series-form")
     screenshot("1-series-form")
     page.get_by_role("button", name="Book the series").click()
 
@@ -138,6 +141,7 @@ def test_nurse_books_an_ivig_series_the_family_subscribes_and_a_due_re_evaluatio
     for index, starts in enumerate(expected_starts):
         expect(rows.nth(index)).to_contain_text(f"{starts:%a} {starts.day} {starts:%b %Y}, 09:00–13:00")
         expect(rows.nth(index)).to_contain_text("Booked")
+    assert_no_serious_axe_violations(page, "1-series-booked")
     screenshot("1-series-booked")
     _log_out(page)
 
@@ -152,6 +156,7 @@ def test_nurse_books_an_ivig_series_the_family_subscribes_and_a_due_re_evaluatio
     expect(visits.first).to_contain_text("Before you come")
     expect(visits.first).to_contain_text(PREPARATION)
     expect(page.locator("body")).not_to_contain_text(INTERNAL_NOTE)
+    assert_no_serious_axe_violations(page, "2-family-child-page")
     screenshot("2-family-child-page")
 
     calendar_section = page.get_by_role("region", name="Subscribe to the calendar")
@@ -216,6 +221,7 @@ def test_nurse_books_an_ivig_series_the_family_subscribes_and_a_due_re_evaluatio
     expect(inbox_row).to_contain_text("Neuropsychology")
     expect(inbox_row).to_contain_text("Awaiting triage")
     expect(page.get_by_role("link", name=CHILD, exact=True)).to_have_count(0)
+    assert_no_serious_axe_violations(page, "3-neuropsychology-inbox")
     screenshot("3-neuropsychology-inbox")
 
     inbox_row.get_by_role("link", name=REVIEW_CHILD, exact=True).click()
@@ -226,4 +232,5 @@ def test_nurse_books_an_ivig_series_the_family_subscribes_and_a_due_re_evaluatio
     expect(page.get_by_text(re.compile(r"^Re-evaluation due"))).to_have_text(
         f"Re-evaluation due by {due:%d %B %Y} (Neuropsychology re-evaluation)."
     )
+    assert_no_serious_axe_violations(page, "3-re-evaluation-referral")
     screenshot("3-re-evaluation-referral")

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from apps.accounts.models import StaffProfile
+from tests.e2e.axe import assert_no_serious_axe_violations
 from tests.factories import (
     CareTeamMemberFactory,
     FamilyFactory,
@@ -33,6 +34,7 @@ def test_nurse_logs_in_and_opens_a_child_from_her_caseload(page: Page, login, sc
     expect(row).to_contain_text(maya.hospital_number)
     expect(row).to_contain_text("No contact recorded for 60 days")
     expect(page.get_by_role("link", name=re.compile("OUTSIDER"))).to_have_count(0)
+    assert_no_serious_axe_violations(page, "caseload")
     screenshot("caseload")
 
     link.click()
@@ -42,12 +44,14 @@ def test_nurse_logs_in_and_opens_a_child_from_her_caseload(page: Page, login, sc
     care_team = page.get_by_role("region", name="Care team")
     expect(care_team.get_by_role("heading", name="Care team", level=2)).to_be_visible()
     expect(care_team.get_by_role("row").filter(has_text="Nina Nurse")).to_have_count(1)
+    assert_no_serious_axe_violations(page, "patient")
     screenshot("patient")
 
     page.get_by_role("link", name="Pathway", exact=True).click()
     expect(page).to_have_url(f"{live_server.url}/patients/{maya.pk}/pathway/")
     expect(page.get_by_role("heading", name="PATEL, Maya", level=1)).to_be_visible()
     expect(page.get_by_role("heading", name="Pathway at a glance")).to_be_visible()
+    assert_no_serious_axe_violations(page, "pathway")
     screenshot("pathway")
 
 
@@ -62,6 +66,7 @@ def test_family_on_the_staff_login_is_pointed_to_the_family_login(page: Page, lo
         "This is the staff login. Families please use the family login page."
     )
     expect(page.get_by_role("link", name="Use the family log in")).to_be_visible()
+    assert_no_serious_axe_violations(page, "rejected")
     screenshot("rejected")
 
     # Not logged in: a staff page still sends the browser back to the staff login.

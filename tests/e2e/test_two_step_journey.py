@@ -14,6 +14,7 @@ from django_otp.oath import totp
 from playwright.sync_api import Page, expect
 
 from apps.accounts.models import StaffProfile
+from tests.e2e.axe import assert_no_serious_axe_violations
 from tests.factories import StaffFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -37,6 +38,7 @@ def test_nurse_sets_up_two_step_verification_and_reaches_her_caseload(
     expect(page.get_by_role("heading", name="Set up two-step verification", level=1)).to_be_visible()
     expect(page.get_by_role("img", name=re.compile("QR code"))).to_be_visible()
     expect(page.get_by_role("navigation", name="Main")).to_have_count(0)  # nothing else opens yet
+    assert_no_serious_axe_violations(page, "set-up")
     screenshot("set-up")
 
     secret = page.locator("#secret-key code").inner_text()
@@ -46,11 +48,13 @@ def test_nurse_sets_up_two_step_verification_and_reaches_her_caseload(
     expect(page.get_by_role("heading", name="Save your backup codes", level=1)).to_be_visible()
     codes = page.get_by_role("list", name="Backup codes").get_by_role("listitem").all_inner_texts()
     assert len(codes) == 10
+    assert_no_serious_axe_violations(page, "backup-codes")
     screenshot("backup-codes")
     page.get_by_role("link", name="I have saved my codes, continue").click()
 
     expect(page).to_have_url(f"{live_server.url}/caseload/")
     expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+    assert_no_serious_axe_violations(page, "caseload")
     screenshot("caseload")
 
     with page.expect_navigation():
@@ -59,10 +63,12 @@ def test_nurse_sets_up_two_step_verification_and_reaches_her_caseload(
 
     expect(page).to_have_url(re.compile(r"/account/two-step/code/\?next=/caseload/$"))
     expect(page.get_by_role("heading", name="Enter your code", level=1)).to_be_visible()
+    assert_no_serious_axe_violations(page, "code")
     screenshot("code")
     page.get_by_label("Code").fill("123 456")
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("alert")).to_contain_text("That code is not right")
+    assert_no_serious_axe_violations(page, "wrong-code")
     screenshot("wrong-code")
 
     page.get_by_label("Code").fill(codes[0])

@@ -25,6 +25,15 @@ def test_seed_demo_is_idempotent_and_covers_every_role(capsys):
     out = capsys.readouterr().out
     assert "nurse@carecoord.example" in out and "family@carecoord.example" in out
     _each_safety_guard_shows_once_at_least()
+    _a_named_nurse_means_nursing_is_past_referred()
+
+
+def _a_named_nurse_means_nursing_is_past_referred() -> None:
+    from apps.pathways.models import SpecialtyTrack
+
+    nursing = SpecialtyTrack.objects.filter(specialty="nursing", patient__named_nurse__isnull=False)
+    assert nursing.exists()
+    assert not nursing.filter(stage=SpecialtyTrack.Stage.REFERRED).exists()
 
 
 def _each_safety_guard_shows_once_at_least() -> None:

@@ -55,6 +55,7 @@ def test_cant_make_it_records_the_event_and_opens_one_task_for_the_nurse(client_
     task = Task.objects.get()
     assert task.assignee == cast.nurse_a and task.patient == cast.child_a
     assert task.source_key == f"appointment:{appointment.pk}:cant-make-it"
+    assert task.get_source_display() == "Family can't make it"  # the portal made it, not a person
     assert "Sports day" in task.detail
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.BOOKED  # staff move or cancel it, not the family

@@ -540,7 +540,7 @@ def test_a_family_never_sees_internal_notes_or_staff_only_appointments(client_fo
     pages = [
         client.get("/portal/", follow=True),
         client.get(f"/portal/children/{cast.child_a.pk}/"),
-        client.get("/notifications/"),
+        client.get("/notifications/", follow=True),
         client.get(_family_feed(client, cast)),
     ]
     for response in pages:

@@ -13,6 +13,7 @@ from apps.accounts.types import AuthedRequest
 from apps.audit.services import access_record
 from apps.notifications.models import Notification
 from apps.notifications.services import notifications_mark_read
+from apps.patients.contact import family_contact
 from apps.workingtime.working_time import is_working_time
 from carecoord.errors import SERVICE_REFUSALS, form_add_service_errors
 
@@ -92,7 +93,17 @@ def _hour(hour: int) -> str:
 
 def sending_context() -> dict[str, Any]:
     """Whether to show the out-of-hours banner before a family sends, and the hours it names."""
+    contact = family_contact()
+    if contact is not None:  # the team's own hours, as the portal's banner has them
+        return {
+            "out_of_hours": not contact.is_open,
+            "working_hours": contact.hours,
+            "out_of_hours_shown": True,  # this page's own banner, instead of the portal's
+            "family_contact": contact,  # read once here, not again by the template
+        }
     return {
         "out_of_hours": not is_working_time(timezone.now()),
-        "working_hours": f"{_hour(settings.WORKING_DAY_START_HOUR)} to {_hour(settings.WORKING_DAY_END_HOUR)}",
+        "working_hours": f"Monday to Friday, {_hour(settings.WORKING_DAY_START_HOUR)} to "
+        f"{_hour(settings.WORKING_DAY_END_HOUR)}",
+        "out_of_hours_shown": True,  # this page's own banner, instead of the portal's
     }

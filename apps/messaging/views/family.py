@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.accounts.types import AuthedRequest
 from apps.audit.services import access_record
+from apps.patients.contact import with_call_us
 from apps.patients.decorators import family_required
 from apps.patients.models import Patient
 from apps.patients.selectors import patient_get, patient_list
@@ -80,7 +81,7 @@ def thread_new(request: AuthedRequest, pk: int) -> HttpResponse:
         except SERVICE_REFUSALS as exc:
             form_add_service_errors(form, exc)
         else:
-            messages.success(request, SENT)
+            messages.success(request, with_call_us(SENT))
             return redirect("messaging:family_thread", pk=patient.pk, thread_pk=started.pk)
     access_record(request=request, patients=patient, what="portal new message")
     context = {"patient": patient, "form": form, **sending_context()}
@@ -112,7 +113,7 @@ def thread(request: AuthedRequest, pk: int, thread_pk: int) -> HttpResponse:
     sent = reply_post(request, conversation, form)
     if sent is None:
         return _thread_page(request, patient, conversation, form, status=400)
-    messages.success(request, SENT)
+    messages.success(request, with_call_us(SENT))
     return redirect(
         reverse("messaging:family_thread", args=[patient.pk, conversation.pk]) + f"#message-{sent.pk}"
     )

@@ -379,7 +379,7 @@ def appointment_family_cannot_attend(
         said = f"\n\nThey said: {reason}" if reason else ""
         task_open(
             title=f"Family can't make {_kind_phrase(locked)} on {when.day} {when:%b}: arrange another time",
-            source=Task.Source.MANUAL,
+            source=Task.Source.FAMILY_CANT_MAKE_IT,  # from the portal, not a person's own task
             assignee=nurse,
             team=queue,
             patient=locked.patient,
