@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("patients", "0003_guardian_legal_basis"),
-        ("scheduling", "0003_follow_up_interval"),
+        ("scheduling", "0004_neuro_school_retest_years"),
     ]
 
     operations = [

@@ -94,7 +94,7 @@ def fill(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("scheduling", "0004_jobs_review_schedule"),
+        ("scheduling", "0005_jobs_review_schedule"),
         ("pathways", "0005_safety_guards"),
     ]
 
