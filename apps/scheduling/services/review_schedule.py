@@ -2,11 +2,11 @@
 
 Every service that changes an input of a child's next due date calls ``review_schedules_refresh`` for
 that child inside its own transaction: an assessment attended or recorded, a review opened, a track
-discharged or re-referred, a diagnosis date, a child registered or their status changed, a policy or a
+discharged or re-referred, a diagnosis date, a child registered or their status or date of birth changed, a policy or a
 child's own interval saved. The daily job first runs ``review_schedules_repair`` over everyone, which
 rewrites only rows that drifted (say, data loaded around the services) and logs how many.
 
-The date of birth is not an input: no policy depends on age.
+The date of birth is an input too: a policy with school re-test years follows age.
 """
 
 import datetime
