@@ -57,7 +57,9 @@ bench: migrate
 bench-scale: install
 	$(BIN)/python bench/scale/run.py
 
-# Beat jobs at scale on a throwaway PostgreSQL database (DATABASE_URL); BENCH_JOB_CHILDREN=20000 by default.
+# Beat jobs at scale on a throwaway PostgreSQL database (DATABASE_URL), then the outbox through one real
+# worker on Redis (REDIS_URL). Knobs: BENCH_JOB_CHILDREN (20000), BENCH_JOB_ITEMS (1; 0 = children only),
+# BENCH_JOB_WORKER (1), BENCH_OUTBOX_ROWS (10000), BENCH_MESSAGES (200); see bench/jobs.py.
 bench-jobs: install
 	$(BIN)/python bench/jobs.py
 

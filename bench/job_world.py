@@ -6,6 +6,7 @@ unacknowledged investigation past its acknowledgement deadline: every job has on
 """
 
 import datetime
+from collections.abc import Callable
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 
@@ -19,8 +20,19 @@ from apps.scheduling.models import Appointment
 BATCH = 2000
 
 
-def build_world(children: int, *, now: datetime.datetime, prefix: str = "W") -> dict[str, int]:
-    """Create ``children`` children with one due item for each job; returns how many of each."""
+def build_world(
+    children: int,
+    *,
+    now: datetime.datetime,
+    prefix: str = "W",
+    items: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, int]:
+    """Create ``children`` children with one due item for each job; returns how many of each.
+
+    ``items=False`` builds the children and guardians only (every job then has nothing to do: idle
+    runs over a large hospital). ``progress`` is told how many children exist after each batch.
+    """
     nurse, _ = User.objects.get_or_create(
         email=f"{prefix.lower()}-nurse@example.org", defaults={"full_name": "Job Nurse", "kind": "staff"}
     )
@@ -33,12 +45,21 @@ def build_world(children: int, *, now: datetime.datetime, prefix: str = "W") -> 
     )
     for start in range(0, children, BATCH):
         _build_batch(
-            range(start, min(start + BATCH, children)), now=now, nurse=nurse, team=neurology, prefix=prefix
+            range(start, min(start + BATCH, children)),
+            now=now,
+            nurse=nurse,
+            team=neurology,
+            prefix=prefix,
+            items=items,
         )
+        if progress is not None:
+            progress(min(start + BATCH, children))
     return {"children": children}
 
 
-def _build_batch(numbers: range, *, now: datetime.datetime, nurse: User, team: Team, prefix: str) -> None:
+def _build_batch(
+    numbers: range, *, now: datetime.datetime, nurse: User, team: Team, prefix: str, items: bool
+) -> None:
     patients = Patient.objects.bulk_create(
         Patient(
             hospital_number=f"{prefix}{i:07d}",
@@ -63,6 +84,8 @@ def _build_batch(numbers: range, *, now: datetime.datetime, nurse: User, team: T
         Guardian(patient=p, user=f, relationship=Guardian.Relationship.MOTHER)
         for p, f in zip(patients, families, strict=True)
     )
+    if not items:
+        return
     starts = now + datetime.timedelta(days=3)
     Appointment.objects.bulk_create(
         Appointment(

@@ -1,6 +1,11 @@
+from typing import Any
+
 from django.contrib import admin
+from django.db import transaction
+from django.http import HttpRequest
 
 from .models import FollowUpInterval, ReviewOverride, ReviewPolicy
+from .services.review_schedule import review_schedules_refresh, review_schedules_refresh_all
 
 
 @admin.register(ReviewPolicy)
@@ -17,6 +22,14 @@ class ReviewPolicyAdmin(admin.ModelAdmin):
     ]
     list_filter = ["is_active"]
 
+    def save_model(self, request: HttpRequest, obj: ReviewPolicy, form: Any, change: bool) -> None:
+        with transaction.atomic():  # the stored dates change with the policy, in the same transaction
+            super().save_model(request, obj, form, change)
+            review_schedules_refresh_all()
+
+    def delete_model(self, request: HttpRequest, obj: ReviewPolicy) -> None:
+        super().delete_model(request, obj)  # its stored dates go with it (cascade)
+
 
 @admin.register(ReviewOverride)
 class ReviewOverrideAdmin(admin.ModelAdmin):
@@ -27,6 +40,16 @@ class ReviewOverrideAdmin(admin.ModelAdmin):
     raw_id_fields = ["patient"]
     readonly_fields = ["set_at"]
     list_select_related = ["policy", "set_by"]
+
+    def save_model(self, request: HttpRequest, obj: ReviewOverride, form: Any, change: bool) -> None:
+        with transaction.atomic():  # the child's own interval moves their next date
+            super().save_model(request, obj, form, change)
+            review_schedules_refresh(patient_ids=[obj.patient_id])
+
+    def delete_model(self, request: HttpRequest, obj: ReviewOverride) -> None:
+        with transaction.atomic():
+            super().delete_model(request, obj)
+            review_schedules_refresh(patient_ids=[obj.patient_id])
 
 
 # Appointments and treatment series are not in the admin site: they name children and carry internal

@@ -288,6 +288,55 @@ class ReviewDue(models.Model):
         return self.completed_on is None
 
 
+class ReviewSchedule(models.Model):
+    """A child's stored next re-evaluation date under a policy, so the daily job and the overdue report
+    read an index instead of computing every child (issue 13).
+
+    Kept in the same transaction by the services that change its inputs (services/review_schedule.py),
+    and repaired by the daily job. ``due_on`` is the fresh computation of ``reviews.next_due`` (empty when
+    the policy does not apply: the child is not active, is discharged from the policy's specialty, or has
+    no diagnosis or review date); ``still_due_on`` is the earliest opened review not yet completed.
+    """
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting to be opened"  # the daily job opens it within the lead time
+        OPENED = "opened", "Opened"  # a review for this date (or an earlier one still due) is open
+        NOT_APPLICABLE = "not_applicable", "Policy does not apply"  # kept only for a review still due
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="review_schedules")
+    policy = models.ForeignKey(ReviewPolicy, on_delete=models.CASCADE, related_name="schedules")
+    due_on = models.DateField(null=True, blank=True)
+    still_due_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=15, choices=Status.choices)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "policy"], name="one_review_schedule_per_policy"),
+            models.CheckConstraint(
+                condition=Q(status="not_applicable", due_on__isnull=True)
+                | (~Q(status="not_applicable") & Q(due_on__isnull=False)),
+                name="review_schedule_due_unless_not_applicable",
+            ),
+        ]
+        indexes = [
+            # The daily job: rows waiting to be opened, by policy and date.
+            models.Index(
+                fields=["policy", "due_on"], name="review_schedule_waiting", condition=Q(status="waiting")
+            ),
+            # The overdue report: past a due date, or holding a review still due.
+            models.Index(fields=["due_on"], name="review_schedule_due", condition=Q(due_on__isnull=False)),
+            models.Index(
+                fields=["still_due_on"],
+                name="review_schedule_still_due",
+                condition=Q(still_due_on__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy} next due {self.due_on} for patient {self.patient_id}"
+
+
 class Reminder(models.Model):
     """A message to a guardian about an appointment, sent once (unique key) through the outbox."""
 

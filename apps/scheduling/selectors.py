@@ -1,9 +1,11 @@
 """Scheduling reads, scoped through access.py."""
 
 import datetime
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import overload
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -12,8 +14,7 @@ from apps.accounts.types import AnyUser
 from apps.patients import access
 from apps.patients.models import Patient
 
-from .models import Appointment, ReviewDue, ReviewPolicy, TreatmentSeries
-from .services.reviews import review_candidates
+from .models import Appointment, ReviewPolicy, ReviewSchedule, TreatmentSeries
 
 
 def appointments_of(*, user: AnyUser, patient: Patient) -> QuerySet[Appointment]:
@@ -97,33 +98,59 @@ class OverdueReview:
         return (timezone.localdate() - self.due_on).days
 
 
-def overdue_reviews(*, user: AnyUser, today: datetime.date | None = None) -> list[OverdueReview]:
-    """Children past their review date with no assessment booked, among those the user may see."""
+class OverdueReviews(Sequence[OverdueReview]):
+    """The overdue report as a lazy sequence over its query: ``count()`` and slices run in SQL, so a
+    paginator (the page's or the API's) reads only the rows it shows."""
+
+    def __init__(self, rows: QuerySet[ReviewSchedule]) -> None:
+        self.rows = rows
+
+    def count(self) -> int:  # type: ignore[override]  # Paginator's count(), not Sequence.count(value)
+        return self.rows.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    @overload
+    def __getitem__(self, index: int) -> OverdueReview: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[OverdueReview]: ...
+    def __getitem__(self, index: int | slice) -> OverdueReview | list[OverdueReview]:
+        if isinstance(index, slice):
+            return [self._row(row) for row in self.rows[index]]
+        return self._row(self.rows[index])
+
+    def __iter__(self) -> Iterator[OverdueReview]:
+        return (self._row(row) for row in self.rows)
+
+    @staticmethod
+    def _row(row: ReviewSchedule) -> OverdueReview:
+        return OverdueReview(row.patient, row.policy, row.overdue_since)  # type: ignore[attr-defined]
+
+
+def overdue_reviews(*, user: AnyUser, today: datetime.date | None = None) -> OverdueReviews:
+    """Children past their review date with no assessment booked, among those the user may see, most
+    overdue first. Read from the stored dates (ReviewSchedule) through their indexes, never computed
+    per request: the date shown is the next due date when that has passed, else the earliest review
+    opened and not completed (it stays on the report whatever became of its referral)."""
     today = today or timezone.localdate()
-    visible = set(access.clinical_record_patients(user).values_list("pk", flat=True))
-    rows = []
-    for policy in ReviewPolicy.objects.filter(is_active=True).select_related("target_team"):
-        past_due = [(p, due) for p, due in review_candidates(policy) if due < today and p.pk in visible]
-        # A review opened and never completed stays on the report, whatever became of its referral.
-        listed = {p.pk for p, _ in past_due}
-        still_due = (
-            ReviewDue.objects.still_due()
-            .filter(policy=policy, due_on__lt=today, patient_id__in=visible)
-            .exclude(patient_id__in=listed)
-            .select_related("patient")
-            .order_by("due_on")
+    booked = Appointment.objects.filter(
+        patient=OuterRef("patient"),
+        kind=OuterRef("policy__appointment_kind"),
+        status__in=Appointment.ACTIVE_STATUSES,
+        starts_at__gte=timezone.now(),
+    )
+    rows = (
+        ReviewSchedule.objects.filter(
+            Q(due_on__lt=today) | Q(still_due_on__lt=today),
+            patient__in=access.clinical_record_patients(user),
+            policy__is_active=True,
         )
-        for review in still_due:
-            if review.patient_id not in listed:  # the earliest one per child
-                listed.add(review.patient_id)
-                past_due.append((review.patient, review.due_on))
-        booked = set(
-            Appointment.objects.filter(
-                Q(patient__in=[p for p, _ in past_due]),
-                kind=policy.appointment_kind,
-                status__in=Appointment.ACTIVE_STATUSES,
-                starts_at__gte=timezone.now(),
-            ).values_list("patient_id", flat=True)
+        .exclude(Exists(booked))
+        .annotate(
+            overdue_since=Case(When(due_on__lt=today, then=F("due_on")), default=F("still_due_on")),
         )
-        rows += [OverdueReview(p, policy, due) for p, due in past_due if p.pk not in booked]
-    return sorted(rows, key=lambda r: r.due_on)
+        .select_related("patient", "policy__target_team")
+        .order_by("overdue_since", "pk")
+    )
+    return OverdueReviews(rows)

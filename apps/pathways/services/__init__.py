@@ -24,7 +24,7 @@ from .investigations import (
 from .relapses import relapse_record, relapse_update
 from .scales import ItemSpec, scale_create, scale_is_locked, scale_revise, score_record
 from .symptoms import symptom_report_review, symptom_report_submit
-from .tracks import TRACK, TRACK_TRANSITIONS, track_change_stage, track_move, tracks_ensure
+from .tracks import TRACK, TRACK_TRANSITIONS, track_change_stage, track_move, tracks_ensure, tracks_move_bulk
 from .tumours import tumour_record, tumour_update
 
 __all__ = [
@@ -62,6 +62,7 @@ __all__ = [
     "track_change_stage",
     "track_move",
     "tracks_ensure",
+    "tracks_move_bulk",
     "tumour_record",
     "tumour_update",
 ]

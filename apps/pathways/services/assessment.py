@@ -14,6 +14,7 @@ from carecoord.history import save_with_history
 from carecoord.limits import within
 
 from ..models import DiagnosticAssessment, DiagnosticCriterion, Investigation
+from ..signals import diagnosis_dated
 from ._common import not_in_future
 
 CRITERIA_NEEDED = 3
@@ -172,4 +173,6 @@ def assessment_update(
                 raise ValidationError({"diagnosis_date": "Enter the date of diagnosis when confirming OMS."})
         assessment.updated_by = actor
         save_with_history(assessment, actor=actor, update_fields=[*changed, "updated_by", "updated_at"])
+        if "diagnosis_date" in changed:
+            diagnosis_dated.send(sender=DiagnosticAssessment, patient_id=patient.pk)
     return assessment

@@ -13,6 +13,7 @@ from carecoord.errors import refuse_unless
 from carecoord.transitions import Transitions
 
 from ..models import Specialty, SpecialtyTrack, TrackEvent
+from ..signals import tracks_moved
 from ._common import MOVE_REFUSED
 
 Stage = SpecialtyTrack.Stage
@@ -95,6 +96,7 @@ def track_move(
     ):
         raise ValidationError({"effective_at": "This is earlier than the track's last change."})
     TRACK.move(track, to_stage, actor=actor, note=note, event_fields={"at": at}, stage_changed_at=at)
+    tracks_moved.send(sender=SpecialtyTrack, patient_ids=[patient.pk], specialty=specialty, stage=to_stage)
     return track
 
 
@@ -120,3 +122,23 @@ def track_change_stage(
             expected_stage=expected_stage,
             effective_at=effective_at,
         )
+
+
+def tracks_move_bulk(
+    *, actor: User, patient_ids: list[int], specialty: str, to_stage: str, note: str = ""
+) -> list[int]:
+    """``track_move`` for many children at once, inside the caller's transaction (beat jobs): each track
+    the table allows to move is moved, with its event row and history; the others are left where they
+    stand. Returns the ids of the children whose track moved."""
+    if not patient_ids:
+        return []
+    SpecialtyTrack.objects.bulk_create(
+        [SpecialtyTrack(patient_id=p, specialty=s) for p in patient_ids for s in Specialty.values],
+        ignore_conflicts=True,
+    )
+    tracks = SpecialtyTrack.objects.filter(patient_id__in=patient_ids, specialty=specialty)
+    moved = TRACK.move_many(tracks, to_stage, actor=actor, note=note, stage_changed_at=timezone.now())
+    patients = list(SpecialtyTrack.objects.filter(pk__in=moved).values_list("patient_id", flat=True))
+    if patients:
+        tracks_moved.send(sender=SpecialtyTrack, patient_ids=patients, specialty=specialty, stage=to_stage)
+    return patients

@@ -20,6 +20,7 @@ from carecoord.history import save_with_history
 from .. import access
 from ..models import CareTeamMember, Guardian, GuardianInvitation, Patient
 from ..nhs_number import normalise_nhs_number
+from ..signals import patient_saved
 from .legal_basis import check_own_account, clean_authorisation
 
 _PATIENT_FIELDS = (
@@ -88,6 +89,7 @@ def patient_create(*, actor: User, **data: Any) -> Patient:
     cleaned = _clean_identifiers(data)
     patient = Patient(**cleaned)
     _save_checked(patient, actor=actor)
+    patient_saved.send(sender=Patient, patient=patient, fields=None)
     return patient
 
 
@@ -108,6 +110,7 @@ def patient_change(*, actor: User, patient: Patient, **data: Any) -> Patient:
     for field, value in cleaned.items():
         setattr(patient, field, value)
     _save_checked(patient, actor=actor, update_fields=[*cleaned.keys(), "updated_at"])
+    patient_saved.send(sender=Patient, patient=patient, fields=sorted(cleaned))
     return patient
 
 

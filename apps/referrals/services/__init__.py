@@ -1,6 +1,7 @@
 """Referral writes: the state machine, inbound external referrals, attachments and service levels."""
 
 from .attachments import ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES, referral_attach
+from .bulk import ReferralSpec, referrals_open_bulk
 from .intake import (
     PROVISIONAL_PREFIX,
     RECEIPT_MESSAGE,
@@ -32,6 +33,7 @@ __all__ = [
     "PROVISIONAL_PREFIX",
     "RECEIPT_MESSAGE",
     "REFERRAL",
+    "ReferralSpec",
     "is_provisional",
     "referral_accept",
     "referral_attach",
@@ -50,5 +52,6 @@ __all__ = [
     "referral_seen",
     "referral_submit",
     "referrals_check_service_levels",
+    "referrals_open_bulk",
     "triage_due_at",
 ]

@@ -20,7 +20,9 @@ from .feeds import (
     webcal_url,
 )
 from .reminders import reminders_send_due
-from .reviews import next_due, review_candidates, reviews_open_due
+from .review_jobs import reviews_open_due
+from .review_schedule import review_schedules_refresh, review_schedules_refresh_all, review_schedules_repair
+from .reviews import fresh_due_dates, next_due, review_candidates
 from .series import SERIES, series_create, series_end, series_move, series_stop
 
 __all__ = [
@@ -40,9 +42,13 @@ __all__ = [
     "feed_appointments",
     "feed_ics",
     "feed_url",
+    "fresh_due_dates",
     "next_due",
     "reminders_send_due",
     "review_candidates",
+    "review_schedules_refresh",
+    "review_schedules_refresh_all",
+    "review_schedules_repair",
     "reviews_open_due",
     "series_create",
     "series_end",

@@ -23,6 +23,7 @@ from apps.tasks.services import task_open, tasks_complete_for_sources
 from carecoord.errors import ApplicationError
 
 from ..models import Appointment, ReviewDue, ReviewPolicy
+from .review_schedule import review_schedules_refresh
 
 # A referral in one of these states will not lead to the assessment.
 ENDED_WITHOUT_ASSESSMENT = (
@@ -84,6 +85,7 @@ def reviews_complete_for_attendance(*, actor: User, appointment: Appointment) ->
             continue  # an earlier assessment: not this review's
         _complete(review, on=day, by=assessor, recorded_by=actor, appointment=appointment)
         done += 1
+    review_schedules_refresh(patient_ids=[appointment.patient_id])  # an attended one moves the next date
     return done
 
 
@@ -138,6 +140,7 @@ def review_record_completed(
                 f"This assessment was already recorded on {locked.completed_on:%d %b %Y}."
             )
         _complete(locked, on=completed_on, by=completed_by, recorded_by=actor)
+        review_schedules_refresh(patient_ids=[locked.patient_id])
     return locked
 
 

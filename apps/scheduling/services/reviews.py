@@ -1,22 +1,20 @@
-"""Review policies as data: when a child is next due (e.g. neuropsychology), and the daily job that opens them."""
+"""Review policies as data: when a child is next due (e.g. neuropsychology), computed from its inputs.
+
+The daily job that opens them is services/review_jobs.py; the stored dates, services/review_schedule.py.
+"""
 
 import datetime
+from collections.abc import Iterable
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, Max, OuterRef, Q, Subquery
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from apps.accounts.services import system_user
 from apps.pathways.models import DiagnosticAssessment, SpecialtyTrack
 from apps.patients.models import Patient
-from apps.referrals.models import Referral
-from apps.referrals.services import referral_open
-from apps.tasks.models import Task
-from apps.tasks.services import task_open
 
 from ..models import Appointment, ReviewDue, ReviewOverride, ReviewPolicy
-from .review_outcomes import reviews_reopen_unfinished
 from .school_years import school_retest_due
 
 
@@ -50,11 +48,10 @@ def next_due(
     return due
 
 
-def review_candidates(policy: ReviewPolicy) -> list[tuple[Patient, datetime.date]]:
-    """Every active child the policy applies to, with their next due date, in one query.
-
-    A child discharged from the policy's specialty is left out.
-    """
+def _annotated(policy: ReviewPolicy, patients: QuerySet[Patient]) -> Any:  # annotated: see the fields
+    """The children the policy applies to (active, not discharged from its specialty), with the inputs
+    of their next due date: the last attended assessment, the last one recorded by hand, the diagnosis
+    date and the child's own interval."""
     last = (
         Appointment.objects.filter(
             patient=OuterRef("pk"), kind=policy.appointment_kind, status=Appointment.Status.ATTENDED
@@ -68,8 +65,8 @@ def review_candidates(policy: ReviewPolicy) -> list[tuple[Patient, datetime.date
     discharged = SpecialtyTrack.objects.filter(
         patient=OuterRef("pk"), specialty=policy.target_team.code, stage=SpecialtyTrack.Stage.DISCHARGED
     )
-    patients = (
-        Patient.objects.filter(status=Patient.Status.ACTIVE)
+    return (
+        patients.filter(status=Patient.Status.ACTIVE)
         .exclude(Exists(discharged))
         .annotate(
             last_review=Subquery(last),
@@ -89,73 +86,94 @@ def review_candidates(policy: ReviewPolicy) -> list[tuple[Patient, datetime.date
             ),
         )
         .filter(Q(last_review__isnull=False) | Q(last_recorded__isnull=False) | Q(diagnosed_on__isnull=False))
-        .select_related("named_nurse")
     )
+
+
+def _due_from(
+    policy: ReviewPolicy,
+    last_review: datetime.datetime | None,
+    recorded: datetime.date | None,
+    diagnosed_on: datetime.date | None,
+    override_months: int | None,
+    date_of_birth: datetime.date | None,
+) -> datetime.date | None:
+    attended = timezone.localdate(last_review) if last_review else None
+    return next_due(
+        policy=policy,
+        diagnosis_date=diagnosed_on,
+        last_completed=max(d for d in (attended, recorded) if d) if attended or recorded else None,
+        override_months=override_months,
+        date_of_birth=date_of_birth,
+    )
+
+
+def review_candidates(policy: ReviewPolicy) -> list[tuple[Patient, datetime.date]]:
+    """Every active child the policy applies to, with their next due date, computed afresh in one query.
+
+    A child discharged from the policy's specialty is left out. The stored ReviewSchedule rows hold the
+    same dates (tests compare the two); this is the computation they are checked against and built from.
+    """
     rows: list[tuple[Patient, datetime.date]] = []
-    for patient in patients:
-        attended = timezone.localdate(patient.last_review) if patient.last_review else None
-        recorded = patient.last_recorded
-        due = next_due(
-            policy=policy,
-            diagnosis_date=patient.diagnosed_on,
-            last_completed=max(d for d in (attended, recorded) if d) if attended or recorded else None,
-            override_months=patient.override_months,
-            date_of_birth=patient.date_of_birth,
+    for patient in _annotated(policy, Patient.objects.select_related("named_nurse")):
+        due = _due_from(
+            policy,
+            patient.last_review,
+            patient.last_recorded,
+            patient.diagnosed_on,
+            patient.override_months,
+            patient.date_of_birth,
         )
         if due is not None:
             rows.append((patient, due))
     return rows
 
 
-def _review_still_open(patient: Patient, policy: ReviewPolicy) -> bool:
-    """An opened review with no assessment recorded as completed, whatever became of its referral."""
-    return ReviewDue.objects.still_due().filter(patient=patient, policy=policy).exists()
+def fresh_due_dates(
+    policy: ReviewPolicy, patient_ids: Iterable[int] | None = None
+) -> dict[int, datetime.date]:
+    """``review_candidates`` as {child id: due date}, for some children or all, for the stored dates.
 
-
-def reviews_open_due(*, today: datetime.date | None = None) -> int:
-    """Daily beat job: for each child whose review falls due within the lead time, open a referral and a task.
-
-    Idempotent and safe with two beats: the unique (child, policy, due date) row is inserted first, in the
-    same transaction as the referral and task, so a second run or a racing worker creates nothing.
+    Written apart from ``review_candidates`` on purpose: five grouped scans instead of correlated
+    subqueries per child, so the daily repair reads 100,000 children in about a second; the tests
+    check the two agree.
     """
-    today = today or timezone.localdate()
-    actor = system_user()
-    opened = 0
-    for policy in ReviewPolicy.objects.filter(is_active=True).select_related("target_team"):
-        horizon = today + datetime.timedelta(days=policy.lead_time_days)
-        for patient, due in review_candidates(policy):
-            if due > horizon or ReviewDue.objects.filter(patient=patient, policy=policy, due_on=due).exists():
-                continue
-            if _review_still_open(patient, policy):  # e.g. the interval changed while one was open
-                continue
-            try:
-                with transaction.atomic():
-                    review = ReviewDue.objects.create(patient=patient, policy=policy, due_on=due)
-                    # A child may hold only one open referral per team (say, last time's, seen but not
-                    # closed): the review is opened on that one rather than lost to its unique key.
-                    referral = Referral.objects.filter(
-                        patient=patient, target_team=policy.target_team, status__in=Referral.OPEN_STATUSES
-                    ).first() or referral_open(
-                        actor=actor,
-                        patient=patient,
-                        target_team=policy.target_team,
-                        reason=f"Re-evaluation due by {due:%d %B %Y} ({policy.name}).",
-                        urgency=Referral.Urgency.ROUTINE,  # even past due: urgency is a clinician's call
-                    )
-                    review.referral = referral
-                    review.save(update_fields=["referral"])
-                    task_open(
-                        title=f"{policy.name}: re-evaluation due by {due:%d %b %Y}",
-                        detail="Let the family know, and ask school for any recent reports.",
-                        source=Task.Source.RE_EVALUATION,
-                        assignee=patient.named_nurse,
-                        team=None if patient.named_nurse else policy.target_team,
-                        patient=patient,
-                        due_on=min(due, today + datetime.timedelta(days=14)),
-                        source_key=f"review:{review.pk}",
-                        link_url=f"/referrals/{referral.pk}/",
-                    )
-                opened += 1
-            except IntegrityError:
-                continue  # another run opened it first
-    return opened + reviews_reopen_unfinished(actor=actor, today=today)
+    ids = None if patient_ids is None else list(patient_ids)
+
+    def only(queryset: QuerySet[Any], field: str = "patient_id") -> QuerySet[Any]:
+        return queryset if ids is None else queryset.filter(**{f"{field}__in": ids})
+
+    discharged = SpecialtyTrack.objects.filter(
+        patient=OuterRef("pk"), specialty=policy.target_team.code, stage=SpecialtyTrack.Stage.DISCHARGED
+    )
+    applies = dict(  # child id: date of birth (school re-test years follow age)
+        only(Patient.objects.filter(status=Patient.Status.ACTIVE), "pk")
+        .exclude(Exists(discharged))
+        .values_list("pk", "date_of_birth")
+    )
+    attended = (
+        only(Appointment.objects.filter(kind=policy.appointment_kind, status=Appointment.Status.ATTENDED))
+        .values_list("patient_id")
+        .annotate(m=Max("starts_at"))
+    )
+    recorded = (
+        only(ReviewDue.objects.filter(policy=policy, completed_on__isnull=False))
+        .values_list("patient_id")
+        .annotate(m=Max("completed_on"))
+    )
+    diagnosed = only(DiagnosticAssessment.objects.filter(diagnosis_date__isnull=False)).values_list(
+        "patient_id", "diagnosis_date"
+    )
+    own = dict(
+        only(ReviewOverride.objects.filter(policy=policy)).values_list("patient_id", "interval_months")
+    )
+    last_review = {p: m for p, m in attended.iterator(chunk_size=5000) if p in applies}
+    last_recorded = {p: m for p, m in recorded.iterator(chunk_size=5000) if p in applies}
+    diagnoses = {p: d for p, d in diagnosed.iterator(chunk_size=5000) if p in applies}
+    dues = {}
+    for pk in last_review.keys() | last_recorded.keys() | diagnoses.keys():
+        due = _due_from(
+            policy, last_review.get(pk), last_recorded.get(pk), diagnoses.get(pk), own.get(pk), applies[pk]
+        )
+        if due is not None:
+            dues[pk] = due
+    return dues

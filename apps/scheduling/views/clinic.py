@@ -3,6 +3,7 @@ overdue re-evaluations, and the secret calendar feeds. Thin: services write, sel
 
 import datetime
 
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -50,6 +51,7 @@ def clinic(request: AuthedRequest) -> HttpResponse:
 @staff_required
 @require_GET
 def overdue_reviews(request: AuthedRequest) -> HttpResponse:
-    rows = selectors.overdue_reviews(user=request.user)
+    page = Paginator(selectors.overdue_reviews(user=request.user), 50).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
     access_record(request=request, patients={r.patient for r in rows}, what="overdue re-evaluations")
-    return render(request, "scheduling/overdue_reviews.html", {"rows": rows})
+    return render(request, "scheduling/overdue_reviews.html", {"rows": rows, "page": page})
