@@ -423,6 +423,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0 * 10,
     },
     "absence-hand-over": {"task": "apps.tasks.tasks.hand_over_for_absence", "schedule": 60.0 * 30},
+    # The caseload's stored scores: time-based parts (overdue, no recent contact) and drift; hourly,
+    # so the first run of a day comes 5 minutes after midnight.
+    "attention-scores-hourly": {
+        "task": "apps.caseload.tasks.refresh_attention_scores",
+        "schedule": crontab(minute=5),
+    },
     "course-follow-up-daily": {
         "task": "apps.scheduling.tasks.check_course_follow_up",
         "schedule": crontab(hour=6, minute=45),
