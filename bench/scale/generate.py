@@ -27,6 +27,7 @@ from apps.scheduling.models import Appointment, ReviewPolicy
 from apps.tasks.models import Task
 
 NURSE = "bench-nurse@example.org"
+CONSULTANT = "bench-consultant@example.org"
 FAMILY = "bench-family@example.org"
 PASSWORD = "bench-password"
 BATCH = 5000
@@ -98,9 +99,7 @@ def generate(children: int, caseload: int = 300, seed: int = 12) -> None:
             )
             for i in range(20)
         ]
-        consultant = _staff(
-            "bench-consultant@example.org", "Bench Consultant", Role.CONSULTANT, [teams[Team.Code.NEUROLOGY]]
-        )
+        consultant = _staff(CONSULTANT, "Bench Consultant", Role.CONSULTANT, [teams[Team.Code.NEUROLOGY]])
         family = User.objects.create_user(FAMILY, PASSWORD, full_name="Bench Family", kind=User.Kind.FAMILY)
         ReviewPolicy.objects.get_or_create(
             name="Neuropsychology review (bench demo values)",
