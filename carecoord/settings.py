@@ -125,7 +125,13 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 # A kept connection is checked before each request reuses it, so a dropped one is replaced, not a 500.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+# Behind PgBouncer in transaction mode (README, "Scaling out") a session lasts one transaction: no
+# server-side cursors across transactions, and no startup options (PgBouncer refuses them), so there
+# jit=off is set on the database instead (ALTER DATABASE ... SET jit = off).
+DATABASE_PGBOUNCER = env.bool("DATABASE_PGBOUNCER", default=False)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_PGBOUNCER:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's JIT made the caseload 16x slower (it compiles for the planner's row estimate, not the
     # rows a page reads): off for the application's sessions.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"

@@ -78,14 +78,15 @@ def _start(worker_class: str, workers: int, threads: int, port: int) -> subproce
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    for _ in range(120):
+    for _ in range(60):  # the first request loads Django in the worker: slow on a busy machine
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             conn.request("GET", "/livez")
             if conn.getresponse().status == 200:
                 return server
         except OSError:
-            time.sleep(0.5)
+            pass
+        time.sleep(1)
     server.terminate()
     raise SystemExit("gunicorn did not start")
 

@@ -106,6 +106,9 @@ def main() -> None:
         print(
             f"caseload API at {size:,}: endpoint {endpoint:.1f} ms / raw SQL {raw:.1f} ms = {endpoint / raw:.2f}"
         )
+    if os.environ.get("BENCH_LOAD", "1") == "1":  # throughput against gunicorn, on the large database
+        load = Path(__file__).resolve().parent / "load.py"
+        subprocess.run([sys.executable, str(load)], env=_worker_env(large), cwd=ROOT, check=True)
 
 
 def _print_table(
