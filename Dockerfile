@@ -45,4 +45,4 @@ USER carecoord:carecoord
 EXPOSE 8000
 
 # web by default; docker-compose.yml runs the worker and beat from this image with another command.
-CMD ["gunicorn", "carecoord.wsgi:application"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "carecoord.wsgi:application"]

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint format install migrate seed bench bench-scale bench-jobs clean
+.PHONY: run test lint format install migrate seed bench bench-scale bench-load bench-jobs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ bench: migrate
 # Hospital-scale reads at two sizes (BENCH_SMALL, BENCH_LARGE children), interleaved; see bench/scale/run.py.
 bench-scale: install
 	$(BIN)/python bench/scale/run.py
+
+# Mixed traffic against gunicorn (gunicorn.conf.py) at several concurrencies, on one generated database
+# (DATABASE_URL, e.g. the ..._20000 one make bench-scale built); see bench/scale/load.py.
+bench-load: install
+	$(BIN)/python bench/scale/load.py
 
 # Beat jobs at scale on a throwaway PostgreSQL database (DATABASE_URL), then the outbox through one real
 # worker on Redis (REDIS_URL). Knobs: BENCH_JOB_CHILDREN (20000), BENCH_JOB_ITEMS (1; 0 = children only),

@@ -131,7 +131,13 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 # A kept connection is checked before each request reuses it, so a dropped one is replaced, not a 500.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+# Behind PgBouncer in transaction mode (README, "Scaling out") a session lasts one transaction: no
+# server-side cursors across transactions, and no startup options (PgBouncer refuses them), so there
+# jit=off is set on the database instead (ALTER DATABASE ... SET jit = off).
+DATABASE_PGBOUNCER = env.bool("DATABASE_PGBOUNCER", default=False)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_PGBOUNCER:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's JIT made the caseload 16x slower (it compiles for the planner's row estimate, not the
     # rows a page reads): off for the application's sessions.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
@@ -483,6 +489,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0 * 10,
     },
     "absence-hand-over": {"task": "apps.tasks.tasks.hand_over_for_absence", "schedule": 60.0 * 30},
+    # The caseload's stored scores: time-based parts (overdue, no recent contact) and drift; hourly,
+    # so the first run of a day comes 5 minutes after midnight.
+    "attention-scores-hourly": {
+        "task": "apps.caseload.tasks.refresh_attention_scores",
+        "schedule": crontab(minute=5),
+    },
     "course-follow-up-daily": {
         "task": "apps.scheduling.tasks.check_course_follow_up",
         "schedule": crontab(hour=6, minute=45),

@@ -22,6 +22,11 @@ change takes effect); ``apply`` makes one of several moves saved as one change, 
 new row with the event that opens its history.
 ``move_many`` is the set-based form (bulk completion): one locking read, one bulk insert of events and
 one update for the whole batch.
+
+``patient`` names the child a row is about (``lambda row: row.patient_id``) for a state machine whose
+states count in a child's needs-attention score: ``move``, ``create`` and ``move_many`` then call
+``carecoord.attention.patient_attention_changed`` after saving, in the same transaction. A service
+that uses ``apply`` saves the row itself, so it calls the hook itself.
 """
 
 from collections.abc import Callable, Iterable, Mapping
@@ -29,6 +34,7 @@ from typing import Any, TypeVar
 
 from django.db import models
 
+from .attention import patient_attention_changed
 from .errors import ApplicationError
 from .history import save_with_history, update_with_history
 
@@ -48,6 +54,7 @@ class Transitions:
         field: str = "status",
         illegal: str = "A {name} that is {current} cannot be {target}.",
         subject: Callable[[Any], str] | None = None,
+        patient: Callable[[Any], int | None] | None = None,
     ) -> None:
         self.name = name
         self.table: dict[str, frozenset[str]] = {
@@ -58,6 +65,11 @@ class Transitions:
         self.field = field
         self._illegal = illegal
         self._subject = subject
+        self._patient = patient
+
+    def _changed(self, rows: Iterable[Any]) -> None:
+        if self._patient is not None:
+            patient_attention_changed(self._patient(row) for row in rows)
 
     def label(self, state: str) -> str:
         return str(self._label(state)).lower()
@@ -146,6 +158,7 @@ class Transitions:
             locked, to, actor=actor, note=note, expected=expected, event_fields=event_fields, **fields
         )
         save_with_history(locked, actor=actor, update_fields=changed)
+        self._changed([locked])
         return locked
 
     def create(
@@ -161,6 +174,7 @@ class Transitions:
         if self._event is not None:
             first = str(getattr(instance, self.field))
             self._event(instance, "", first, actor, note, **(event_fields or {})).save()
+        self._changed([instance])
         return instance
 
     def move_many(
@@ -183,6 +197,7 @@ class Transitions:
         update_with_history(
             queryset.model._default_manager.filter(pk__in=ids), actor=actor, **{self.field: to, **fields}
         )
+        self._changed(rows)
         return ids
 
 

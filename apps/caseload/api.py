@@ -163,6 +163,7 @@ class CaseloadViewSet(viewsets.GenericViewSet):
             status=filters.get("status", ""),
             attention_only=filters["attention"],
         )
-        page = self.paginate_queryset(rows) or []
+        page = self.paginate_queryset(rows) or []  # ordered and paged by the stored scores
         access_record(request=request, patients=page, what="caseload")
-        return self.get_paginated_response(CaseloadRowOutput(caseload_table(page), many=True).data)
+        table = caseload_table(page, user=user)  # the flags of this page's children only
+        return self.get_paginated_response(CaseloadRowOutput(table, many=True).data)

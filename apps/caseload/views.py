@@ -1,13 +1,16 @@
 import csv
+from collections.abc import Iterator
 
-from django.http import HttpResponse
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from apps.accounts import roles
 from apps.accounts.decorators import staff_required
-from apps.accounts.types import AuthedRequest
+from apps.accounts.types import AnyUser, AuthedRequest
 from apps.audit.models import AccessEvent
 from apps.audit.services import access_record
 from apps.pathways.models import Specialty, SpecialtyTrack
@@ -82,24 +85,25 @@ def _with_safety_flags(rows: list[dict]) -> list[dict]:
     return rows
 
 
+PAGE_SIZE = 50  # rows per page; the CSV export streams every row
+
+
 @staff_required
 @require_GET
-def home(request: AuthedRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse | StreamingHttpResponse:
     query = request.GET.get("q", "")
     status = request.GET.get("status", "")
     attention_only = request.GET.get("attention") == "1"
-    patients = list(
-        caseload_rows(user=request.user, query=query, status=status, attention_only=attention_only)
-    )
-    rows = caseload_table(patients)
+    ranked = caseload_rows(user=request.user, query=query, status=status, attention_only=attention_only)
     if request.GET.get("format") == "csv":
-        access_record(
-            request=request, patients=patients, what="caseload export", channel=AccessEvent.Channel.EXPORT
-        )
-        return _csv(rows)
+        return _csv(request, ranked)
+    page = Paginator(ranked, PAGE_SIZE).get_page(request.GET.get("page"))
+    patients = list(page.object_list)
+    rows = caseload_table(patients, user=request.user)
     access_record(request=request, patients=patients, what="caseload")
     context = {
-        "patients": patients,
+        "patients": [row.patient for row in rows],  # with their flags annotated
+        "page": page,
         "rows": _with_safety_flags([_row(row) for row in rows]),
         "query": query,
         "status": status,
@@ -112,55 +116,78 @@ def home(request: AuthedRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _csv(rows: list[CaseloadRow]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="caseload-{timezone.localdate():%Y-%m-%d}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            "Family name",
-            "Given name",
-            "Hospital number",
-            "NHS number",
-            "Date of birth",
-            "Status",
-            "Needs attention score",
-            "Clinical urgency score",
-            "Administrative backlog score",
-            "Reasons",
-            "Open relapse",
-            "Overdue tasks",
-            "Results to acknowledge",
-            "Urgent referral awaiting triage",
-            "Current treatment",
-            "Days since last contact",
-            *[label for _, label in Specialty.choices],
-        ]
+CSV_HEADER = [
+    "Family name",
+    "Given name",
+    "Hospital number",
+    "NHS number",
+    "Date of birth",
+    "Status",
+    "Needs attention score",
+    "Clinical urgency score",
+    "Administrative backlog score",
+    "Reasons",
+    "Open relapse",
+    "Overdue tasks",
+    "Results to acknowledge",
+    "Urgent referral awaiting triage",
+    "Current treatment",
+    "Days since last contact",
+    *[label for _, label in Specialty.choices],
+]
+CSV_CHUNK = 200  # children whose flags are computed per query while the export streams
+
+
+class _Line:
+    """A file-like object for csv.writer that hands back each line instead of keeping it."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv(request: AuthedRequest, ranked: QuerySet[Patient]) -> StreamingHttpResponse:
+    """Every row of the search, streamed: the rows are audited first (one batch), then their flags are
+    computed CSV_CHUNK children at a time, so memory and each query stay small however long the list."""
+    patients = list(ranked)
+    access_record(
+        request=request, patients=patients, what="caseload export", channel=AccessEvent.Channel.EXPORT
     )
-    for row in rows:
-        patient, shown = row.patient, _row(row)
-        writer.writerow(
-            [
-                csv_cell(patient.family_name),
-                csv_cell(patient.given_name),
-                csv_cell(patient.hospital_number),
-                patient.nhs_number_display,
-                patient.date_of_birth.isoformat(),
-                patient.get_status_display(),
-                row.attention,
-                row.clinical_urgency,
-                row.administrative_backlog,
-                csv_cell("; ".join(reason.text for reason in row.reasons)),
-                "yes" if row.items["open_relapse"] else "no",
-                row.items["overdue_tasks"],
-                row.items["abnormal_results"] + row.items["normal_results"],
-                "yes" if row.items["urgent_referral"] else "no",
-                csv_cell(shown["treatment"]),
-                "" if row.days_since_contact is None else row.days_since_contact,
-                *[t["label"] for t in shown["tracks"]],
-            ]
-        )
+    response = StreamingHttpResponse(
+        _csv_lines(request.user, patients), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="caseload-{timezone.localdate():%Y-%m-%d}.csv"'
     return response
+
+
+def _csv_lines(user: AnyUser, patients: list[Patient]) -> Iterator[str]:
+    writer = csv.writer(_Line())
+    yield writer.writerow(CSV_HEADER)
+    for start in range(0, len(patients), CSV_CHUNK):
+        for row in caseload_table(patients[start : start + CSV_CHUNK], user=user):
+            yield writer.writerow(_csv_cells(row))
+
+
+def _csv_cells(row: CaseloadRow) -> list[str | int]:
+    patient, shown = row.patient, _row(row)
+    return [
+        csv_cell(patient.family_name),
+        csv_cell(patient.given_name),
+        csv_cell(patient.hospital_number),
+        patient.nhs_number_display,
+        patient.date_of_birth.isoformat(),
+        patient.get_status_display(),
+        row.attention,
+        row.clinical_urgency,
+        row.administrative_backlog,
+        csv_cell("; ".join(reason.text for reason in row.reasons)),
+        "yes" if row.items["open_relapse"] else "no",
+        row.items["overdue_tasks"],
+        row.items["abnormal_results"] + row.items["normal_results"],
+        "yes" if row.items["urgent_referral"] else "no",
+        csv_cell(shown["treatment"]),
+        "" if row.days_since_contact is None else row.days_since_contact,
+        *[t["label"] for t in shown["tracks"]],
+    ]
 
 
 # What makes a spreadsheet read a cell as a formula (OWASP's CSV injection list), also after

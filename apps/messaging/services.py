@@ -22,6 +22,7 @@ from apps.patients.services import named_nurse_or_nursing_queue
 from apps.tasks.models import Task
 from apps.tasks.services import tasks_complete_for_sources, tasks_open_bulk
 from apps.workingtime.working_time import holidays_between, working_hours_between
+from carecoord.attention import patient_attention_changed
 from carecoord.errors import ApplicationError
 from carecoord.limits import within
 from carecoord.uploads import validate_upload
@@ -163,6 +164,7 @@ def _post(
         locked.status = Thread.Status.HANDLED
         fields += ["awaiting_reply_since", "escalated_at", "status"]
     locked.save(update_fields=fields)
+    patient_attention_changed([locked.patient_id])  # a family waiting, or answered
     ReadState.objects.update_or_create(thread=locked, user=actor, defaults={"last_read_at": now})
     staff, family = _recipients(locked, actor)
     _notify(locked, staff, for_family=False)
@@ -245,6 +247,7 @@ def thread_mark(
             changes["awaiting_reply_since"] = None
             changes["escalated_at"] = None
         Thread.objects.filter(pk=thread.pk).update(**changes)
+        patient_attention_changed([thread.patient_id])
     thread.refresh_from_db()
     return thread
 
@@ -326,6 +329,7 @@ def _escalate_batch(
         if not locked:
             return 0
         Thread.objects.filter(pk__in=[thread.pk for thread in locked]).update(escalated_at=now)
+        patient_attention_changed(thread.patient_id for thread in locked)
         keys = [escalation_key(thread) for thread in locked]
         Task.objects.filter(source_key__in=keys).delete()  # an old, completed escalation of the same wait
         tasks_open_bulk(

@@ -205,7 +205,11 @@ class CareTeamMember(models.Model):
                 name="care_team_end_after_start",
             ),
         ]
-        indexes = [models.Index(fields=["user", "end_date"])]
+        indexes = [
+            models.Index(fields=["user", "end_date"]),
+            # The care-team branch of access.visible_patients: a user's current memberships.
+            models.Index(fields=["user", "start_date"], name="care_team_user_start"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()}) for {self.patient.full_name}"

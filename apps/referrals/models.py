@@ -97,6 +97,14 @@ class Referral(models.Model):
             models.Index(
                 fields=["created_at"], condition=Q(identity_status="pending"), name="referral_identity_queue"
             ),
+            # The "open referral" branch of visible_patients (permissions.open_referral_scope).
+            models.Index(
+                fields=["target_team", "patient"],
+                condition=Q(
+                    status__in=["submitted", "accepted", "booked", "seen"], identity_status="confirmed"
+                ),
+                name="referral_open_confirmed",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

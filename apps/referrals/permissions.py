@@ -1,8 +1,8 @@
 """Who may do what to a referral. Each assumes the referral already came from referrals_visible_to."""
 
-from django.db.models import Exists, OuterRef
+from django.db.models import QuerySet
 
-from apps.accounts.models import StaffProfile, User
+from apps.accounts.models import StaffProfile, Team, User
 from apps.accounts.roles import staff_role, team_ids
 from apps.accounts.types import AnyUser
 from apps.patients import access
@@ -35,15 +35,14 @@ def can_confirm_identity(user: AnyUser, *, patient: Patient, target_team_id: int
     return is_records_role(user) and target_team_id not in team_ids(user)
 
 
-def open_referral_scope(user: User) -> Exists:
-    """The scope provider behind the "open referral" basis: a child with an open referral to one
-    of the user's teams whose identity is confirmed (made by someone who already looked after the
-    child, or confirmed by them or the records team)."""
-    return Exists(
-        Referral.objects.filter(
-            patient=OuterRef("pk"),
-            target_team__members__user=user,
-            status__in=Referral.OPEN_STATUSES,
-            identity_status=Referral.Identity.CONFIRMED,
-        )
+def open_referral_scope(user: User) -> QuerySet[Referral, tuple[int]]:
+    """The scope provider behind the "open referral" basis: the ids of children with an open referral
+    to one of the user's teams whose identity is confirmed (made by someone who already looked after
+    the child, or confirmed by them or the records team). Read through the partial index
+    ``referral_open_confirmed``."""
+    open_confirmed = Referral.objects.filter(
+        target_team__in=Team.objects.filter(members__user=user).values("pk"),
+        status__in=Referral.OPEN_STATUSES,
+        identity_status=Referral.Identity.CONFIRMED,
     )
+    return open_confirmed.order_by().values_list("patient_id")

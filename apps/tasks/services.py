@@ -17,6 +17,7 @@ from apps.accounts import roles
 from apps.accounts.models import Team, User
 from apps.notifications.services import notification_create, notifications_create_bulk
 from carecoord import patient_scope
+from carecoord.attention import patient_attention_changed
 from carecoord.errors import ApplicationError
 from carecoord.transitions import Transitions
 
@@ -43,6 +44,7 @@ TASK = Transitions(
     },
     label=lambda state: Status(state).label,
     event=_event,
+    patient=lambda row: row.patient_id,  # its states count in the caseload score
 )
 
 
@@ -83,6 +85,8 @@ def task_open(
             task, created = Task.objects.get_or_create(source_key=source_key, defaults=fields)
         else:
             task, created = Task.objects.create(**fields), True
+    if created:
+        patient_attention_changed([task.patient_id])
     if created and assignee is not None and assignee != created_by:
         notification_create(
             recipient=assignee,
@@ -117,6 +121,7 @@ def tasks_open_bulk(specs: list[dict[str, Any]]) -> dict[str, Task]:
         [Task(**{**spec, "title": spec["title"][:200]}) for spec in fresh], ignore_conflicts=True
     )
     opened = {task.source_key: task for task in Task.objects.filter(source_key__in=keys)}
+    patient_attention_changed(spec["patient"].pk for spec in fresh if spec.get("patient") is not None)
     notices = [
         {
             "recipient": spec["assignee"],

@@ -27,6 +27,7 @@ from apps.scheduling.models import Appointment, ReviewPolicy
 from apps.tasks.models import Task
 
 NURSE = "bench-nurse@example.org"
+CONSULTANT = "bench-consultant@example.org"
 FAMILY = "bench-family@example.org"
 PASSWORD = "bench-password"
 BATCH = 5000
@@ -72,8 +73,12 @@ def generated_size() -> int | None:
     return Patient.objects.count()
 
 
+CONSULTANT_CASELOAD = 2000  # the consultant is on the care team of the first 2,000 children at every size
+
+
 def generate(children: int, caseload: int = 300, seed: int = 12) -> None:
-    """Fill an empty, migrated database with ``children`` children (the first ``caseload`` are the nurse's)."""
+    """Fill an empty, migrated database with ``children`` children (the first ``caseload`` are the nurse's,
+    the first ``CONSULTANT_CASELOAD`` are on the consultant's care team)."""
     rng = random.Random(seed)
     caseload = min(caseload, children)
     now = timezone.now()
@@ -94,9 +99,7 @@ def generate(children: int, caseload: int = 300, seed: int = 12) -> None:
             )
             for i in range(20)
         ]
-        consultant = _staff(
-            "bench-consultant@example.org", "Bench Consultant", Role.CONSULTANT, [teams[Team.Code.NEUROLOGY]]
-        )
+        consultant = _staff(CONSULTANT, "Bench Consultant", Role.CONSULTANT, [teams[Team.Code.NEUROLOGY]])
         family = User.objects.create_user(FAMILY, PASSWORD, full_name="Bench Family", kind=User.Kind.FAMILY)
         ReviewPolicy.objects.get_or_create(
             name="Neuropsychology review (bench demo values)",
@@ -130,14 +133,16 @@ def generate(children: int, caseload: int = 300, seed: int = 12) -> None:
     )
     patients = list(Patient.objects.order_by("pk").values_list("pk", flat=True))
     pid: Callable[[int], int] = patients.__getitem__
+    consulted = min(children, CONSULTANT_CASELOAD)
     _insert(
         CareTeamMember,
         "care team",
-        children * 2,
+        children + consulted,
         (
             CareTeamMember(patient_id=pid(i), user=u, role=r, start_date=today - datetime.timedelta(days=400))
             for i in range(children)
             for u, r in ((nurse_of(i), Role.NURSE_SPECIALIST), (consultant, Role.CONSULTANT))
+            if u is not consultant or i < consulted
         ),
     )
     Guardian.objects.create(patient_id=pid(0), user=family, relationship=Guardian.Relationship.MOTHER)

@@ -5,6 +5,9 @@ appended (cc_scale_bench_2000, cc_scale_bench_20000), then starts one worker pro
 serves every key read through Django's test Client against the real views, logged in with force_login, and
 the driver asks them for rounds in turn, so both sizes see the same machine load.
 
+Then it prints the caseload API's endpoint/raw-SQL ratio (the same statements run through a cursor) and,
+unless BENCH_LOAD=0, runs load.py: mixed traffic against gunicorn on the large database.
+
 Env: BENCH_SMALL (2000), BENCH_LARGE (20000), BENCH_ROUNDS (15), BENCH_REBUILD=1 to regenerate,
 DATABASE_URL (a throwaway PostgreSQL database; SQLite files under var/ when unset).
 """
@@ -76,6 +79,7 @@ def main() -> None:
     }
     times: dict[int, dict[str, list[float]]] = {small: {}, large: {}}
     queries: dict[int, dict[str, int]] = {small: {}, large: {}}
+    sizes: dict[int, dict[str, int]] = {small: {}, large: {}}
     print(f"measuring {rounds} rounds, interleaved ({small:,} and {large:,} children)", flush=True)
     for n in range(rounds + 1):  # round 0 warms up
         for size, proc in workers.items():
@@ -85,22 +89,36 @@ def main() -> None:
             result = json.loads(proc.stdout.readline())
             if n == 0:
                 continue
-            for label, (count, ms) in result.items():
+            for label, (count, ms, size_bytes) in result.items():
                 times[size].setdefault(label, []).append(ms)
                 queries[size][label] = count
+                sizes[size][label] = size_bytes
         print(f"\r  round {n}/{rounds}", end="", flush=True)
     print()
     for proc in workers.values():
         assert proc.stdin
         proc.stdin.close()
         proc.wait()
-    _print_table(small, large, times, queries)
+    _print_table(small, large, times, queries, sizes)
+    for size in (small, large):
+        endpoint = _summary(times[size]["caseload API"])[0]
+        raw = _summary(times[size]["caseload API raw SQL"])[0]
+        print(
+            f"caseload API at {size:,}: endpoint {endpoint:.1f} ms / raw SQL {raw:.1f} ms = {endpoint / raw:.2f}"
+        )
+    if os.environ.get("BENCH_LOAD", "1") == "1":  # throughput against gunicorn, on the large database
+        load = Path(__file__).resolve().parent / "load.py"
+        subprocess.run([sys.executable, str(load)], env=_worker_env(large), cwd=ROOT, check=True)
 
 
 def _print_table(
-    small: int, large: int, times: dict[int, dict[str, list[float]]], queries: dict[int, dict[str, int]]
+    small: int,
+    large: int,
+    times: dict[int, dict[str, list[float]]],
+    queries: dict[int, dict[str, int]],
+    sizes: dict[int, dict[str, int]],
 ) -> None:
-    head = f"{'read':<34} {'queries':>9} {small:>7,} p50/p95 ms {large:>8,} p50/p95 ms {'p50 ratio':>10}"
+    head = f"{'read':<34} {'queries':>9} {small:>7,} p50/p95 ms {large:>8,} p50/p95 ms {'p50 ratio':>10} {'KB':>11}"
     print(head)
     print("-" * len(head))
     for label in times[small]:
@@ -109,6 +127,7 @@ def _print_table(
         counts = f"{queries[small][label]}/{queries[large][label]}"
         print(
             f"{label:<34} {counts:>9} {s50:>10.1f} / {s95:<8.1f} {l50:>11.1f} / {l95:<8.1f} {l50 / s50:>9.2f}"
+            f" {sizes[small][label] / 1024:>5.0f}/{sizes[large][label] / 1024:<5.0f}"
         )
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from apps.accounts.models import StaffProfile
 from apps.audit.models import AccessEvent
+from apps.caseload.services import attention_refresh
 from apps.caseload.views import csv_cell
 from apps.pathways import services as pathways
 from apps.tasks.models import Task
@@ -69,18 +70,38 @@ def test_children_needing_attention_come_first_with_their_reasons(client, nurse,
     assert {p.pk for p in only} == {relapsing.pk, overdue.pk}
 
 
+def _csv_rows(response) -> list[list[str]]:
+    assert response.streaming  # written as it is read, not built in memory first
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
 def test_csv_export_has_the_visible_rows_and_is_audited(client, nurse):
     PatientFactory(named_nurse=nurse, family_name="=HYPERLINK(evil)", given_name="Zed")
+    PatientFactory(named_nurse=nurse, family_name="@SUM(A1)", given_name="Yan")
     PatientFactory(named_nurse=nurse, family_name="Ordinary")
     PatientFactory(family_name="NotMine")
     client.force_login(nurse)
-    response = client.get("/caseload/", {"format": "csv", "q": "Ordinary"})
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = _csv_rows(client.get("/caseload/", {"format": "csv", "q": "Ordinary"}))
     assert rows[0][:3] == ["Family name", "Given name", "Hospital number"]
     assert [r[0] for r in rows[1:]] == ["Ordinary"]
-    everything = list(csv.reader(io.StringIO(client.get("/caseload/", {"format": "csv"}).content.decode())))
-    assert sorted(r[0] for r in everything[1:]) == ["'=HYPERLINK(evil)", "Ordinary"]  # no formula injection
-    assert AccessEvent.objects.filter(user=nurse, what="caseload export", channel="export").count() == 3
+    everything = _csv_rows(client.get("/caseload/", {"format": "csv"}))
+    # No formula injection: a cell starting with =, +, -, @ is quoted.
+    assert sorted(r[0] for r in everything[1:]) == ["'=HYPERLINK(evil)", "'@SUM(A1)", "Ordinary"]
+    assert AccessEvent.objects.filter(user=nurse, what="caseload export", channel="export").count() == 4
+
+
+def test_the_page_shows_50_children_at_a_time_and_the_csv_has_them_all(client, nurse):
+    for i in range(55):
+        PatientFactory(named_nurse=nurse, family_name=f"Child{i:02d}")
+    client.force_login(nurse)
+    first = client.get("/caseload/")
+    assert len(first.context["rows"]) == 50 and b"55 children, showing 1 to 50" in first.content
+    second = client.get("/caseload/", {"page": 2})
+    assert [row["patient"].family_name for row in second.context["rows"]] == [
+        f"Child{i}" for i in range(50, 55)
+    ]
+    assert b"Download all 55 rows" in first.content
+    assert len(_csv_rows(client.get("/caseload/", {"format": "csv"}))) == 56
 
 
 @pytest.mark.parametrize(
@@ -122,9 +143,14 @@ def _busy_caseload(nurse, size):
 def test_caseload_query_count_does_not_grow(client, nurse, django_assert_max_num_queries, size):
     _busy_caseload(nurse, size)
     client.force_login(nurse)
-    with django_assert_max_num_queries(23):  # 12, and the safety flags (tests/pathways/test_safety_flags.py)
+    client.refresh_scores = False
+    attention_refresh()
+    # 13 (a page of 50 ordered by the stored scores, then that page's flags), and the safety flags
+    # (tests/pathways/test_safety_flags.py)
+    with django_assert_max_num_queries(24):
         response = client.get("/caseload/")
-    assert len(response.context["patients"]) == size
+    assert len(response.context["patients"]) == min(size, 50)
+    assert response.context["page"].paginator.count == size
 
 
 def test_the_next_appointment_and_an_overdue_re_evaluation_show_on_the_row(client, nurse):

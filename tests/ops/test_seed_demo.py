@@ -107,7 +107,8 @@ def test_seed_demo_finds_every_apps_demo_module_and_seeds_bank_holidays(capsys):
         "scheduling",
         "messaging",
         "mdt",
+        "caseload",
     }
     assert names.index("patients") < names.index("pathways") < names.index("scheduling")
-    assert names.index("pathways") < names.index("mdt")
+    assert names.index("pathways") < names.index("mdt") < names.index("caseload")  # the scores come last
     assert BankHoliday.objects.exists()

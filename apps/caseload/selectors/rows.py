@@ -1,5 +1,6 @@
-"""The caseload rows: one query that annotates every flag and both tier scores, plus two prefetches
-(tracks, current courses), so the page costs the same for 5 children or 300."""
+"""The caseload rows: one cheap query orders the caseload by the stored scores and pages it; the flags,
+words and both tier scores of the page's rows are computed in one query plus two prefetches (tracks,
+current courses), so a page costs the same for a caseload of 5 children or 2,000."""
 
 import datetime
 from collections.abc import Iterable
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import (
     Count,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -57,33 +59,58 @@ def _display(user: AnyUser, clock: Clock) -> dict[str, Combinable]:
     }
 
 
+def with_attention(patients: QuerySet[Patient], clock: Clock) -> QuerySet[Patient]:
+    """Annotate every flag (its key: how many items), the annotations its words read,
+    ``clinical_urgency`` and ``attention`` (both tiers), computed from the inputs now. The stored
+    scores (``models.AttentionScore``) are written from this, and the page's rows read it."""
+    flags = flag_sql(clock)
+    annotations = {name: expr for flag in flags.values() for name, expr in flag.annotations.items()}
+    return (
+        patients.annotate(**annotations)
+        .annotate(**{key: flag.items for key, flag in flags.items()})
+        .annotate(
+            clinical_urgency=tier_score(Tier.CLINICAL),
+            attention=tier_score(Tier.CLINICAL) + tier_score(Tier.ADMINISTRATIVE),
+        )
+    )
+
+
 def caseload_rows(
     *,
     user: AnyUser,
     query: str = "",
     status: str = "",
     attention_only: bool = False,
-    clock: Clock | None = None,
 ) -> QuerySet[Patient]:
-    """The user's caseload: clinical urgency first, then administrative backlog, then by name.
+    """The user's caseload: clinical urgency first, then the whole score (within equal clinical
+    urgency, the administrative backlog), then by name.
 
-    Each row carries every flag's annotations, one per flag named by its key (how many items),
-    ``clinical_urgency`` and ``attention`` (both tiers); ``caseload_row`` reads them. Ordering by
-    attention within equal clinical urgency is ordering by the administrative backlog, and selecting
-    that instead of computing it again keeps the one query smaller.
+    It orders by the stored scores (``attention_score``, kept by the services and the beat job), so
+    this query is cheap and pages with LIMIT; ``caseload_table`` computes the flags and words of the
+    rows on one page only. A child with no stored row yet comes last.
     """
-    clock = clock or Clock.current()
-    flags = flag_sql(clock)
-    annotations = {name: expr for flag in flags.values() for name, expr in flag.annotations.items()}
+    rows = access.caseload_patients(user)
+    if status in Patient.Status.values:
+        rows = rows.filter(status=status)
+    if attention_only:
+        rows = rows.filter(attention_score__attention__gt=0)
+    ranked = rows.order_by(
+        F("attention_score__clinical_urgency").desc(nulls_last=True),
+        F("attention_score__attention").desc(nulls_last=True),
+        "family_name",
+        "given_name",
+        "pk",
+    )
+    return search_patients(ranked, query)
+
+
+def _page_with_flags(user: AnyUser, ids: list[int], clock: Clock) -> dict[int, Patient]:
+    """The page's children with every flag computed now, what the row shows beside them, and the two
+    prefetches (tracks, current courses): a constant number of queries for the page."""
     rows = (
-        access.caseload_patients(user)
+        with_attention(Patient.objects.filter(pk__in=ids), clock)
         .select_related("named_nurse")
-        .annotate(**_display(user, clock), **annotations)
-        .annotate(**{key: flag.items for key, flag in flags.items()})
-        .annotate(
-            clinical_urgency=tier_score(Tier.CLINICAL),
-            attention=tier_score(Tier.CLINICAL) + tier_score(Tier.ADMINISTRATIVE),
-        )
+        .annotate(**_display(user, clock))
         .prefetch_related(
             Prefetch("tracks", queryset=SpecialtyTrack.objects.order_by("specialty")),
             Prefetch(
@@ -93,12 +120,7 @@ def caseload_rows(
             ),
         )
     )
-    if status in Patient.Status.values:
-        rows = rows.filter(status=status)
-    if attention_only:
-        rows = rows.filter(attention__gt=0)
-    ranked = rows.order_by("-clinical_urgency", "-attention", "family_name", "given_name")
-    return search_patients(ranked, query)
+    return {patient.pk: patient for patient in rows}
 
 
 @dataclass(frozen=True)
@@ -167,7 +189,12 @@ def caseload_row(patient: Patient, clock: Clock | None = None) -> CaseloadRow:
     )
 
 
-def caseload_table(patients: Iterable[Patient], clock: Clock | None = None) -> list[CaseloadRow]:
-    """The rows of ``caseload_rows`` (already fetched) in numbers and words."""
+def caseload_table(
+    patients: Iterable[Patient], *, user: AnyUser, clock: Clock | None = None
+) -> list[CaseloadRow]:
+    """One page of ``caseload_rows`` in numbers and words, in the page's order, with the flags as
+    they stand now."""
     clock = clock or Clock.current()
-    return [caseload_row(patient, clock) for patient in patients]
+    ids = [patient.pk for patient in patients]
+    annotated = _page_with_flags(user, ids, clock)
+    return [caseload_row(annotated[pk], clock) for pk in ids if pk in annotated]

@@ -54,6 +54,7 @@ COURSE = Transitions(
     event=_event,
     illegal=MOVE_REFUSED,
     subject=lambda course: f"This {course.label} course",
+    patient=lambda row: row.patient_id,  # its states count in the caseload score
 )
 COURSE_TRANSITIONS = COURSE.table  # the table itself, read by status
 # Still going (planned, active or weaning): every status the table can move on from.

@@ -21,6 +21,7 @@ from apps.patients.models import Patient
 from apps.tasks.models import Task
 from apps.tasks.services import tasks_complete_for_sources, tasks_open_bulk
 from apps.workingtime.working_time import add_working_days, holidays_between
+from carecoord.attention import patient_attention_changed
 from carecoord.errors import refuse_unless
 from carecoord.history import save_with_history, update_with_history
 from carecoord.limits import within
@@ -56,6 +57,7 @@ INVESTIGATION = Transitions(
     event=_event,
     illegal=MOVE_REFUSED,
     subject=lambda investigation: f"This {investigation.label}",
+    patient=lambda row: row.patient_id,  # its states count in the caseload score
 )
 # The table itself, read by status (as the tests and the track callers do).
 INVESTIGATION_TRANSITIONS = INVESTIGATION.table
@@ -150,6 +152,7 @@ def _advance(
         for to, fields, note in steps(locked):
             changed.update(INVESTIGATION.apply(locked, to, actor=actor, note=note, **fields))
         save_with_history(locked, actor=actor, update_fields=sorted(changed))
+        patient_attention_changed([locked.patient_id])  # apply() leaves the save, and so the hook, to us
     return locked
 
 
@@ -212,6 +215,7 @@ def investigation_acknowledge(*, actor: User, investigation: Investigation) -> I
         locked.acknowledged_by, locked.acknowledged_at = actor, timezone.now()
         save_with_history(locked, actor=actor, update_fields=["acknowledged_by", "acknowledged_at"])
         tasks_complete_for_sources(source_keys=[acknowledge_task_key(locked)], actor=actor)
+        patient_attention_changed([locked.patient_id])
     return locked
 
 

@@ -6,6 +6,7 @@ from django.db import transaction
 from apps.accounts import roles
 from apps.accounts.models import User
 from apps.patients.models import Patient
+from carecoord.attention import patient_attention_changed
 from carecoord.errors import refuse_unless
 from carecoord.history import save_with_history
 from carecoord.limits import within
@@ -50,6 +51,7 @@ def relapse_record(
             recorded_by=actor,
         )
         save_with_history(relapse, actor=actor)
+        patient_attention_changed([patient.pk])
     return relapse
 
 
@@ -80,4 +82,5 @@ def relapse_update(
             relapse.resolved_on = resolved_on
             fields.append("resolved_on")
         save_with_history(relapse, actor=actor, update_fields=fields)
+        patient_attention_changed([relapse.patient_id])
     return relapse

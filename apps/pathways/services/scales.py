@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from apps.accounts import roles
 from apps.accounts.models import User
 from apps.patients.models import Patient
+from carecoord.attention import patient_attention_changed
 from carecoord.errors import refuse_unless
 from carecoord.limits import within
 
@@ -186,6 +187,7 @@ def score_record(
                 for code, reason in skipped.items()
             ]
         )
+        patient_attention_changed([patient.pk])  # a contact
     return score
 
 

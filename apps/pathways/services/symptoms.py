@@ -13,6 +13,7 @@ from apps.patients.models import Patient
 from apps.patients.services import named_nurse_or_nursing_queue
 from apps.tasks.models import Task
 from apps.tasks.services import task_open, tasks_complete_for_sources
+from carecoord.attention import patient_attention_changed
 from carecoord.errors import ApplicationError, refuse_unless
 
 from ..models import SymptomReport
@@ -102,6 +103,7 @@ def symptom_report_submit(
             link_url=f"/patients/{patient.pk}/pathway/#symptom-report-{report.pk}",
             created_by=actor,
         )
+        patient_attention_changed([patient.pk])
     return report
 
 
@@ -117,5 +119,6 @@ def symptom_report_review(*, actor: User, report: SymptomReport) -> SymptomRepor
         tasks_complete_for_sources(
             source_keys=[symptom_report_source_key(report), *escalation_keys(report)], actor=actor
         )
+        patient_attention_changed([report.patient_id])
     report.refresh_from_db()
     return report

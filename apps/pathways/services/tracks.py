@@ -51,6 +51,7 @@ TRACK = Transitions(
     field="stage",
     illegal=MOVE_REFUSED,
     subject=lambda track: f"The {track.get_specialty_display()} track",
+    patient=lambda row: row.patient_id,  # its states count in the caseload score
 )
 # The table itself, read by stage (referrals ask it before moving a track).
 TRACK_TRANSITIONS = TRACK.table

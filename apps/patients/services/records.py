@@ -15,6 +15,7 @@ from django.utils import timezone
 from apps.accounts import roles
 from apps.accounts.models import User
 from apps.accounts.services import family_user_get_or_create
+from carecoord.attention import patient_attention_changed
 from carecoord.history import save_with_history
 
 from .. import access
@@ -90,6 +91,7 @@ def patient_create(*, actor: User, **data: Any) -> Patient:
     patient = Patient(**cleaned)
     _save_checked(patient, actor=actor)
     patient_saved.send(sender=Patient, patient=patient, fields=None)
+    patient_attention_changed([patient.pk])  # a new child has no contact on record yet
     return patient
 
 
@@ -111,6 +113,7 @@ def patient_change(*, actor: User, patient: Patient, **data: Any) -> Patient:
         setattr(patient, field, value)
     _save_checked(patient, actor=actor, update_fields=[*cleaned.keys(), "updated_at"])
     patient_saved.send(sender=Patient, patient=patient, fields=sorted(cleaned))
+    patient_attention_changed([patient.pk])  # the status decides "no recent contact"
     return patient
 
 

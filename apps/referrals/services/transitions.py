@@ -56,6 +56,7 @@ REFERRAL = Transitions(
     },
     label=lambda state: Status(state).label,
     event=_event,
+    patient=lambda row: row.patient_id,  # its states count in the caseload score
 )
 _PRIORITY: dict[str, int] = {
     Referral.Urgency.ROUTINE: Task.Priority.NORMAL,

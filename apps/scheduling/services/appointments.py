@@ -80,6 +80,7 @@ APPOINTMENT = Transitions(
     label=lambda state: Status(state).label,
     event=_event,
     illegal="This appointment is {current}; it cannot be marked {target}.",
+    patient=lambda row: row.patient_id,  # its states count in the caseload score
 )
 
 

@@ -1,0 +1,82 @@
+"""Keeping the stored attention scores (``models.AttentionScore``) equal to their inputs.
+
+``attention_recompute`` runs inside the transaction of the service that changed a child's inputs (it is
+subscribed to ``carecoord.attention`` in ``CaseloadConfig.ready``): one read computes the children's
+flags with the caseload's own SQL, one upsert writes their rows. ``attention_refresh`` is the beat job:
+it walks every child in batches by id, recomputes, and rewrites only the rows that differ (the
+time-based parts that the calendar changed, or drift), in 4 queries per batch. A second run writes
+nothing; two runs at once write the same values.
+"""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from apps.patients.models import Patient
+
+from .models import AttentionScore
+from .selectors import WEIGHTS, Clock
+from .selectors.rows import with_attention
+
+REFRESH_BATCH = 1000  # children per transaction in the beat job
+_STORED = ["clinical_urgency", "administrative_backlog", "attention", "parts", "computed_at"]
+
+
+def fresh_scores(patient_ids: Iterable[int], clock: Clock | None = None) -> list[AttentionScore]:
+    """These children's scores computed from their inputs now (unsaved rows), in one query."""
+    clock = clock or Clock.current()
+    rows = with_attention(Patient.objects.filter(pk__in=list(patient_ids)), clock).values(
+        "pk", "clinical_urgency", "attention", *WEIGHTS
+    )
+    return [
+        AttentionScore(
+            patient_id=row["pk"],
+            clinical_urgency=row["clinical_urgency"],
+            administrative_backlog=row["attention"] - row["clinical_urgency"],
+            attention=row["attention"],
+            parts={key: int(row[key]) for key in WEIGHTS},
+            computed_at=clock.now,
+        )
+        for row in rows
+    ]
+
+
+def _upsert(scores: list[AttentionScore]) -> None:
+    AttentionScore.objects.bulk_create(
+        scores, update_conflicts=True, unique_fields=["patient"], update_fields=_STORED
+    )
+
+
+def attention_recompute(patient_ids: Iterable[int], clock: Clock | None = None) -> int:
+    """Rewrite these children's stored scores from their inputs, in the caller's transaction."""
+    scores = fresh_scores(set(patient_ids), clock)
+    if scores:
+        _upsert(scores)
+    return len(scores)
+
+
+def _same(stored: AttentionScore | None, fresh: AttentionScore) -> bool:
+    return stored is not None and all(
+        getattr(stored, name) == getattr(fresh, name) for name in _STORED if name != "computed_at"
+    )
+
+
+def attention_refresh(*, batch: int = REFRESH_BATCH, clock: Clock | None = None) -> int:
+    """The beat job: bring every child's stored score up to date. Returns how many rows it rewrote."""
+    clock = clock or Clock.current()
+    rewritten, after = 0, 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                Patient.objects.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:batch]
+            )
+            if not ids:
+                return rewritten
+            stored = AttentionScore.objects.in_bulk(ids)
+            stale = [
+                fresh for fresh in fresh_scores(ids, clock) if not _same(stored.get(fresh.patient_id), fresh)
+            ]
+            if stale:
+                _upsert(stale)
+        rewritten += len(stale)
+        after = ids[-1]
