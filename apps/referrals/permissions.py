@@ -47,3 +47,15 @@ def open_referral_scope(user: User) -> Exists:
             identity_status=Referral.Identity.CONFIRMED,
         )
     )
+
+
+def open_referral_team_scope(team_ids: list[int]) -> Exists:
+    """The same "open referral" basis for an integration client bound to teams."""
+    return Exists(
+        Referral.objects.filter(
+            patient=OuterRef("pk"),
+            target_team__in=team_ids,
+            status__in=Referral.OPEN_STATUSES,
+            identity_status=Referral.Identity.CONFIRMED,
+        )
+    )

@@ -4,6 +4,7 @@
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import (
     Count,
@@ -73,25 +74,16 @@ def caseload_rows(
     that instead of computing it again keeps the one query smaller.
     """
     clock = clock or Clock.current()
-    flags = flag_sql(clock)
-    annotations = {name: expr for flag in flags.values() for name, expr in flag.annotations.items()}
-    rows = (
-        access.caseload_patients(user)
-        .select_related("named_nurse")
-        .annotate(**_display(user, clock), **annotations)
-        .annotate(**{key: flag.items for key, flag in flags.items()})
-        .annotate(
-            clinical_urgency=tier_score(Tier.CLINICAL),
-            attention=tier_score(Tier.CLINICAL) + tier_score(Tier.ADMINISTRATIVE),
-        )
-        .prefetch_related(
-            Prefetch("tracks", queryset=SpecialtyTrack.objects.order_by("specialty")),
-            Prefetch(
-                "treatment_courses",
-                queryset=TreatmentCourse.objects.filter(status__in=OPEN_COURSES).order_by("start_date"),
-                to_attr="current_courses",
-            ),
-        )
+    rows = flagged_patients(
+        access.caseload_patients(user).select_related("named_nurse").annotate(**_display(user, clock)),
+        clock,
+    ).prefetch_related(
+        Prefetch("tracks", queryset=SpecialtyTrack.objects.order_by("specialty")),
+        Prefetch(
+            "treatment_courses",
+            queryset=TreatmentCourse.objects.filter(status__in=OPEN_COURSES).order_by("start_date"),
+            to_attr="current_courses",
+        ),
     )
     if status in Patient.Status.values:
         rows = rows.filter(status=status)
@@ -99,6 +91,23 @@ def caseload_rows(
         rows = rows.filter(attention__gt=0)
     ranked = rows.order_by("-clinical_urgency", "-attention", "family_name", "given_name")
     return search_patients(ranked, query)
+
+
+def flagged_patients(patients: QuerySet[Patient], clock: Clock | None = None) -> QuerySet[Any]:
+    """``patients`` with every flag's annotations and both tier scores, as ``caseload_row`` reads them.
+
+    The caseload applies it to the user's caseload; FHIR's Flag applies it to the children a reader may see.
+    """
+    flags = flag_sql(clock or Clock.current())
+    annotations = {name: expr for flag in flags.values() for name, expr in flag.annotations.items()}
+    return (
+        patients.annotate(**annotations)
+        .annotate(**{key: flag.items for key, flag in flags.items()})
+        .annotate(
+            clinical_urgency=tier_score(Tier.CLINICAL),
+            attention=tier_score(Tier.CLINICAL) + tier_score(Tier.ADMINISTRATIVE),
+        )
+    )
 
 
 @dataclass(frozen=True)
