@@ -36,6 +36,13 @@ def _resource(resource_type: str) -> dict[str, Any]:
             {"name": name, "type": PARAM_TYPES[name], "documentation": PARAM_DOCS[name]} for name in params
         ],
     }
+    if resource_type == "ServiceRequest":
+        resource["interaction"].append(
+            {
+                "code": "create",
+                "documentation": "Inbound referrals; integration clients with system/ServiceRequest.write.",
+            }
+        )
     if resource_type == "Patient":
         resource["operation"] = [
             {"name": "everything", "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"}
@@ -58,7 +65,8 @@ def capability_statement(base: str) -> dict[str, Any]:
             {
                 "mode": "server",
                 "documentation": (
-                    f"Read-only. Searches accept _count (at most {search.MAX_COUNT}) and _offset; "
+                    "Read-only, except ServiceRequest create (inbound referrals). "
+                    f"Searches accept _count (at most {search.MAX_COUNT}) and _offset; "
                     "any other parameter not listed is refused."
                 ),
                 "security": {

@@ -50,7 +50,10 @@ class InboundReferral(models.Model):
     client = models.ForeignKey(IntegrationClient, on_delete=models.PROTECT, related_name="inbound_referrals")
     identifier_system = models.CharField(max_length=255)
     identifier_value = models.CharField(max_length=100)
-    referral = models.ForeignKey("referrals.Referral", on_delete=models.PROTECT, related_name="+")
+    # Empty while the referral is being received: the row is claimed first, so a repeat waits for it.
+    referral = models.ForeignKey(
+        "referrals.Referral", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import Model
 from django.shortcuts import get_object_or_404
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import NotFound, ParseError, PermissionDenied
+from rest_framework.exceptions import MethodNotAllowed, NotFound, ParseError, PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,12 +16,14 @@ from apps.accounts.security.tokens import TokenAuthentication
 from apps.audit.models import AccessEvent
 from apps.audit.services import access_record
 from apps.patients.models import Patient
+from apps.referrals.services.intake import RECEIPT_MESSAGE
 
-from . import bundles, search
+from . import bundles, search, services
 from .auth import ClientCredentialsAuthentication, integration_client
 from .capability import capability_statement
+from .inbound import read_service_request
 from .negotiation import FhirJsonRenderer, FhirNegotiation
-from .outcome import fhir_exception_handler
+from .outcome import fhir_exception_handler, information
 from .readers import Reader
 from .scopes import allows
 from .sources import SOURCES, Source, source_for_id
@@ -118,6 +120,23 @@ class SearchView(FhirView):
             resources=[resource for _, _, resource in found],
         )
         return Response(bundle)
+
+    def post(self, request: Request, resource_type: str) -> Response:
+        """Create: only ServiceRequest (an inbound referral), only for a client with the write scope."""
+        if resource_type != "ServiceRequest":
+            _sources(resource_type)
+            raise MethodNotAllowed("POST", detail=f"{resource_type} is read-only here.")
+        client = integration_client(request)
+        if client is None:
+            raise PermissionDenied(
+                "Inbound referrals come from integration clients; staff use the referral form."
+            )
+        self.reader(resource_type, "write")
+        inbound = read_service_request(request.data, client)
+        created = services.inbound_referral_receive(client=client, inbound=inbound)
+        # The same answer whether the child was new, known or matched to no one: nothing is revealed.
+        message = RECEIPT_MESSAGE if created else f"Already received (identifier {inbound.identifier_value})."
+        return Response(information(message), status=202 if created else 200)
 
 
 class EverythingView(FhirView):
