@@ -193,7 +193,7 @@ NOT_GLASS = {"nurse_glass": "404"}  # a task is for its assignee and team, not e
 # What a family reads of its own child over FHIR: never the clinical record, referrals or tasks.
 FHIR_FAMILY_READS = {
     kind: {"family_a": "ok"}
-    for kind in ("Patient", "RelatedPerson", "CareTeam", "Appointment", "Communication")
+    for kind in ("Patient", "RelatedPerson", "CareTeam", "Appointment", "Communication", "DocumentReference")
 }
 
 ROUTES: dict[str, Expect] = {

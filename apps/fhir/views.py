@@ -28,8 +28,9 @@ from .readers import Reader
 from .scopes import allows
 from .sources import SOURCES, Source, source_for_id
 
-# An integration client's bearer token first; staff and families keep their session or token.
-AUTHENTICATION = [ClientCredentialsAuthentication, SessionAuthentication, TokenAuthentication]
+# Staff and families keep their session or token; an integration client sends its bearer token. The
+# first class decides the unauthenticated answer: 403 with an OperationOutcome, as before.
+AUTHENTICATION = [SessionAuthentication, TokenAuthentication, ClientCredentialsAuthentication]
 
 
 class FhirView(APIView):
