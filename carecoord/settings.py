@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "simple_history",
+    "oauth2_provider",
     "apps.accounts",
     "apps.patients",
     "apps.audit",
@@ -329,6 +330,15 @@ THROTTLE_RATES = {
 }
 
 # REST API
+# Integration sign-in (FHIR): OAuth2 client credentials, SMART backend-services scopes per client.
+OAUTH2_PROVIDER = {
+    "SCOPES_BACKEND_CLASS": "apps.fhir.scopes.ClientScopes",
+    "OAUTH2_VALIDATOR_CLASS": "apps.fhir.auth.ClientValidator",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("FHIR_TOKEN_SECONDS", default=300),
+}
+
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",

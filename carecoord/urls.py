@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from oauth2_provider.views import TokenView
 
 from apps.accounts.views import root
 from apps.ops.views import healthz, livez
@@ -29,6 +30,8 @@ urlpatterns = [
     path("portal/", include("apps.portal.urls")),
     path("api/v1/", include("carecoord.api_urls")),
     path("fhir/", include("apps.fhir.urls")),
+    # Integration sign-in: OAuth2 client credentials only (clients are made in the admin).
+    path("o/token/", TokenView.as_view(), name="oauth2-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),

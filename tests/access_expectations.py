@@ -199,7 +199,7 @@ IMPORT_OWNER = dict.fromkeys(
 # What a family reads of its own child over FHIR: never the clinical record, referrals or tasks.
 FHIR_FAMILY_READS = {
     kind: {"family_a": "ok"}
-    for kind in ("Patient", "RelatedPerson", "CareTeam", "Appointment", "Communication")
+    for kind in ("Patient", "RelatedPerson", "CareTeam", "Appointment", "Communication", "DocumentReference")
 }
 
 ROUTES: dict[str, Expect] = {

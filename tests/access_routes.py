@@ -71,6 +71,11 @@ FHIR_OBJECTS = {
     ("Appointment", ""): "appointment",
     ("Task", ""): "task",
     ("Communication", ""): "message",
+    ("Procedure", ""): "tumour",  # its resection
+    ("MedicationStatement", ""): "course",
+    ("DocumentReference", ""): "document",
+    ("QuestionnaireResponse", ""): "symptom_report",
+    ("Flag", ""): "flag",  # a caseload flag raised on the child (the unreviewed symptom report)
 }
 # Records about a child (a break-glass grant and an MDT meeting are not: a meeting names no child;
 # nor are the FHIR directory's people and teams).

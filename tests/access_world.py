@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
@@ -118,7 +119,11 @@ def _clinical_records(child: Patient, nurse: User, consultant: User, scale: Any)
     return {
         "investigation": investigation,
         "tumour": pathways.tumour_record(
-            actor=consultant, patient=child, site="Adrenal", detected_on=today - datetime.timedelta(days=20)
+            actor=consultant,
+            patient=child,
+            site="Adrenal",
+            detected_on=today - datetime.timedelta(days=20),
+            resected_on=today - datetime.timedelta(days=5),  # FHIR Procedure
         ),
         "course": course,
         "relapse": pathways.relapse_record(
@@ -374,6 +379,8 @@ def build_world() -> World:
         records.objects["identity_referral"] = _identity_referral(child, users["nurse_other"], oncology)
         # The referral to Oncology put the child's Oncology track at "referred" (FHIR EpisodeOfCare).
         records.objects["track"] = child.tracks.get(specialty="oncology")
+        # FHIR Flag: the caseload flag the unreviewed symptom report raises (its id is the child's and the flag's).
+        records.objects["flag"] = SimpleNamespace(pk=f"{child.pk}-open-symptom-report")
         records.objects.update(directory)
     _mdt(users["chair"], {"a": (child_a, users["nurse_a"], a), "b": (child_b, users["consultant_other"], b)})
     for records in (a, b):  # a transition plan each, so every plan route has something to act on

@@ -36,6 +36,9 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
     class Kind(models.TextChoices):
         STAFF = "staff", "Staff"
         FAMILY = "family", "Family"
+        # An integration client's service account (FHIR): never signs in, has no role, sees nothing
+        # through visible_patients; it only records inbound referrals and is named on its audited reads.
+        CLIENT = "client", "Integration client"
 
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=150)
@@ -64,7 +67,9 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
     class Meta:
         ordering = ["full_name"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(kind__in=["staff", "family"]), name="user_kind_valid"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["staff", "family", "client"]), name="user_kind_valid"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -45,7 +45,13 @@ def team_ids(user: AnyUser) -> list[int]:
 
 
 def can_register_patient(user: AnyUser) -> bool:
-    return staff_role(user) in COORDINATING_ROLES
+    # An integration client sends inbound referrals (FHIR ServiceRequest) through the same intake as
+    # the form; it cannot vouch for a known child (it has no relationship and no records role).
+    return staff_role(user) in COORDINATING_ROLES or is_integration_client(user)
+
+
+def is_integration_client(user: AnyUser) -> bool:
+    return isinstance(user, User) and user.is_active and user.kind == User.Kind.CLIENT
 
 
 def caseload_import_team_ids(user: AnyUser) -> list[int] | None:

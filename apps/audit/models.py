@@ -57,6 +57,7 @@ class AccessEvent(AppendOnlyModel):
         COVER = "cover", "Cover for an absent named nurse"
         BREAK_GLASS = "break_glass", "Break-glass"
         ADMIN = "admin", "Records / admin"
+        INTEGRATION = "integration", "Integration client (its teams' children)"
         UNKNOWN = "unknown", "Unknown (before bases were recorded)"
 
     request_id = models.CharField(max_length=64, blank=True)

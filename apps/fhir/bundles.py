@@ -8,9 +8,8 @@ from django.db.models import Model
 from django.http import QueryDict
 from django.utils import timezone
 
-from apps.accounts.types import AnyUser
-
 from . import search
+from .readers import Reader
 from .sources import Source
 
 
@@ -22,25 +21,49 @@ def _entry(base: str, resource: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+Found = tuple[Source, Model, dict[str, Any]]  # a row, its source and one resource built from it
+
+
+def _expanded(source: Source, reader: Reader, query: QueryDict) -> list[Found]:
+    rows = search.filtered(source, reader, query)
+    return [
+        (source, row, resource)
+        for row in rows
+        for resource in source.resources(row)
+        if search.matches(resource, query)
+    ]
+
+
 def page_of(
-    sources: list[Source], user: AnyUser, query: QueryDict, paging: search.Paging
-) -> tuple[int, list[tuple[Source, Model]]]:
-    """Total across sources and this page's rows: one count and at most one select per source."""
-    querysets = [(s, search.filtered(s, user, query)) for s in sources]
-    counts = [qs.count() for _, qs in querysets]
-    rows: list[tuple[Source, Model]] = []
+    sources: list[Source], reader: Reader, query: QueryDict, paging: search.Paging
+) -> tuple[int, list[Found]]:
+    """Total across sources and this page's resources: one count and at most one select per source.
+
+    A source that expands its rows (a child's flags) is built in full and sliced in Python.
+    """
+    parts: list[tuple[Source, Any, int]] = []
+    for source in sources:
+        if source.expand is not None:
+            built = _expanded(source, reader, query)
+            parts.append((source, built, len(built)))
+        else:
+            qs = search.filtered(source, reader, query)
+            parts.append((source, qs, qs.count()))
+    found: list[Found] = []
     skip, room = paging.offset, paging.count
-    for (source, qs), count in zip(querysets, counts, strict=True):
+    for source, rows, count in parts:
         if skip >= count:
             skip -= count
             continue
         if room <= 0:
             break
-        taken = list(qs[skip : skip + room])
-        rows.extend((source, row) for row in taken)
+        taken = list(rows[skip : skip + room])
+        if source.expand is None:
+            taken = [(source, row, source.to_fhir(row)) for row in taken]
+        found.extend(taken)
         room -= len(taken)
         skip = 0
-    return sum(counts), rows
+    return sum(count for _, _, count in parts), found
 
 
 def _link(base: str, path: str, query: QueryDict, offset: int) -> str:

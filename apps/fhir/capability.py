@@ -14,6 +14,7 @@ PARAM_TYPES = {
     "date": "date",
     "status": "token",
     "identifier": "token",
+    "category": "token",
 }
 PARAM_DOCS = {
     "patient": "Patient/<id> or <id>",
@@ -22,6 +23,7 @@ PARAM_DOCS = {
     "status": "FHIR status codes, comma-separated",
     "identifier": "system|value (NHS number or hospital number)",
     "_id": "Resource ids, comma-separated",
+    "category": "Category codes (code or system|code), comma-separated",
 }
 
 
@@ -34,6 +36,13 @@ def _resource(resource_type: str) -> dict[str, Any]:
             {"name": name, "type": PARAM_TYPES[name], "documentation": PARAM_DOCS[name]} for name in params
         ],
     }
+    if resource_type == "ServiceRequest":
+        resource["interaction"].append(
+            {
+                "code": "create",
+                "documentation": "Inbound referrals; integration clients with system/ServiceRequest.write.",
+            }
+        )
     if resource_type == "Patient":
         resource["operation"] = [
             {"name": "everything", "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"}
@@ -56,12 +65,27 @@ def capability_statement(base: str) -> dict[str, Any]:
             {
                 "mode": "server",
                 "documentation": (
-                    f"Read-only. Searches accept _count (at most {search.MAX_COUNT}) and _offset; "
+                    "Read-only, except ServiceRequest create (inbound referrals). "
+                    f"Searches accept _count (at most {search.MAX_COUNT}) and _offset; "
                     "any other parameter not listed is refused."
                 ),
                 "security": {
-                    "description": "Session or token authentication, as for the REST API. "
-                    "Each reader sees only the children they may see; every read is audited."
+                    "service": [
+                        {
+                            "coding": [
+                                {
+                                    "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                                    "code": "SMART-on-FHIR",
+                                }
+                            ]
+                        }
+                    ],
+                    "description": "Staff and families: session or token authentication, as for the REST "
+                    "API. Integration clients: OAuth2 client credentials at "
+                    f"{base.removesuffix('/fhir/')}/o/token/ with SMART backend-services scopes "
+                    "(system/<Type>.read, system/*.read, system/ServiceRequest.write); a client sees only "
+                    "the children of its teams. Each reader sees only the children they may see; every "
+                    "read is audited.",
                 },
                 "resource": [_resource(t) for t in SOURCES],
             }

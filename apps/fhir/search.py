@@ -9,9 +9,8 @@ from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
-from apps.accounts.types import AnyUser
-
 from .codes import HOSPITAL_NUMBER, NHS_NUMBER
+from .readers import Reader
 from .sources import Source
 
 DEFAULT_COUNT = 20
@@ -19,6 +18,8 @@ MAX_COUNT = 100
 # Accepted everywhere; _format is handled by the view's content negotiation.
 CONTROL_PARAMS = {"_count", "_offset", "_format"}
 DATE_PREFIXES = ("eq", "ge", "le", "gt", "lt")
+# Matched on the built resources of a source that expands rows in Python (a child's flags).
+EXPANDED_PARAMS = {"_id", "status", "category"}
 _DATE = re.compile(r"^(eq|ge|le|gt|lt)?(\d{4}-\d{2}-\d{2})(T[0-9:.+\-Z]+)?$")
 
 
@@ -40,6 +41,10 @@ def supported_params(resource_type: str, sources: list[Source]) -> set[str]:
         params.add("date")
     if any(s.status_field for s in sources):
         params.add("status")
+    if any(s.category_field or s.category_code for s in sources):
+        params.add("category")
+    if any(s.expand for s in sources):
+        params |= EXPANDED_PARAMS
     if resource_type == "Patient":
         params.add("identifier")
     return params
@@ -139,11 +144,11 @@ def _id_q(source: Source, value: str) -> Q:
     return Q(pk__in=pks)
 
 
-def filtered(source: Source, user: AnyUser, query: QueryDict) -> QuerySet[Any]:
+def filtered(source: Source, reader: Reader, query: QueryDict) -> QuerySet[Any]:
     """The user's rows of this source narrowed by the search. A parameter the source lacks matches none of it."""
-    rows = source.rows(user)
+    rows = source.rows(reader)
     for name in query:
-        if name in CONTROL_PARAMS:
+        if name in CONTROL_PARAMS or (source.expand is not None and name in EXPANDED_PARAMS):
             continue
         for value in query.getlist(name):
             rows = rows.filter(_param_q(source, name, value))
@@ -164,4 +169,37 @@ def _param_q(source: Source, name: str, value: str) -> Q:
         return _status_q(source, value) if source.status_field else none
     if name == "_id":
         return _id_q(source, value)
+    if name == "category":
+        return _category_q(source, value)
     raise SearchError(f"Unsupported search parameter {name!r}.")
+
+
+def _tokens(value: str) -> set[str]:
+    """Comma-separated token values, each ``code`` or ``system|code`` (matched on the code)."""
+    return {part.rpartition("|")[2] for part in value.split(",")}
+
+
+def _category_q(source: Source, value: str) -> Q:
+    wanted = _tokens(value)
+    if source.category_field:
+        return Q(**{f"{source.category_field}__in": wanted})
+    if source.category_code in wanted:
+        return Q()
+    return Q(pk__in=[])
+
+
+def _codes(resource: dict[str, Any], name: str) -> set[str]:
+    if name == "_id":
+        return {resource["id"]}
+    if name == "status":
+        return {resource.get("status", "")}
+    return {c["code"] for cat in resource.get("category", []) for c in cat.get("coding", [])}
+
+
+def matches(resource: dict[str, Any], query: QueryDict) -> bool:
+    """For an expanding source: does this built resource pass the search's _id, status and category?"""
+    return all(
+        _codes(resource, name) & _tokens(value)
+        for name in EXPANDED_PARAMS & set(query)
+        for value in query.getlist(name)
+    )

@@ -11,11 +11,11 @@ from typing import Any
 
 from django.db.models import Model, Prefetch, QuerySet
 
-from apps.accounts import roles
 from apps.accounts.models import StaffProfile, Team
 from apps.accounts.selectors import staff_members
-from apps.accounts.types import AnyUser
-from apps.messaging.models import Message
+from apps.caseload.selectors import caseload_row, flagged_patients
+from apps.documents.models import FamilyDocument
+from apps.messaging.models import Message, Thread
 from apps.messaging.selectors import threads_visible_to
 from apps.pathways.models import (
     DiagnosticAssessment,
@@ -24,16 +24,22 @@ from apps.pathways.models import (
     ScaleItem,
     SeverityScore,
     SpecialtyTrack,
+    SymptomReport,
     TrackEvent,
+    TreatmentCourse,
     Tumour,
 )
-from apps.patients.access import clinical_record_patients, current_care_team, visible_patients
+from apps.patients.access import current_care_team
 from apps.patients.models import CareTeamMember, Guardian
+from apps.referrals.models import Referral
 from apps.referrals.selectors import referrals_visible_to
+from apps.scheduling.models import Appointment
 from apps.scheduling.selectors import appointments_visible_to
+from apps.tasks.models import Task
 from apps.tasks.selectors import tasks_visible_to
 
-from .mappers import clinical, coordination, people
+from .mappers import clinical, coordination, people, record
+from .readers import Reader
 
 
 @dataclass(frozen=True)
@@ -41,15 +47,22 @@ class Source:
     """One kind of row behind a FHIR resource type (a type may have several, told apart by id prefix)."""
 
     resource_type: str
-    rows: Callable[[AnyUser], QuerySet[Any]]
+    rows: Callable[[Reader], QuerySet[Any]]
     to_fhir: Callable[[Any], dict[str, Any]]
     prefix: str = ""
     patient_path: str | None = "patient"  # None: not about one child (no patient search, no audit)
     date_path: str | None = None
     date_is_datetime: bool = False
     status_field: str | None = None
-    status_map: Mapping[str, str] = field(default_factory=dict)  # ours -> FHIR
+    status_map: Mapping[Any, str] = field(default_factory=dict)  # ours -> FHIR
     order: tuple[str, ...] = ("pk",)
+    category_field: str | None = None  # a field whose value is the category code
+    category_code: str | None = None  # or one category code for every row
+    # A row that gives several resources (a child's caseload flags): searched and paged in Python.
+    expand: Callable[[Any], list[dict[str, Any]]] | None = None
+
+    def resources(self, row: Any) -> list[dict[str, Any]]:
+        return self.expand(row) if self.expand is not None else [self.to_fhir(row)]
 
     def fhir_id(self, pk: object) -> str:
         return f"{self.prefix}{pk}"
@@ -66,30 +79,30 @@ class Source:
         return getattr(obj, f"{last}_id")
 
 
-def _staff_only(rows: Callable[[], QuerySet[Any]], model: type[Model]) -> Callable[[AnyUser], QuerySet[Any]]:
-    """Directory resources (staff, teams) are for staff; families and everyone else see none."""
+def _staff_only(rows: Callable[[], QuerySet[Any]], model: type[Model]) -> Callable[[Reader], QuerySet[Any]]:
+    """Directory resources (staff, teams) are for staff and clients; families and everyone else see none."""
 
-    def scoped(user: AnyUser) -> QuerySet[Any]:
-        return rows() if roles.staff_role(user) is not None else model._default_manager.none()
+    def scoped(reader: Reader) -> QuerySet[Any]:
+        return rows() if reader.sees_directory else model._default_manager.none()
 
     return scoped
 
 
-def _patients(user: AnyUser) -> QuerySet[Any]:
-    return visible_patients(user)
+def _patients(reader: Reader) -> QuerySet[Any]:
+    return reader.patients()
 
 
-def _care_teams(user: AnyUser) -> QuerySet[Any]:
+def _care_teams(reader: Reader) -> QuerySet[Any]:
     current = CareTeamMember.objects.filter(current_care_team()).select_related("user")
     return (
-        visible_patients(user)
+        reader.patients()
         .select_related("named_nurse")
         .prefetch_related(Prefetch("care_team", queryset=current, to_attr="current_care_team"))
     )
 
 
-def _guardians(user: AnyUser) -> QuerySet[Any]:
-    return Guardian.objects.filter(patient__in=visible_patients(user)).select_related("user")
+def _guardians(reader: Reader) -> QuerySet[Any]:
+    return Guardian.objects.filter(patient__in=reader.patients()).select_related("user")
 
 
 def _memberships() -> QuerySet[Any]:
@@ -99,27 +112,27 @@ def _memberships() -> QuerySet[Any]:
     )
 
 
-def _tracks(user: AnyUser) -> QuerySet[Any]:
+def _tracks(reader: Reader) -> QuerySet[Any]:
     return (
-        SpecialtyTrack.objects.filter(patient__in=clinical_record_patients(user))
+        SpecialtyTrack.objects.filter(patient__in=reader.clinical_patients())
         .exclude(stage=SpecialtyTrack.Stage.NOT_INVOLVED)
         .prefetch_related(Prefetch("events", queryset=TrackEvent.objects.order_by("at", "pk")))
     )
 
 
-def _assessments(user: AnyUser) -> QuerySet[Any]:
-    return DiagnosticAssessment.objects.filter(patient__in=clinical_record_patients(user)).prefetch_related(
+def _assessments(reader: Reader) -> QuerySet[Any]:
+    return DiagnosticAssessment.objects.filter(patient__in=reader.clinical_patients()).prefetch_related(
         Prefetch("criteria", queryset=DiagnosticCriterion.objects.order_by("observed_on", "pk"))
     )
 
 
-def _tumours(user: AnyUser) -> QuerySet[Any]:
-    return Tumour.objects.filter(patient__in=clinical_record_patients(user))
+def _tumours(reader: Reader) -> QuerySet[Any]:
+    return Tumour.objects.filter(patient__in=reader.clinical_patients())
 
 
-def _scores(user: AnyUser) -> QuerySet[Any]:
+def _scores(reader: Reader) -> QuerySet[Any]:
     return (
-        SeverityScore.objects.filter(patient__in=clinical_record_patients(user))
+        SeverityScore.objects.filter(patient__in=reader.clinical_patients())
         .select_related("scale", "assessor")
         .prefetch_related(
             "values", Prefetch("scale__items", queryset=ScaleItem.objects.order_by("position", "pk"))
@@ -127,29 +140,74 @@ def _scores(user: AnyUser) -> QuerySet[Any]:
     )
 
 
-def _referrals(user: AnyUser) -> QuerySet[Any]:
+def _referrals(reader: Reader) -> QuerySet[Any]:
     # The referral's own audience, narrowed to children the reader may see (a closed referral to
     # one's team does not keep the child in view).
-    return referrals_visible_to(user).filter(patient__in=visible_patients(user))
+    if reader.is_system:
+        return Referral.objects.filter(patient__in=reader.patients()).select_related(
+            "target_team", "source_user"
+        )
+    return referrals_visible_to(reader.user).filter(patient__in=reader.patients())
 
 
-def _investigations(user: AnyUser) -> QuerySet[Any]:
-    return Investigation.objects.filter(patient__in=clinical_record_patients(user)).select_related(
-        "requested_by"
+def _investigations(reader: Reader) -> QuerySet[Any]:
+    return Investigation.objects.filter(patient__in=reader.clinical_patients()).select_related("requested_by")
+
+
+def _results(reader: Reader) -> QuerySet[Any]:
+    return _investigations(reader).filter(status=Investigation.Status.RESULTED)
+
+
+def _appointments(reader: Reader) -> QuerySet[Any]:
+    if reader.is_system:
+        return Appointment.objects.filter(patient__in=reader.patients()).select_related("clinician")
+    return appointments_visible_to(reader.user).select_related("clinician")
+
+
+def _messages(reader: Reader) -> QuerySet[Any]:
+    # threads_visible_to keeps staff-only threads from families: the messaging app's rule.
+    # A client gets family threads only: staff-only discussion stays inside CareCoord.
+    threads = (
+        Thread.objects.filter(patient__in=reader.patients(), kind=Thread.Kind.FAMILY)
+        if reader.is_system
+        else threads_visible_to(reader.user)
+    )
+    return Message.objects.filter(thread__in=threads).select_related("thread", "author")
+
+
+def _tasks(reader: Reader) -> QuerySet[Any]:
+    if reader.is_system:
+        return Task.objects.filter(patient__in=reader.patients()).select_related("assignee", "team")
+    return tasks_visible_to(reader.user)
+
+
+def _resections(reader: Reader) -> QuerySet[Any]:
+    return _tumours(reader).filter(resected_on__isnull=False)
+
+
+def _courses(reader: Reader) -> QuerySet[Any]:
+    return TreatmentCourse.objects.filter(patient__in=reader.clinical_patients()).exclude(
+        agent__in=record.NOT_MEDICINES
     )
 
 
-def _results(user: AnyUser) -> QuerySet[Any]:
-    return _investigations(user).filter(status=Investigation.Status.RESULTED)
+def _documents(reader: Reader) -> QuerySet[Any]:
+    # As the documents selectors: staff see withdrawn letters (marked), a family never does.
+    rows = FamilyDocument.objects.filter(patient__in=reader.patients())
+    return rows.filter(is_withdrawn=False) if reader.is_family else rows
 
 
-def _appointments(user: AnyUser) -> QuerySet[Any]:
-    return appointments_visible_to(user).select_related("clinician")
+def _symptom_reports(reader: Reader) -> QuerySet[Any]:
+    return SymptomReport.objects.filter(patient__in=reader.clinical_patients()).select_related("reported_by")
 
 
-def _messages(user: AnyUser) -> QuerySet[Any]:
-    # threads_visible_to keeps staff-only threads from families: the messaging app's rule.
-    return Message.objects.filter(thread__in=threads_visible_to(user)).select_related("thread", "author")
+def _flagged(reader: Reader) -> QuerySet[Any]:
+    # The caseload's own flag SQL over every child this member of staff may see (none for families).
+    return flagged_patients(reader.clinical_patients())
+
+
+def _flags(row: Any) -> list[dict[str, Any]]:
+    return record.flags(caseload_row(row))
 
 
 SOURCES: dict[str, list[Source]] = {
@@ -182,12 +240,29 @@ SOURCES: dict[str, list[Source]] = {
         )
     ],
     "Condition": [
-        Source("Condition", _assessments, clinical.oms_condition, prefix="oms-"),
-        Source("Condition", _tumours, clinical.neuroblastoma_condition, prefix="nb-"),
+        Source(
+            "Condition",
+            _assessments,
+            clinical.oms_condition,
+            prefix="oms-",
+            category_code="encounter-diagnosis",
+        ),
+        Source(
+            "Condition",
+            _tumours,
+            clinical.neuroblastoma_condition,
+            prefix="nb-",
+            category_code="encounter-diagnosis",
+        ),
     ],
     "Observation": [
         Source(
-            "Observation", _scores, clinical.observation, date_path="assessed_on", order=("assessed_on", "pk")
+            "Observation",
+            _scores,
+            clinical.observation,
+            date_path="assessed_on",
+            order=("assessed_on", "pk"),
+            category_code="survey",
         )
     ],
     "ServiceRequest": [
@@ -196,6 +271,7 @@ SOURCES: dict[str, list[Source]] = {
             _referrals,
             clinical.referral_request,
             prefix="ref-",
+            category_code="referral",
             date_path="created_at",
             date_is_datetime=True,
             status_field="status",
@@ -206,6 +282,7 @@ SOURCES: dict[str, list[Source]] = {
             _investigations,
             clinical.investigation_request,
             prefix="inv-",
+            category_code="investigation",
             date_path="requested_on",
             status_field="status",
             status_map=clinical.INVESTIGATION_STATUS,
@@ -235,7 +312,7 @@ SOURCES: dict[str, list[Source]] = {
     "Task": [
         Source(
             "Task",
-            tasks_visible_to,
+            _tasks,
             coordination.task,
             date_path="created_at",
             date_is_datetime=True,
@@ -249,9 +326,64 @@ SOURCES: dict[str, list[Source]] = {
             _messages,
             coordination.communication,
             patient_path="thread__patient",
+            category_field="thread__kind",
             date_path="created_at",
             date_is_datetime=True,
             order=("created_at", "pk"),
+        )
+    ],
+    "Procedure": [
+        Source(
+            "Procedure",
+            _resections,
+            record.procedure,
+            date_path="resected_on",
+            category_code="387713003",
+            order=("resected_on", "pk"),
+        )
+    ],
+    "MedicationStatement": [
+        Source(
+            "MedicationStatement",
+            _courses,
+            record.medication_statement,
+            date_path="start_date",
+            status_field="status",
+            status_map=record.COURSE_STATUS,
+            order=("start_date", "pk"),
+        )
+    ],
+    "DocumentReference": [
+        Source(
+            "DocumentReference",
+            _documents,
+            record.document_reference,
+            date_path="uploaded_at",
+            date_is_datetime=True,
+            status_field="is_withdrawn",
+            status_map={False: "current", True: "superseded"},
+            category_code="family-letter",
+            order=("uploaded_at", "pk"),
+        )
+    ],
+    "QuestionnaireResponse": [
+        Source(
+            "QuestionnaireResponse",
+            _symptom_reports,
+            record.questionnaire_response,
+            date_path="submitted_at",
+            date_is_datetime=True,
+            order=("submitted_at", "pk"),
+        )
+    ],
+    "Flag": [
+        Source(
+            "Flag",
+            _flagged,
+            lambda row: {},
+            patient_path="pk",
+            expand=_flags,
+            order=("family_name", "given_name", "pk"),
         )
     ],
 }
@@ -260,6 +392,9 @@ SOURCES: dict[str, list[Source]] = {
 def source_for_id(resource_type: str, fhir_id: str) -> tuple[Source, int] | None:
     """Which source an id belongs to, and the row's primary key; None for an id we never issue."""
     for source in SOURCES.get(resource_type, []):
+        if source.expand is not None:
+            rest = fhir_id.split("-", 1)[0]  # a child's flags: <child id>-<flag>
+            return (source, int(rest)) if rest.isdigit() and len(rest) < 18 else None
         if fhir_id.startswith(source.prefix):
             rest = fhir_id[len(source.prefix) :]
             if rest.isdigit() and len(rest) < 18:  # an id we could have issued

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.db.models.expressions import Combinable
 from django.utils import timezone
 
@@ -113,6 +113,36 @@ def register_scope_provider(basis: str, scope: ScopeFn, *, routine: bool = True)
     make for themselves.
     """
     _PROVIDERS[basis] = ScopeProvider(basis, scope, routine)
+
+
+# A team scope: given team ids, a condition on Patient (for an integration client bound to teams).
+TeamScopeFn = Callable[[list[int]], Q | Combinable]
+_TEAM_PROVIDERS: dict[str, TeamScopeFn] = {}
+
+
+def register_team_scope_provider(basis: str, scope: TeamScopeFn) -> None:
+    """Let an app higher up add a way for a team-bound client to see a child (referrals: an open,
+    confirmed referral to one of the teams). Called from its AppConfig.ready()."""
+    _TEAM_PROVIDERS[basis] = scope
+
+
+def visible_patients_for_teams(team_ids: Iterable[int]) -> QuerySet[Patient]:
+    """The children an integration client bound to these teams may see: a current care-team member or
+    the named nurse is on one of the teams, or a registered team provider holds (an open, confirmed
+    referral to one of them). No break-glass: a client never has emergency access."""
+    ids = sorted(set(team_ids))
+    if not ids:
+        return Patient.objects.none()
+    condition = Q(named_nurse__staff_profile__teams__in=ids) | Q(
+        Exists(
+            CareTeamMember.objects.filter(
+                current_care_team(), patient=OuterRef("pk"), user__staff_profile__teams__in=ids
+            )
+        )
+    )
+    for scope in _TEAM_PROVIDERS.values():
+        condition |= scope(ids)  # type: ignore[assignment]  # Q accepts an Exists
+    return Patient.objects.filter(Exists(Patient.objects.filter(condition, pk=OuterRef("pk"))))
 
 
 def _caseload_scopes(user: User) -> list[tuple[str, PatientIds]]:

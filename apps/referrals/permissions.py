@@ -1,6 +1,6 @@
 """Who may do what to a referral. Each assumes the referral already came from referrals_visible_to."""
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from apps.accounts.models import StaffProfile, Team, User
 from apps.accounts.roles import staff_role, team_ids
@@ -46,3 +46,15 @@ def open_referral_scope(user: User) -> QuerySet[Referral, tuple[int]]:
         identity_status=Referral.Identity.CONFIRMED,
     )
     return open_confirmed.order_by().values_list("patient_id")
+
+
+def open_referral_team_scope(team_ids: list[int]) -> Exists:
+    """The same "open referral" basis for an integration client bound to teams."""
+    return Exists(
+        Referral.objects.filter(
+            patient=OuterRef("pk"),
+            target_team__in=team_ids,
+            status__in=Referral.OPEN_STATUSES,
+            identity_status=Referral.Identity.CONFIRMED,
+        )
+    )

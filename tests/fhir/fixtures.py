@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from apps.documents.models import FamilyDocument
 from apps.messaging.models import Message, Thread
 from apps.pathways.models import (
     DiagnosticAssessment,
@@ -15,7 +16,9 @@ from apps.pathways.models import (
     SeverityScore,
     SeverityScoreValue,
     SpecialtyTrack,
+    SymptomReport,
     TrackEvent,
+    TreatmentCourse,
     Tumour,
 )
 from apps.patients.models import Patient
@@ -25,6 +28,7 @@ from apps.tasks.models import Task
 from tests.factories import TeamFactory
 
 STAFF_ONLY_TEXT = "STAFF-ONLY-DISCUSSION"
+REGIMEN_TEXT = "REGIMEN-WITH-A-DOSE-10MG"
 
 
 @dataclass
@@ -71,7 +75,57 @@ def make_record(child: Patient, staff, family) -> ChildRecord:  # type: ignore[n
             assessment=assessment, criterion=criterion, present=present, observed_on=today, recorded_by=staff
         )
     tumour = Tumour.objects.create(
-        patient=child, site="Left adrenal", inrg_stage="L1", detected_on=today, recorded_by=staff
+        patient=child,
+        site="Left adrenal",
+        inrg_stage="L1",
+        detected_on=today - datetime.timedelta(days=30),
+        resected_on=today - datetime.timedelta(days=10),
+        surgical_outcome="Complete resection",
+        recorded_by=staff,
+    )
+    course = TreatmentCourse.objects.create(
+        patient=child,
+        agent="dexamethasone_pulses",
+        status="active",
+        start_date=today - datetime.timedelta(days=20),
+        planned_end_date=today + datetime.timedelta(days=300),
+        regimen_notes=REGIMEN_TEXT,
+        prescriber=staff,
+    )
+    TreatmentCourse.objects.create(  # not a medicine: no MedicationStatement
+        patient=child, agent="surgery", status="completed", start_date=today, prescriber=staff
+    )
+    document = FamilyDocument.objects.create(
+        patient=child,
+        title="Clinic letter",
+        dated=today,
+        file="documents/test/letter.pdf",
+        content_type="application/pdf",
+        size=1234,
+        uploaded_by=staff,
+    )
+    withdrawn = FamilyDocument.objects.create(
+        patient=child,
+        title="Old letter",
+        dated=today,
+        file="documents/test/old.pdf",
+        content_type="application/pdf",
+        size=99,
+        uploaded_by=staff,
+        is_withdrawn=True,
+        withdrawn_at=now,
+    )
+    report = SymptomReport.objects.create(
+        patient=child,
+        reported_by=family,
+        unsteady="a_lot",
+        jerky_movements="a_little",
+        eye_movements="no",
+        sleep="no",
+        behaviour="no",
+        speech="no",
+        recent_illness="yes",
+        free_text="Wobbly again",
     )
     scale, _ = SeverityScale.objects.get_or_create(name="Test scale", version=2)
     items = [
@@ -134,5 +188,11 @@ def make_record(child: Patient, staff, family) -> ChildRecord:  # type: ignore[n
             "Task": str(task.pk),
             "Communication": str(family_message.pk),
             "Communication:staff": str(staff_message.pk),
+            "Procedure": str(tumour.pk),
+            "MedicationStatement": str(course.pk),
+            "DocumentReference": str(document.pk),
+            "DocumentReference:withdrawn": str(withdrawn.pk),
+            "QuestionnaireResponse": str(report.pk),
+            "Flag": f"{child.pk}-open-symptom-report",  # the unreviewed report raises it
         }
     )

@@ -85,4 +85,5 @@ def test_the_demo_family_everything_validates_and_holds_no_staff_only_content(de
         "CareTeam",
         "Appointment",
         "Communication",
+        "DocumentReference",
     }

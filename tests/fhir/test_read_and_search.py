@@ -8,7 +8,15 @@ from tests.factories import GuardianFactory, PatientFactory, StaffFactory
 from .conftest import validate
 from .fixtures import STAFF_ONLY_TEXT, make_record
 
-FAMILY_READABLE = {"Patient", "RelatedPerson", "CareTeam", "Appointment", "Communication"}
+FAMILY_READABLE = {
+    "Patient",
+    "RelatedPerson",
+    "CareTeam",
+    "Appointment",
+    "Communication",
+    "DocumentReference",
+}
+FAMILY_HIDDEN = {"Communication:staff", "DocumentReference:withdrawn"}
 NOT_FOR_GLASS = {"Task"}  # a task shows only on its assignee's or team's worklist
 
 
@@ -27,7 +35,7 @@ def _allowed(subject: str, key: str) -> bool:
     if subject == "nurse_glass":
         return resource_type not in NOT_FOR_GLASS
     if subject == "family_a":
-        return resource_type in FAMILY_READABLE and key != "Communication:staff"
+        return resource_type in FAMILY_READABLE and key not in FAMILY_HIDDEN
     return False
 
 
@@ -46,6 +54,12 @@ KEYS = [
     "Task",
     "Communication",
     "Communication:staff",
+    "Procedure",
+    "MedicationStatement",
+    "DocumentReference",
+    "DocumentReference:withdrawn",
+    "QuestionnaireResponse",
+    "Flag",
 ]
 
 

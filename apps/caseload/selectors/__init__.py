@@ -6,7 +6,7 @@
 
 from .attention import STALE_CONTACT_DAYS, WEIGHTS, Tier, Weight, weights_in_words
 from .flags import FLAGS, days_since
-from .rows import CaseloadRow, Reason, caseload_row, caseload_rows, caseload_table
+from .rows import CaseloadRow, Reason, caseload_row, caseload_rows, caseload_table, flagged_patients
 from .words import Clock
 
 __all__ = [
@@ -22,5 +22,6 @@ __all__ = [
     "caseload_rows",
     "caseload_table",
     "days_since",
+    "flagged_patients",
     "weights_in_words",
 ]

@@ -5,6 +5,7 @@ current courses), so a page costs the same for a caseload of 5 children or 2,000
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import (
     Count,
@@ -121,6 +122,11 @@ def _page_with_flags(user: AnyUser, ids: list[int], clock: Clock) -> dict[int, P
         )
     )
     return {patient.pk: patient for patient in rows}
+
+
+def flagged_patients(patients: QuerySet[Patient], clock: Clock | None = None) -> QuerySet[Any]:
+    """``patients`` with every flag computed now, as ``caseload_row`` reads them (FHIR's Flag)."""
+    return with_attention(patients, clock or Clock.current())
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,9 @@ GUARDIAN_ROLE_CODES = {
     Guardian.Relationship.LEGAL_GUARDIAN: "GUARD",
 }
 PARENTAL_RESPONSIBILITY = local_extension("parental-responsibility")
+# Claimed because tests/fhir check its key constraints: the NHS number slice's fixed system and a valid
+# 10-digit (Modulus 11) value, at most one NHS number, and an identifier that always has a value.
+UK_CORE_PATIENT = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient"
 
 
 def patient(row: Patient) -> dict[str, Any]:
@@ -39,6 +42,7 @@ def patient(row: Patient) -> dict[str, Any]:
         {
             "resourceType": "Patient",
             "id": str(row.pk),
+            "meta": {"profile": [UK_CORE_PATIENT]},
             "identifier": identifiers,
             "active": row.status != Patient.Status.DISCHARGED,
             "name": names,
