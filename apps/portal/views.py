@@ -33,6 +33,7 @@ from apps.patients.models import Patient
 from apps.scheduling import selectors as scheduling_selectors
 from apps.scheduling import services as scheduling_services
 from apps.scheduling.models import Appointment, AppointmentEvent, TreatmentSeries
+from apps.transition import selectors as transition_selectors
 from carecoord.errors import SERVICE_REFUSALS, form_add_service_errors, refusal_messages
 
 from .forms import (
@@ -141,6 +142,7 @@ def child(request: AuthedRequest, pk: int) -> HttpResponse:
         "feed_url": feed_url,
         "webcal_url": scheduling_services.webcal_url(feed_url),
         "child_unread_messages": messaging_selectors.unread_count(request.user, patient),
+        "has_transition_plan": transition_selectors.plan_of(patient) is not None,
     }
     return render(request, "portal/child.html", context)
 

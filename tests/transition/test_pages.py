@@ -34,6 +34,8 @@ def test_the_care_team_marks_an_item_ready_and_the_family_sees_it_in_their_words
     url = f"/patients/{cast.child_a.pk}/transition/readiness/"
     assert client.post(url, {"item": item.pk, "ready": "yes"}).status_code == 302
     client.force_login(cast.family_a)
+    child_page = client.get(f"/portal/children/{cast.child_a.pk}/").content.decode()
+    assert f"/portal/children/{cast.child_a.pk}/adult-services/" in child_page  # linked once a plan exists
     page = client.get(f"/portal/children/{cast.child_a.pk}/adult-services/")
     assert page.status_code == 200
     text = page.content.decode()
