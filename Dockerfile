@@ -8,7 +8,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=carecoord.settings \
     DJANGO_ENV=production \
     CARECOORD_VAR_DIR=/app/var \
-    GUNICORN_CMD_ARGS="--bind 0.0.0.0:8000 --workers 3 --timeout 30 --no-control-socket --access-logfile - --access-logformat '%(h)s %(t)s \"%(m)s %(U)s %(H)s\" %(s)s %(b)s %(L)s'"
+    GUNICORN_CMD_ARGS="--no-control-socket --access-logfile - --access-logformat '%(h)s %(t)s \"%(m)s %(U)s %(H)s\" %(s)s %(b)s %(L)s'"
 # The access log format leaves out the query string: caseload searches carry names and NHS numbers.
 
 # A fixed, unprivileged user. The code stays owned by root (read-only to the app); only var/ is writable.

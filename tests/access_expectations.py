@@ -485,6 +485,10 @@ EXEMPT: dict[str, str] = {
         "(tests/tasks/test_cover.py::test_families_and_other_staff_cannot_use_someone_elses_absence)"
     ),
     "schema": "the OpenAPI schema: any logged-in user, no records (cross-checked below)",
+    "oauth2-token": (
+        "the OAuth2 token endpoint: a client's id and secret, no session and no records "
+        "(tests/fhir/test_integration_clients.py gets and refuses tokens)"
+    ),
     "api-docs": "Swagger UI for the schema: any logged-in user, no records",
 }
 ADMIN_EXEMPT_REASON = "Django admin: clinic administrators only, under the admin's own permissions"

@@ -312,7 +312,7 @@ def invite(request: AuthedRequest, token: str) -> HttpResponse:
                 return _invitation_problem(request, code)
             form_add_service_errors(form, exc)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="apps.accounts.security.passwords.PasswordBackend")
             messages.success(request, "Your password is set and you are logged in. Welcome to CareCoord.")
             return redirect("portal:home")
     context = {"form": form, "invitation": invitation}

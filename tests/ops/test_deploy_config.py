@@ -95,6 +95,9 @@ def _dockerfile_cmd() -> list[str]:
 def _assert_entry_point_exists(argv: list[str]) -> None:
     program = argv[0]
     if program == "gunicorn":
+        if "-c" in argv:  # the config file (gunicorn.conf.py: workers, threads, timeouts) is the project's
+            assert (ROOT / argv[argv.index("-c") + 1]).is_file()
+            argv = argv[: argv.index("-c")] + argv[argv.index("-c") + 2 :]
         target = next(arg for arg in argv[1:] if not arg.startswith("-"))
         module_name, _, attribute = target.partition(":")
         application = getattr(importlib.import_module(module_name), attribute)
@@ -198,7 +201,12 @@ def test_beat_runs_as_one_process(compose):
 def test_every_command_points_at_a_real_entry_point(compose):
     for name in _services_built_from_x_app():
         _assert_entry_point_exists(_argv(compose["services"][name]["command"]))
-    assert _argv(compose["services"]["web"]["command"])[:2] == ["gunicorn", "carecoord.wsgi:application"]
+    assert _argv(compose["services"]["web"]["command"]) == [
+        "gunicorn",
+        "-c",
+        "gunicorn.conf.py",
+        "carecoord.wsgi:application",
+    ]
     assert _argv(compose["services"]["worker"]["command"])[:4] == ["celery", "-A", "carecoord", "worker"]
     _assert_entry_point_exists(_dockerfile_cmd())
 
