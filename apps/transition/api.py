@@ -19,7 +19,6 @@ from apps.audit.services import access_record
 from apps.patients.models import Patient
 from apps.patients.selectors import patient_get
 from apps.scheduling.models import Appointment
-from carecoord.errors import refuse_unless
 
 from . import selectors, services
 from .models import ReadinessItem, TransitionPlan
@@ -108,10 +107,7 @@ class TransitionPlanViewSet(viewsets.ViewSet):
         return patient_get(user=request_user(request), pk=pk)
 
     def _editable(self, request: Request, pk: int) -> TransitionPlan:
-        user = request_user(request)
-        patient = self._patient(request, pk)
-        refuse_unless(services.can_edit_plan(user, patient), services.CARE_TEAM_ONLY)
-        return get_object_or_404(TransitionPlan, patient=patient)
+        return services.editable_plan_get(user=request_user(request), patient=self._patient(request, pk))
 
     def _answer(self, request: Request, plan: TransitionPlan, code: int = status.HTTP_200_OK) -> Response:
         staff = roles.staff_role(request_user(request)) is not None

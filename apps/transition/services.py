@@ -9,6 +9,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 
 from apps.accounts import roles
@@ -21,7 +22,7 @@ from apps.pathways.services import TRACK, track_move
 from apps.patients import access
 from apps.patients.models import Patient
 from apps.scheduling.models import Appointment
-from carecoord.errors import refuse_unless
+from carecoord.errors import ApplicationError, refuse_unless
 from carecoord.history import save_with_history
 from carecoord.transitions import Transitions
 
@@ -45,6 +46,16 @@ PLAN = Transitions(
 def can_edit_plan(user: User, patient: Patient) -> bool:
     """The child's care team and named nurse: break-glass readers see the plan but do not change it."""
     return access.caseload_patients(user).filter(pk=patient.pk).exists()
+
+
+def editable_plan_get(*, user: User, patient: Patient) -> TransitionPlan:
+    """The child's plan for someone who may change it: 403 for a reader outside the care team, 404
+    when there is no plan. The child itself comes from ``visible_patients`` first (404)."""
+    refuse_unless(can_edit_plan(user, patient), CARE_TEAM_ONLY)
+    plan = TransitionPlan.objects.filter(patient=patient).first()
+    if plan is None:
+        raise Http404
+    return plan
 
 
 def plan_open(*, actor: User, patient: Patient, opened_on: datetime.date) -> TransitionPlan:
@@ -85,7 +96,7 @@ def plan_update(
     with transaction.atomic(durable=True):
         locked = TransitionPlan.objects.select_for_update().get(pk=plan.pk)
         if locked.status != Status.OPEN:
-            PLAN.check(locked.status, Status.TRANSFERRED, subject=locked)
+            raise ApplicationError.stale("This young person has already been transferred to adult services.")
         locked.named_worker = named_worker
         locked.adult_team = adult_team
         locked.adult_hospital = adult_hospital

@@ -12,7 +12,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -22,7 +22,7 @@ from apps.audit.services import access_record
 from apps.patients.decorators import family_required
 from apps.patients.models import Patient
 from apps.patients.selectors import patient_get
-from carecoord.errors import SERVICE_REFUSALS, form_add_service_errors, refuse_unless
+from carecoord.errors import SERVICE_REFUSALS, form_add_service_errors
 
 from . import selectors, services
 from .forms import JointAppointmentForm, PlanForm, ReadinessForm, TransferForm
@@ -90,8 +90,7 @@ def _change(
 
 def _editable(request: AuthedRequest, pk: int) -> tuple[Patient, TransitionPlan]:
     patient = patient_get(user=request.user, pk=pk)
-    refuse_unless(services.can_edit_plan(request.user, patient), services.CARE_TEAM_ONLY)
-    return patient, get_object_or_404(TransitionPlan, patient=patient)
+    return patient, services.editable_plan_get(user=request.user, patient=patient)
 
 
 @staff_required
