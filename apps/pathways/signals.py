@@ -9,3 +9,8 @@ course_ended = Signal()
 # re-evaluation dates (a discharge ends a policy's reviews, a re-referral restarts them).
 diagnosis_dated = Signal()
 tracks_moved = Signal()
+
+# Sent inside the transaction that records a course or moves its status, after course_ended where that
+# is sent too (kwargs: course, actor, from_status, to_status; from_status is "" for a new course). The
+# apps above pathways listen: a wean opens a watch period, any change marks the emergency plan for review.
+course_changed = Signal()

@@ -15,7 +15,7 @@ from carecoord.limits import within
 from carecoord.transitions import Transitions
 
 from ..models import CourseEvent, TreatmentCourse
-from ..signals import course_ended
+from ..signals import course_changed, course_ended
 from ._common import MOVE_REFUSED
 
 Status = TreatmentCourse.Status
@@ -111,6 +111,9 @@ def course_create(
             prescriber=actor,
         )
         COURSE.create(course, actor=actor, event_fields={"on_date": start_date})
+        course_changed.send(
+            sender=TreatmentCourse, course=course, actor=actor, from_status="", to_status=course.status
+        )
     return course
 
 
@@ -154,6 +157,7 @@ def course_transition(
         raise ValidationError({"on_date": "The date cannot be in the future."})
     with transaction.atomic(durable=True):
         locked = TreatmentCourse.objects.select_for_update().get(pk=course.pk)
+        from_status = locked.status
         COURSE.check(locked.status, to_status, subject=locked)
         _check_dates(locked, to_status, on_date)
         COURSE.move(
@@ -166,6 +170,9 @@ def course_transition(
         )
         if to_status in (Status.COMPLETED, Status.STOPPED):
             course_ended.send(sender=TreatmentCourse, course=locked, actor=actor, reason=reason or note)
+        course_changed.send(
+            sender=TreatmentCourse, course=locked, actor=actor, from_status=from_status, to_status=to_status
+        )
     return locked
 
 
