@@ -52,7 +52,7 @@ class UserAdmin(BaseUserAdmin):
     form = AccountChangeForm
     ordering = ["full_name"]
     list_display = ["email", "full_name", "kind", "is_active", "is_staff", "locked_out"]
-    actions = ["unlock_sign_in", "reset_two_step"]
+    actions = ["unlock_sign_in", "reset_two_step", "unlink_sign_on"]
     list_filter = ["kind", "is_active", "is_staff", "staff_profile__role"]
     search_fields = ["email", "full_name"]
     inlines = [StaffProfileInline]
@@ -64,7 +64,9 @@ class UserAdmin(BaseUserAdmin):
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
         ("Dates", {"fields": ("last_login", "date_joined")}),
+        ("Single sign-on", {"fields": ("sso_subject",)}),
     )
+    readonly_fields = ["sso_subject"]
     add_fieldsets = (
         (
             None,
@@ -89,6 +91,12 @@ class UserAdmin(BaseUserAdmin):
     @admin.action(description="Reset two-step verification (they set it up again at next log in)")
     def reset_two_step(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         self._each(request, queryset, lambda actor, user: two_factor_reset(actor=actor, user=user), "reset")
+
+    @admin.action(description="Unlink single sign-on (the next sign-on links again)")
+    def unlink_sign_on(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        self._each(
+            request, queryset, lambda actor, user: recovery.sign_on_unlink(actor=actor, user=user), "unlinked"
+        )
 
     def _each(self, request: HttpRequest, queryset: QuerySet[User], run: Any, done: str) -> None:
         try:

@@ -55,6 +55,9 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
     # Account recovery (security/recovery.py): when an administrator last changed the email address
     # or reset two-step verification, and a counter that ends every session and token when raised.
     email_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The identity provider's ``sub`` this account signed on with first. Later sign-ons must carry the
+    # same one: an email address can be reissued to someone else at the provider, a subject cannot.
+    sso_subject = models.CharField(max_length=255, null=True, blank=True, unique=True, editable=False)
     two_factor_reset_at = models.DateTimeField(null=True, blank=True, editable=False)
     session_generation = models.PositiveIntegerField(default=0, editable=False)
 

@@ -144,10 +144,27 @@ def test_only_a_clinic_administrator_changes_an_email(nurse):
 
 def test_single_sign_on_will_not_open_an_account_whose_email_just_changed(clinic_admin, nurse, settings):
     recovery.account_email_change(actor=clinic_admin, user=nurse, new_email=NEW_EMAIL)
-    claims = {"email": NEW_EMAIL, "email_verified": True}
+    claims = {"sub": "provider-subject-1", "email": NEW_EMAIL, "email_verified": True}
 
     with pytest.raises(sso.SignOnRefused) as refused:
         sso.staff_user_for_sign_on(claims=claims)
     assert refused.value.reason == "email just changed"
     with time_machine.travel(timezone.now() + datetime.timedelta(hours=25)):
         assert sso.staff_user_for_sign_on(claims=claims) == nurse
+
+
+def test_unlinking_single_sign_on_is_the_administrators_recorded_and_emailed(client, clinic_admin, nurse):
+    User.objects.filter(pk=nurse.pk).update(sso_subject="provider-subject-1")
+    with pytest.raises(recovery.PermissionDenied):
+        recovery.sign_on_unlink(actor=StaffFactory(), user=nurse)
+    assert User.objects.get(pk=nurse.pk).sso_subject == "provider-subject-1"
+
+    client.force_login(clinic_admin)
+    client.post("/admin/accounts/user/", {"action": "unlink_sign_on", "_selected_action": [nurse.pk]})
+
+    assert User.objects.get(pk=nurse.pk).sso_subject is None
+    assert Delivery.objects.filter(to_address="nina@example.org", subject__contains="unlinked").exists()
+    assert LogEntry.objects.filter(object_id=str(nurse.pk), change_message__contains="Unlinked").exists()
+    claims = {"sub": "provider-subject-2", "email": "nina@example.org", "email_verified": True}
+    assert sso.staff_user_for_sign_on(claims=claims) == nurse  # the next sign-on links afresh
+    assert User.objects.get(pk=nurse.pk).sso_subject == "provider-subject-2"

@@ -122,6 +122,38 @@ def test_an_existing_staff_account_signs_in_by_its_verified_email(live_server, s
     assert nurse.last_login is not None
 
 
+def test_the_first_sign_on_binds_the_account_to_the_providers_subject(live_server, sso_on):
+    nurse = StaffFactory(email=NURSE, full_name="Nina Nurse")
+    sign_on(live_server, NURSE)
+    nurse.refresh_from_db()
+    bound = nurse.sso_subject
+    assert bound
+
+    _browser, landed = sign_on(live_server, NURSE)  # the same subject: the same account, still bound
+
+    assert _path(live_server, landed) == "/caseload/"
+    nurse.refresh_from_db()
+    assert nurse.sso_subject == bound
+
+
+def test_an_email_bound_to_another_subject_is_refused(live_server, sso_on, caplog):
+    """The provider reissued the address to someone else: they do not get the first holder's account."""
+    StaffFactory(email=NURSE, sso_subject="the-first-holders-subject")
+    with caplog.at_level(logging.WARNING, logger="carecoord.security"):
+        browser, landed = sign_on(live_server, NURSE)
+
+    assert _path(live_server, landed).startswith("/login/")
+    assert "is linked to a different account at your organisation" in landed.text
+    assert browser.get(f"{live_server.url}/caseload/").url.startswith(f"{live_server.url}/login/")
+    assert "email bound to another subject" in caplog.text
+
+
+def test_a_bound_subject_finds_its_account_after_the_providers_email_changed(db):
+    nurse = StaffFactory(email=NURSE, sso_subject="subject-7")
+    claims = {"sub": "subject-7", "email": "nina.married.name@hospital.example", "email_verified": True}
+    assert sso.staff_user_for_sign_on(claims=claims) == nurse
+
+
 def test_an_unverified_email_is_refused_with_a_plain_message(live_server, sso_on, caplog):
     StaffFactory(email=UNVERIFIED)
     with caplog.at_level(logging.WARNING, logger="carecoord.security"):

@@ -132,3 +132,25 @@ def two_factor_reset_recorded(*, actor: User, user: User) -> None:
         template="emails/two_factor_reset.txt",
         context={"user": user, "actor": actor},
     )
+
+
+def sign_on_unlink(*, actor: User, user: User) -> User:
+    """Forget the single sign-on identity ``user`` is bound to: their next sign-on binds afresh.
+
+    For an account bound to the wrong identity at the provider. Like an email change it could hand the
+    account to someone else, so only a clinic administrator may, and the account is told.
+    """
+    if not can_manage_sign_in(actor):
+        raise PermissionDenied("Only a clinic administrator can unlink a single sign-on identity.")
+    with transaction.atomic():
+        unlinked = User.objects.filter(pk=user.pk, sso_subject__isnull=False).update(sso_subject=None)
+        if unlinked:
+            record_account_change(actor=actor, user=user, message="Unlinked its single sign-on identity.")
+            _tell(
+                addresses=[user.email],
+                subject="Your CareCoord account was unlinked from single sign-on",
+                template="emails/sign_on_unlinked.txt",
+                context={"user": user, "actor": actor},
+            )
+    user.sso_subject = None
+    return user

@@ -6,6 +6,8 @@ in, here:
 - only a verified email (``email_verified`` true) is matched, to an existing *staff* account;
 - a family account is never signed in this way; a closed account is refused, and so is one whose
   email an administrator changed in the last day (recovery.py);
+- the first sign-on binds the account to the IdP's ``sub``; after that the account is found by that
+  subject, and an email that now belongs to a different subject is refused (addresses get reissued);
 - an unknown email is refused with a plain message, or (``OIDC_CREATE_USERS``) gets a new staff
   account with no role, which sees nothing until a clinic administrator gives it a role and teams;
 - the ID token must be for this client (``aud``) from this provider (``iss``), besides the
@@ -28,7 +30,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django_otp import login as otp_login
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
@@ -59,6 +61,10 @@ FAMILY = (
 HELD = (
     "The email address of the CareCoord account for {email} was changed in the last {hours} hours, "
     "so single sign-on cannot open it yet. Log in with your password, or try again later."
+)
+OTHER_IDENTITY = (
+    "The CareCoord account for {email} is linked to a different account at your organisation, so "
+    "single sign-on cannot open it. Ask a clinic administrator to check which account is yours."
 )
 CLOSED = "The CareCoord account for {email} is closed. Ask a clinic administrator if you need it."
 
@@ -134,15 +140,36 @@ def _full_name(claims: dict[str, Any], email: str) -> str:
 
 
 def staff_user_for_sign_on(*, claims: dict[str, Any]) -> User:
-    """The staff account these IdP claims sign in to, or ``SignOnRefused`` saying why not."""
+    """The staff account these IdP claims sign in to, or ``SignOnRefused`` saying why not.
+
+    The account bound to the claims' ``sub`` wins; otherwise the verified email finds an unbound
+    account, which is then bound to this subject.
+    """
     email = str(claims.get("email") or "").strip().lower()
+    subject = str(claims.get("sub") or "")
+    if not subject:
+        raise SuspiciousOperation("The provider's claims carry no subject.")
+    user = User.objects.filter(sso_subject=subject).first()
+    if user is not None:
+        _check_may_sign_on(user, email=user.email)
+        if email and email != user.email:
+            logger.warning("Single sign-on subject of %s now reports the email %s", user.email, email)
+        return user
     if not email or claims.get("email_verified") is not True:
         raise SignOnRefused(UNVERIFIED, "email not verified")
     user = User.objects.filter(email=email).first()
     if user is None:
         if not settings.OIDC_CREATE_USERS:
             raise SignOnRefused(UNKNOWN.format(email=email), "no account")
-        return _staff_user_create_from_sign_on(email=email, claims=claims)
+        return _staff_user_create_from_sign_on(email=email, subject=subject, claims=claims)
+    if user.sso_subject:
+        raise SignOnRefused(OTHER_IDENTITY.format(email=email), "email bound to another subject")
+    _check_may_sign_on(user, email=email)
+    _bind_subject(user, subject)
+    return user
+
+
+def _check_may_sign_on(user: User, *, email: str) -> None:
     if user.kind != User.Kind.STAFF:
         raise SignOnRefused(FAMILY.format(email=email), "family account")
     if not user.is_active:
@@ -152,10 +179,23 @@ def staff_user_for_sign_on(*, claims: dict[str, Any]) -> User:
         raise SignOnRefused(
             HELD.format(email=email, hours=settings.ACCOUNT_RECOVERY_HOLD_HOURS), "email just changed"
         )
-    return user
 
 
-def _staff_user_create_from_sign_on(*, email: str, claims: dict[str, Any]) -> User:
+def _bind_subject(user: User, subject: str) -> None:
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                bound = User.objects.filter(pk=user.pk, sso_subject__isnull=True).update(sso_subject=subject)
+        except IntegrityError:  # another account took this subject at the same moment
+            raise SignOnRefused(OTHER_IDENTITY.format(email=user.email), "subject bound meanwhile") from None
+        if bound:
+            record_account_change(
+                actor=system_user(), user=user, message="Linked to its single sign-on identity."
+            )
+    user.sso_subject = subject
+
+
+def _staff_user_create_from_sign_on(*, email: str, subject: str, claims: dict[str, Any]) -> User:
     """A staff account with no role and no password: it sees no child until an administrator gives
     it a role and teams (and it can only log in through single sign-on until then)."""
     with transaction.atomic():
@@ -164,6 +204,7 @@ def _staff_user_create_from_sign_on(*, email: str, claims: dict[str, Any]) -> Us
             full_name=_full_name(claims, email),
             kind=User.Kind.STAFF,
             password=make_password(None),
+            sso_subject=subject,
         )
         record_account_change(
             actor=system_user(), user=user, message="Created at its first single sign-on (no role yet)."
