@@ -298,6 +298,12 @@ OIDC_DISABLE_PASSWORD_LOGIN = env.bool("OIDC_DISABLE_PASSWORD_LOGIN", default=Fa
 OIDC_MFA_AMR_VALUES = env.list("OIDC_MFA_AMR_VALUES", default=["mfa", "otp", "hwk"])
 OIDC_MFA_ACR_VALUES = env.list("OIDC_MFA_ACR_VALUES", default=[])
 OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=5.0)
+# Logging out of CareCoord also ends the provider's session (RP-initiated logout), so the next person at
+# a shared workstation cannot press "Sign in with" and arrive as the last one. The endpoint comes from
+# discovery (end_session_endpoint) or OIDC_OP_LOGOUT_ENDPOINT.
+OIDC_SINGLE_LOGOUT = env.bool("OIDC_SINGLE_LOGOUT", default=True)
+OIDC_OP_LOGOUT_ENDPOINT = env.str("OIDC_OP_LOGOUT_ENDPOINT", default="")
+OIDC_STORE_ID_TOKEN = True  # the logout's id_token_hint (kept in the server-side session)
 # mozilla-django-oidc's own settings: PKCE, our two pages, and where a refusal lands.
 OIDC_USE_PKCE = True
 OIDC_CREATE_USER = False  # creating accounts is sso.py's decision (OIDC_CREATE_USERS)

@@ -10,6 +10,7 @@ from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
 
 from .forms import FamilyLoginForm, OutboxPasswordResetForm, StaffLoginForm
+from .security import sso
 from .security.throttles import rate_limited
 
 
@@ -83,6 +84,11 @@ class FamilyLoginView(_LoginView):
 
 class LogoutView(auth_views.LogoutView):
     template_name = "accounts/logged_out.html"
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        at_provider = sso.provider_logout_url(request, after=reverse("accounts:staff_login"))
+        response = super().post(request, *args, **kwargs)
+        return redirect(at_provider) if at_provider else response
 
 
 @method_decorator(rate_limited("password_reset"), name="post")

@@ -35,7 +35,11 @@ PROVIDER_NAME = "Hospital account"
 
 @pytest.fixture(scope="module")
 def provider(live_server, tmp_path_factory) -> Iterator[RunningProvider]:  # type: ignore[no-untyped-def]
-    client = {**CLIENT, "redirect_uri": f"{live_server.url}/sso/callback/"}
+    client = {
+        **CLIENT,
+        "redirect_uri": f"{live_server.url}/sso/callback/",
+        "post_logout_redirect_uri": f"{live_server.url}/login/",
+    }
     users = [
         {"email": NURSE, "name": "Nina Nurse"},
         {"email": UNVERIFIED, "name": "Una Verified", "groups": ["email-unverified"]},
@@ -152,6 +156,35 @@ def test_a_bound_subject_finds_its_account_after_the_providers_email_changed(db)
     nurse = StaffFactory(email=NURSE, sso_subject="subject-7")
     claims = {"sub": "subject-7", "email": "nina.married.name@hospital.example", "email_verified": True}
     assert sso.staff_user_for_sign_on(claims=claims) == nurse
+
+
+def test_logging_out_ends_the_providers_session_too(live_server, provider, sso_on):
+    """At a shared workstation the next person pressing "Sign in with" must be asked for a password."""
+    StaffFactory(email=NURSE, full_name="Nina Nurse")
+    browser, landed = sign_on(live_server, NURSE)
+    csrf = FormReader(landed.text).fields["csrfmiddlewaretoken"]  # the header's log out form
+
+    at_provider = browser.post(f"{live_server.url}/logout/", data={"csrfmiddlewaretoken": csrf})
+    assert at_provider.url.startswith(provider.issuer), at_provider.url
+    confirm = FormReader(at_provider.text, form_id="authorizationForm")
+    back = browser.post(
+        urljoin(at_provider.url, confirm.action or ""), data={**confirm.fields, "allow": "Logout"}
+    )
+
+    assert _path(live_server, back).startswith("/login/")
+    assert browser.get(f"{live_server.url}/caseload/").url.startswith(f"{live_server.url}/login/")
+    login_page = browser.get(f"{live_server.url}/login/")
+    start = FormReader(login_page.text).links[f"Sign in with {PROVIDER_NAME}"]
+    again = browser.get(urljoin(login_page.url, start))
+    assert "password" in FormReader(again.text).fields  # asked to log in again, not straight to consent
+
+
+def test_a_password_session_logs_out_of_carecoord_only(client, db, settings):
+    settings.OIDC_ENABLED = True
+    nurse = StaffFactory()
+    client.force_login(nurse)
+    response = client.post("/logout/")
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
 
 
 def test_an_unverified_email_is_refused_with_a_plain_message(live_server, sso_on, caplog):

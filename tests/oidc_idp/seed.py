@@ -21,6 +21,7 @@ def main(spec: dict) -> None:
         client_id=client["id"],
         client_secret=client["secret"],
         redirect_uris=client["redirect_uri"],
+        post_logout_redirect_uris=client.get("post_logout_redirect_uri", ""),
         client_type=Application.CLIENT_CONFIDENTIAL,
         authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
         algorithm=Application.RS256_ALGORITHM,

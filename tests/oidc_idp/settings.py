@@ -62,5 +62,6 @@ OAUTH2_PROVIDER = {
     "SCOPES": {"openid": "Your identity", "email": "Your email address", "profile": "Your name"},
     "DEFAULT_SCOPES": ["openid"],
     "PKCE_REQUIRED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,  # CareCoord's logout ends the provider's session too
 }
 STATIC_URL = "/static/"

@@ -24,6 +24,7 @@ import logging
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
@@ -83,6 +84,7 @@ class Provider:
     token_endpoint: str
     userinfo_endpoint: str
     jwks_uri: str
+    end_session_endpoint: str = ""
 
 
 _discovered: dict[str, tuple[float, Provider]] = {}
@@ -99,6 +101,7 @@ def provider() -> Provider:
             token_endpoint=settings.OIDC_OP_TOKEN_ENDPOINT,
             userinfo_endpoint=settings.OIDC_OP_USER_ENDPOINT,
             jwks_uri=settings.OIDC_OP_JWKS_ENDPOINT,
+            end_session_endpoint=settings.OIDC_OP_LOGOUT_ENDPOINT,
         )
     if not url.rstrip("/").endswith("/.well-known/openid-configuration"):
         url = url.rstrip("/") + "/.well-known/openid-configuration"
@@ -115,6 +118,7 @@ def provider() -> Provider:
             token_endpoint=document["token_endpoint"],
             userinfo_endpoint=document["userinfo_endpoint"],
             jwks_uri=document["jwks_uri"],
+            end_session_endpoint=settings.OIDC_OP_LOGOUT_ENDPOINT or document.get("end_session_endpoint", ""),
         )
     except KeyError as exc:
         raise ImproperlyConfigured(f"The OIDC discovery document lacks {exc}") from exc
@@ -266,6 +270,36 @@ class SingleSignOnBackend(OIDCAuthenticationBackend):
         # A session of a closed account, or of a family account, ends.
         user = User.objects.filter(pk=user_id, is_active=True, kind=User.Kind.STAFF).first()
         return user
+
+
+def provider_logout_url(request: HttpRequest, *, after: str) -> str | None:
+    """Where to send someone logging out of a single sign-on session, so the provider's ends too.
+
+    Read before Django's logout clears the session; ``None`` for a password session, or when the
+    provider publishes no end-session endpoint (then only CareCoord's session ends).
+    """
+    if not (settings.OIDC_ENABLED and settings.OIDC_SINGLE_LOGOUT):
+        return None
+    id_token = request.session.get("oidc_id_token")
+    if not id_token:
+        return None
+    try:
+        endpoint = provider().end_session_endpoint
+    except (requests.RequestException, ImproperlyConfigured, ValueError):
+        logger.warning(
+            "Single sign-on logout: the provider could not be reached; only CareCoord's session ended"
+        )
+        return None
+    if not endpoint:
+        return None
+    query = urlencode(
+        {
+            "id_token_hint": id_token,
+            "client_id": settings.OIDC_RP_CLIENT_ID,
+            "post_logout_redirect_uri": request.build_absolute_uri(after),
+        }
+    )
+    return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
 
 
 def sign_on_verified(request: HttpRequest, user: User) -> None:
