@@ -196,7 +196,7 @@ TABLES: tuple[Table, ...] = (
             Column("inrg_stage", "code", "INRG stage (empty if unstaged).", codes(Tumour.InrgStage)),
             Column("detected_month", MONTH, "Month detected."),
             Column("resected_month", MONTH, "Month resected (empty if not)."),
-            Column("oncology_status", "code", "Oncology course.", codes(Tumour.OncologyStatus)),
+            Column("oncology_status", "code", "Where the tumour care stands.", codes(Tumour.OncologyStatus)),
         ),
     ),
     Table(
