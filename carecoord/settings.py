@@ -527,6 +527,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.transition.tasks.open_transition_milestones",
         "schedule": crontab(hour=6, minute=47),
     },
+    # Research exports: delete the files of expired exports (the audit records stay).
+    "research-exports-expire": {
+        "task": "apps.research.tasks.expire_research_exports",
+        "schedule": crontab(minute=20),
+    },
 }
 
 # Domain settings
