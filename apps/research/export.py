@@ -177,27 +177,35 @@ def _claim(export_id: int) -> bool:
     )
 
 
+BUILD_FAILED = "The export could not be built. Try again; if it fails again, tell the system administrator."
+
+
+def _fail(export_id: int, message: str) -> None:
+    ResearchExport.objects.filter(pk=export_id).update(
+        status=Status.FAILED, error=message[:300], finished_at=timezone.now()
+    )
+
+
 def export_build(*, export_id: int) -> ResearchExport | None:
-    """Build, store and audit one requested export. Idempotent: only a pending export is built."""
+    """Build, store and audit one requested export. Idempotent: only a pending export is built. A
+    failure marks it failed in plain words (never left "running") and leaves no file behind."""
     if not _claim(export_id):
         return None
     export = ResearchExport.objects.select_related("scope", "requested_by").get(pk=export_id)
     try:
         key = pseudonym_key()
     except ValidationError as exc:
-        ResearchExport.objects.filter(pk=export_id).update(
-            status=Status.FAILED, error=" ".join(exc.messages)[:300], finished_at=timezone.now()
-        )
+        _fail(export_id, " ".join(exc.messages))
         return None
-    today = timezone.localdate()
-    ids = consented_patient_ids(export.scope, today)
-    data = dataset_build(key=key, patient_ids=ids, today=today)
-    content = _zip(export_files(data=data, scope=export.scope, key_source=key.source, today=today))
-    name = f"research-export-{export.pk}-{secrets.token_hex(8)}.zip"
     storage = export_storage()
-    Path(settings.RESEARCH_EXPORT_ROOT).mkdir(parents=True, exist_ok=True)
-    stored = storage.save(name, io.BytesIO(content))
+    stored = ""
     try:
+        today = timezone.localdate()
+        ids = consented_patient_ids(export.scope, today)
+        data = dataset_build(key=key, patient_ids=ids, today=today)
+        content = _zip(export_files(data=data, scope=export.scope, key_source=key.source, today=today))
+        Path(settings.RESEARCH_EXPORT_ROOT).mkdir(parents=True, exist_ok=True)
+        stored = storage.save(f"research-export-{export.pk}-{secrets.token_hex(8)}.zip", io.BytesIO(content))
         with transaction.atomic():
             now = timezone.now()
             export.status = Status.DONE
@@ -226,7 +234,9 @@ def export_build(*, export_id: int) -> ResearchExport | None:
                 what=f"research export {export.pk} ({export.scope.code})",
             )
     except Exception:
-        storage.delete(stored)
+        if stored:
+            storage.delete(stored)
+        _fail(export_id, BUILD_FAILED)
         raise
     return export
 

@@ -333,3 +333,19 @@ def test_the_page_request_queues_the_job_after_commit(
     assert queued == [requested.pk] and requested.status == "pending"
     page = client_for(lead).get("/research/exports/")
     assert b"Waiting to run" in page.content
+
+
+def test_a_failed_build_is_marked_failed_and_leaves_no_file(nurse, registry, lead, monkeypatch, settings):
+    permit(nurse, on_team(nurse), registry)
+    requested = export.export_request(actor=lead, scope_code=registry.code, queue=False)
+
+    def broken(**kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(export, "access_record_export", broken)
+    with pytest.raises(RuntimeError):
+        export.export_build(export_id=requested.pk)
+    failed = ResearchExport.objects.get(pk=requested.pk)
+    assert failed.status == "failed" and "could not be built" in failed.error and failed.file_name == ""
+    assert not list(settings.RESEARCH_EXPORT_ROOT.glob("*.zip"))
+    assert not AccessEvent.objects.filter(channel="export").exists()

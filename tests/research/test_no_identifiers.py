@@ -58,7 +58,9 @@ def _database_text() -> tuple[set[str], set[str]]:
 def test_the_export_of_the_demo_data_contains_no_direct_identifier_or_free_text():
     call_command("seed_demo", verbosity=0)
     lead = User.objects.get(email="admin@carecoord.example")
-    built, files = run_export(lead, ConsentScope.objects.get(code=REGISTRY))
+    scope = ConsentScope.objects.get(code=REGISTRY)
+    assert scope.is_demo and scope.consents.filter(withdrawn_on__isnull=False).count() == 1
+    built, files = run_export(lead, scope)
     assert built.children_count == 10  # twelve asked: one declined, one withdrew
     identifiers, free_text = _database_text()
     # The search must have something to find: the demo's names, numbers and notes are in it.
