@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "apps.mdt",
     "apps.neuropsych",
     "apps.transition",
+    "apps.research",
     "apps.messaging",
     "apps.fhir",
     "apps.imports",
@@ -119,6 +120,7 @@ TEMPLATES = [
                 "apps.notifications.context_processors.unread_notifications",
                 "apps.messaging.context_processors.unread_messages",
                 "apps.imports.context_processors.can_import_caseload",
+                "apps.research.context_processors.can_run_research_export",
                 "apps.patients.context_processors.family_contact",
             ],
         },
@@ -531,6 +533,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.transition.tasks.open_transition_milestones",
         "schedule": crontab(hour=6, minute=47),
     },
+    # Research exports: delete the files of expired exports (the audit records stay).
+    "research-exports-expire": {
+        "task": "apps.research.tasks.expire_research_exports",
+        "schedule": crontab(minute=20),
+    },
 }
 
 # Domain settings
@@ -559,6 +566,13 @@ PROXY_ACCESS_REVIEW_AGES = env.list("PROXY_ACCESS_REVIEW_AGES", cast=int, defaul
 PROXY_ACCESS_REVIEW_LEAD_DAYS = env.int("PROXY_ACCESS_REVIEW_LEAD_DAYS", default=28)
 # Transition to adult services (NICE NG43) opens a plan from this age; its milestones are data.
 TRANSITION_PLAN_FROM_AGE = env.int("TRANSITION_PLAN_FROM_AGE", default=13)
+# Research export (apps/research). The pseudonym key is a secret: exports are refused in production
+# without it; elsewhere a labelled development default is derived from SECRET_KEY.
+RESEARCH_PSEUDONYM_KEY = env.str("RESEARCH_PSEUDONYM_KEY", default="")
+RESEARCH_MIN_CELL = env.int("RESEARCH_MIN_CELL", default=5)
+RESEARCH_EXPORT_ROOT = Path(env.str("RESEARCH_EXPORT_ROOT", default=str(VAR_DIR / "research-exports")))
+RESEARCH_EXPORT_HOURS = env.int("RESEARCH_EXPORT_HOURS", default=24)
+RESEARCH_OUTCOME_WINDOW_WEEKS = env.int("RESEARCH_OUTCOME_WINDOW_WEEKS", default=8)
 COURSE_FOLLOW_UP_WEEKS = env.int("COURSE_FOLLOW_UP_WEEKS", default=6)
 RESPONSE_REVIEW_MONTHS = env.int("RESPONSE_REVIEW_MONTHS", default=3)
 RESPONSE_REVIEW_LEAD_DAYS = env.int("RESPONSE_REVIEW_LEAD_DAYS", default=14)

@@ -190,6 +190,7 @@ def _order(r: Any) -> dict:
 NURSES_403 = {"nurse_a": "403", "nurse_glass": "403"}
 STAFF_403 = dict.fromkeys(("nurse_a", "nurse_glass", "nurse_other", "consultant_other", "admin"), "403")
 NOT_GLASS = {"nurse_glass": "404"}
+NOT_RESEARCH_LEAD = dict.fromkeys(("nurse_a", "nurse_glass", "nurse_other", "consultant_other"), "403")
 # Caseload import: nurses with no team and consultants may not import (403); an import is nurse_a's.
 NOT_IMPORTERS = {"nurse_glass": "403", "nurse_other": "403", "consultant_other": "403"}
 IMPORT_OWNER = dict.fromkeys(
@@ -317,6 +318,15 @@ ROUTES: dict[str, Expect] = {
     "imports:detail": page("GET", **IMPORT_OWNER),
     "imports:progress": page("GET", **IMPORT_OWNER),
     "imports:apply": page("POST", **IMPORT_OWNER),
+    # Consent: recorded and withdrawn by a nurse specialist or consultant on the child's care team
+    # (break-glass reads it, is refused a change). The research export is the research lead's (the
+    # clinic administrator with research.run_export): other staff 403, families are not staff (404);
+    # an export downloads only for the person who asked for it.
+    "research:consent": page("GET"),
+    "research:consent_record": page("POST", nurse_glass="403"),
+    "research:consent_withdraw": page("POST", nurse_glass="403"),
+    "research:exports": page("GET POST", **NOT_RESEARCH_LEAD),
+    "research:export_download": page("GET", **NOT_RESEARCH_LEAD),
     # --- family portal -------------------------------------------------------------------
     "documents:family_list": page("GET"),
     "documents:family_download": page("GET"),

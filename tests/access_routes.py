@@ -41,6 +41,8 @@ SEGMENT_OBJECTS = {
     "items": "item",
     "identity": "identity_referral",
     "caseload-imports": "caseload_import",
+    "consents": "consent",
+    "exports": "research_export",
     "Patient": "child",  # /fhir/Patient/<id>/$everything
 }
 # An object after /series/<pk>/appointments/ is one of that series' appointments.
@@ -83,6 +85,7 @@ CHILD_RECORDS = (frozenset(SEGMENT_OBJECTS.values()) | set(FHIR_OBJECTS.values()
     "grant",
     "meeting",
     "caseload_import",  # an upload and its plan: its uploader's, about no one child
+    "research_export",  # a pseudonymised export: its requester's, about no one child by name
     "practitioner",
     "practitioner_role",
     "team",

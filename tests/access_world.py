@@ -304,6 +304,33 @@ def _school_letter(child: Patient, author: User, document: Any) -> dict[str, Any
     return {"school_letter": letter}
 
 
+def _consent_and_export(users: dict[str, User], a: Records, b: Records) -> None:
+    """A registry consent for each child (by someone on its care team), and the administrator (given
+    the research lead permission) has a finished export of it, so every research route acts on something."""
+    from django.contrib.auth.models import Permission
+
+    from apps.research import consent, export
+    from apps.research.models import ConsentScope
+
+    scope = ConsentScope.objects.create(code="matrix-registry", name="Matrix registry", kind="registry")
+    for records, recorder in ((a, users["nurse_a"]), (b, users["consultant_other"])):
+        child = records["child"]
+        records.objects["consent"] = consent.consent_record(
+            actor=recorder,
+            patient=child,
+            scope=scope,
+            decision="permit",
+            period_start=timezone.localdate(),
+            period_end=None,
+            consenter="young_person",
+            verification="verbal_witnessed",
+        )
+    users["admin"].user_permissions.add(Permission.objects.get(codename="run_export"))
+    users["admin"] = User.objects.get(pk=users["admin"].pk)  # no stale permission cache
+    requested = export.export_request(actor=users["admin"], scope_code=scope.code, queue=False)
+    a.objects["research_export"] = b.objects["research_export"] = export.export_build(export_id=requested.pk)
+
+
 def _caseload_import(nurse: User) -> Any:
     """nurse_a's dry run of a one-row file for Nursing (a new child, not child A or B): hers alone."""
     from apps.imports import columns, services
@@ -386,6 +413,7 @@ def build_world() -> World:
     for records in (a, b):  # a transition plan each, so every plan route has something to act on
         records.objects["transition_plan"] = _transition_plan(records["child"])
     a.objects["caseload_import"] = b.objects["caseload_import"] = _caseload_import(users["nurse_a"])
+    _consent_and_export(users, a, b)
     subjects = {name: users[name] for name in SUBJECTS if name != "anon"}
     return World(subjects, _sessions(subjects), child_a, child_b, a, b)
 
@@ -411,7 +439,9 @@ def world_in_transaction(django_db_blocker: Any, media_root: str) -> Iterator[Wo
     """Yield a world inside a transaction that is rolled back afterwards. Each test runs in a
     savepoint of it (pytest-django's ``db``), so every test meets the world as built."""
     fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # conftest's _fast_passwords is per test
-    settings_for_world = override_settings(MEDIA_ROOT=media_root, PASSWORD_HASHERS=fast)
+    settings_for_world = override_settings(
+        MEDIA_ROOT=media_root, RESEARCH_EXPORT_ROOT=f"{media_root}/research", PASSWORD_HASHERS=fast
+    )
     with django_db_blocker.unblock(), settings_for_world, rolled_back():
         yield build_world()
 

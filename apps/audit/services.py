@@ -140,3 +140,28 @@ def break_glass_review(*, actor: User, grant: BreakGlassGrant, note: str) -> Bre
             raise ValidationError("This break-glass access has already been reviewed.")
     grant.refresh_from_db()
     return grant
+
+
+def access_record_export(*, user: User, patient_ids: Iterable[int], what: str, path: str = "") -> int:
+    """Log a job's export of each child's data (no request: a Celery job or a command made it).
+
+    The reader is the person who asked for the export; the basis is the records role (the export
+    reads outside ``visible_patients``, by a rule such as consent). One row per child, so each child's
+    access log shows that their data left in that export. Returns the number of rows written.
+    """
+    now = timezone.now()
+    rows = AccessEvent.objects.bulk_create(
+        [
+            AccessEvent(
+                user=user,
+                patient_id=pk,
+                what=what[:100],
+                channel=AccessEvent.Channel.EXPORT,
+                path=path[:300],
+                basis=AccessEvent.Basis.ADMIN,
+                at=now,
+            )
+            for pk in patient_ids
+        ]
+    )
+    return len(rows)
