@@ -144,8 +144,12 @@ def tracks_of(patient: Patient) -> list[TrackRow]:
     ]
 
 
-def pathway_summary(*, patient: Patient) -> PathwaySummary:
-    """Everything the consultant's review page shows, in a fixed number of queries."""
+def pathway_summary(*, patient: Patient, with_family_layers: bool = True) -> PathwaySummary:
+    """Everything the consultant's review page shows, in a fixed number of queries.
+
+    The family-data providers are asked once, for the chart's dates; a caller that draws no chart
+    (the API summary) can leave them out.
+    """
     assessment = DiagnosticAssessment.objects.filter(patient=patient).first()
     criteria = list(
         DiagnosticCriterion.objects.filter(assessment__patient=patient).select_related("recorded_by")
@@ -203,7 +207,7 @@ def pathway_summary(*, patient: Patient) -> PathwaySummary:
         chart_span=span,
         # The family-data apps' providers answer for the same dates; pathways' own reports join them.
         family=FamilyLayers(markers=symptom_report_markers(patient, symptom_reports))
-        + family_layers(patient.pk, *span),
+        + (family_layers(patient.pk, *span) if with_family_layers else FamilyLayers()),
     )
 
 

@@ -119,6 +119,9 @@ def test_the_consultant_sees_the_familys_markers_on_the_chart(page: Page, login,
         assert_no_serious_axe_violations(page, "pathway chart with family data")
         _save_chart(page, "chart-with-family-data.png")
         screenshot("pathway")
+        page.set_viewport_size({"width": 820, "height": 1180})  # a tablet, upright
+        _save_chart(page, "chart-with-family-data-tablet.png")
+        page.set_viewport_size({"width": 1280, "height": 900})
 
         # Keyboard: the first family link takes focus and shows it; Enter opens the item.
         first = markers.first

@@ -75,6 +75,10 @@ def test_markers_are_titled_links_to_the_providers_url_at_their_date():
         assert float(ring.get("cy")) + float(ring.get("r")) < top
     assert root.get("role") == "group"
     assert _chart().get("role") == "img"
+    # Assistive technology meets the links (and the tables beside the chart), not the drawing.
+    for child in root:
+        if child.tag not in (f"{SVG}title", f"{SVG}desc") and child.find(f".//{SVG}a") is None:
+            assert child.get("aria-hidden") == "true", child.get("class")
 
 
 def test_close_markers_stack_in_lanes_instead_of_overlapping():

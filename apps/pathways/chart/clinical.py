@@ -30,7 +30,7 @@ def _tick_label(tick: datetime.date, first: datetime.date) -> str:
 
 def grid(svg: ET.Element, frame: Frame) -> None:
     """Horizontal gridlines with the totals, and month ticks with their labels."""
-    group = ET.SubElement(svg, "g", {"class": "grid"})
+    group = ET.SubElement(svg, "g", {"class": "grid", "aria-hidden": "true"})
     for value in range(0, frame.y_max + 1, frame.y_step):
         line(group, LEFT, frame.plot_right, frame.y(value), frame.y(value), "gridline")
         text(group, str(value), x=LEFT - 8, y=frame.y(value) + 4, text_anchor="end", class_="axis-label")
@@ -49,7 +49,7 @@ def grid(svg: ET.Element, frame: Frame) -> None:
 
 def axes(svg: ET.Element, frame: Frame) -> None:
     """The time axis, the title of the score axis, and the line marking today."""
-    group = ET.SubElement(svg, "g", {"class": "axes"})
+    group = ET.SubElement(svg, "g", {"class": "axes", "aria-hidden": "true"})
     line(group, LEFT, frame.plot_right, frame.axis_y, frame.axis_y, "axis")
     middle = frame.plot_top + PLOT_HEIGHT / 2
     text(
@@ -67,7 +67,7 @@ def axes(svg: ET.Element, frame: Frame) -> None:
 
 def relapse_markers(svg: ET.Element, frame: Frame, relapses: Sequence[RelapseMarker]) -> None:
     """A vertical line and a downward triangle at each relapse's onset."""
-    markers = ET.SubElement(svg, "g", {"class": "relapses"})
+    markers = ET.SubElement(svg, "g", {"class": "relapses", "aria-hidden": "true"})
     top = frame.plot_top
     for r in relapses:
         rx = frame.x(r.day)
@@ -95,9 +95,10 @@ def score_series(svg: ET.Element, frame: Frame, scores: Sequence[ScorePoint]) ->
             y=frame.plot_top + PLOT_HEIGHT / 2,
             text_anchor="middle",
             class_="empty",
+            aria_hidden="true",
         )
         return
-    series = ET.SubElement(svg, "g", {"class": "scores"})
+    series = ET.SubElement(svg, "g", {"class": "scores", "aria-hidden": "true"})
     points = " ".join(f"{frame.x(s.day)},{frame.y(s.total)}" for s in scores)
     ET.SubElement(series, "polyline", {"points": points, "class": "score-line"})
     for s in scores:
@@ -122,7 +123,11 @@ def partial_scores(svg: ET.Element, frame: Frame, scores: Sequence[ScorePoint]) 
         if not s.partial:
             continue
         mark = ET.SubElement(
-            svg, "g", attrs(class_="partial-score", data_date=s.day.isoformat(), data_total=s.total)
+            svg,
+            "g",
+            attrs(
+                class_="partial-score", data_date=s.day.isoformat(), data_total=s.total, aria_hidden="true"
+            ),
         )
         ET.SubElement(
             mark, "title"
@@ -141,7 +146,9 @@ def outcome_point(svg: ET.Element, frame: Frame, day: datetime.date | None) -> N
     if day is None or not frame.contains(day):
         return
     at_x = frame.x(day)
-    group = ET.SubElement(svg, "g", attrs(class_="outcome-point", data_date=day.isoformat(), data_x=at_x))
+    group = ET.SubElement(
+        svg, "g", attrs(class_="outcome-point", data_date=day.isoformat(), data_x=at_x, aria_hidden="true")
+    )
     ET.SubElement(group, "title").text = f"48-week outcome point: {day:%d %b %Y}"
     line(group, at_x, at_x, frame.plot_top, frame.axis_y, "outcome-line")
     near_right = at_x > frame.plot_right - 120  # keep the label inside the chart: put it left of the line
@@ -196,6 +203,6 @@ def _course_band(bands: ET.Element, frame: Frame, row: int, course: CourseBand) 
 
 def course_bands(svg: ET.Element, frame: Frame, courses: Sequence[CourseBand]) -> None:
     """One row per course below the plot, from its start to its end (or today), labelled."""
-    bands = ET.SubElement(svg, "g", {"class": "courses"})
+    bands = ET.SubElement(svg, "g", {"class": "courses", "aria-hidden": "true"})
     for row, course in enumerate(courses):
         _course_band(bands, frame, row, course)
