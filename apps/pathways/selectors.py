@@ -14,7 +14,7 @@ from apps.patients import access
 from apps.patients.models import Patient
 from carecoord.family_layers import FamilyLayers, FamilyMarker, family_layers
 
-from .chart import chart_range
+from .chart import chart_range, in_span
 from .chart.table import FamilyTable, family_table
 from .models import (
     DiagnosticAssessment,
@@ -206,8 +206,11 @@ def pathway_summary(*, patient: Patient, with_family_layers: bool = True) -> Pat
         safety_flags=safety_flags([patient.pk]).get(patient.pk, []),
         chart_span=span,
         # The family-data apps' providers answer for the same dates; pathways' own reports join them.
-        family=FamilyLayers(markers=symptom_report_markers(patient, symptom_reports))
-        + (family_layers(patient.pk, *span) if with_family_layers else FamilyLayers()),
+        family=in_span(
+            FamilyLayers(markers=symptom_report_markers(patient, symptom_reports))
+            + (family_layers(patient.pk, *span) if with_family_layers else FamilyLayers()),
+            *span,
+        ),
     )
 
 

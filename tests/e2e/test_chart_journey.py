@@ -133,6 +133,15 @@ def test_the_consultant_sees_the_familys_markers_on_the_chart(page: Page, login,
         expect(page).to_have_url(re.compile(rf"/patients/{maya.pk}/pathway/#symptom-report-{report.pk}$"))
         expect(page.locator(f"#symptom-report-{report.pk}")).to_be_visible()
 
+        # A reviewed report sits in a folded list; following its marker unfolds it (Chromium opens a
+        # <details> that holds the link's target).
+        services.symptom_report_review(actor=consultant, report=report)
+        page.goto(f"/patients/{maya.pk}/pathway/")
+        expect(page.locator(f"#symptom-report-{report.pk}")).to_be_hidden()
+        chart.locator("a.marker-symptom-report").click()
+        expect(page.locator(f"#symptom-report-{report.pk}")).to_be_visible()
+        expect(page.locator(f"#symptom-report-{report.pk}")).to_contain_text("Reviewed")
+
         page.goto(f"/patients/{maya.pk}/pathway/")
         with page.expect_navigation():
             chart.locator("a.marker-video").last.click()

@@ -227,7 +227,8 @@ def test_the_selector_asks_the_providers_for_the_charts_own_dates(cast, consulta
 
     def spy(patient_id, start, end):
         calls.append((patient_id, start, end))
-        return FamilyLayers()
+        late = FamilyMarker("video", end + datetime.timedelta(days=1), "Outside the dates asked for", "/v/")
+        return FamilyLayers(markers=[late])  # neither drawn nor listed
 
     family_layers.register(spy)
     services.score_record(
@@ -246,6 +247,7 @@ def test_the_selector_asks_the_providers_for_the_charts_own_dates(cast, consulta
     reports = [m for m in summary.family.markers if m.kind == "symptom_report"]
     assert [m.url for m in reports] == [f"/patients/{cast.child_a.pk}/pathway/#symptom-report-{report.pk}"]
     assert len([m for m in summary.family.markers if m.kind == "video"]) == 2
+    assert "Outside the dates asked for" not in [m.label for m in summary.family.markers]
 
 
 def test_symptom_reports_are_markers_even_with_no_provider(cast, consultant, client_for):

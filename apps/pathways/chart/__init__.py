@@ -35,6 +35,7 @@ __all__ = [
     "RelapseMarker",
     "ScorePoint",
     "chart_range",
+    "in_span",
     "severity_chart_svg",
     "summary_chart_svg",
 ]
@@ -62,7 +63,7 @@ def _accessible_text(
     ET.SubElement(svg, "desc", {"id": f"{id_prefix}-desc"}).text = description
 
 
-def _in_range(layers: FamilyLayers, start: datetime.date, end: datetime.date) -> FamilyLayers:
+def in_span(layers: FamilyLayers, start: datetime.date, end: datetime.date) -> FamilyLayers:
     """The family's items inside the chart's dates, each kind in date order."""
 
     def inside(day: datetime.date) -> bool:
@@ -121,7 +122,7 @@ def severity_chart_svg(
         days += [r.day for r in relapses]
         days += [m.day for m in given.markers] + [p.day for p in given.points] + [d.day for d in given.diary]
         span = chart_range(days, today)
-    layers = _in_range(given, *span)
+    layers = in_span(given, *span)
     has_family = bool(layers.markers or layers.points or layers.diary)
     legend = (
         family.legend_items(
