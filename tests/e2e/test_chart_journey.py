@@ -160,4 +160,5 @@ def test_the_consultant_sees_the_familys_markers_on_the_chart(page: Page, login,
         expect(diary.get_by_role("row")).to_have_count(1 + 42)
         expect(diary).to_contain_text("marked")
         assert_no_serious_axe_violations(page, "pathway tables")
+        _save_chart(page, "chart-tables.png")
     assert provider.calls >= 1
