@@ -6,11 +6,16 @@ from dataclasses import dataclass, field
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
 
 from apps.accounts.types import AnyUser
 from apps.patients import access
 from apps.patients.models import Patient
+from carecoord.family_layers import FamilyLayers, FamilyMarker, family_layers
 
+from .chart import chart_range, in_span
+from .chart.table import FamilyTable, family_table
 from .models import (
     DiagnosticAssessment,
     DiagnosticCriterion,
@@ -86,6 +91,9 @@ class PathwaySummary:
     open_items: list[str] = field(default_factory=list)
     symptom_reports: list[SymptomReport] = field(default_factory=list)
     safety_flags: list[SafetyFlag] = field(default_factory=list)  # guards from docs/safety/hazard-log.md
+    # The dates the severity chart spans, and what the family sent in them (symptom reports included).
+    chart_span: tuple[datetime.date, datetime.date] | None = None
+    family: FamilyLayers = field(default_factory=FamilyLayers)
 
     @property
     def criteria_met(self) -> int:
@@ -103,6 +111,11 @@ class PathwaySummary:
     def outcome_day(self) -> datetime.date | None:
         """The 48-week outcome point after immunotherapy started (shown on the chart)."""
         return outcome_point(self.courses)
+
+    @property
+    def family_table(self) -> FamilyTable:
+        """The family's data on the chart, as rows for the tables that are its text alternative."""
+        return family_table(self.family)
 
     @property
     def tumour(self) -> Tumour | None:
@@ -131,8 +144,12 @@ def tracks_of(patient: Patient) -> list[TrackRow]:
     ]
 
 
-def pathway_summary(*, patient: Patient) -> PathwaySummary:
-    """Everything the consultant's review page shows, in a fixed number of queries."""
+def pathway_summary(*, patient: Patient, with_family_layers: bool = True) -> PathwaySummary:
+    """Everything the consultant's review page shows, in a fixed number of queries.
+
+    The family-data providers are asked once, for the chart's dates; a caller that draws no chart
+    (the API summary) can leave them out.
+    """
     assessment = DiagnosticAssessment.objects.filter(patient=patient).first()
     criteria = list(
         DiagnosticCriterion.objects.filter(assessment__patient=patient).select_related("recorded_by")
@@ -166,6 +183,14 @@ def pathway_summary(*, patient: Patient) -> PathwaySummary:
         open_items.append(f"{len(pending)} investigation{'s' if len(pending) > 1 else ''} awaited")
     if unresolved:
         open_items.append(f"{len(unresolved)} relapse{'s' if len(unresolved) > 1 else ''} not yet resolved")
+    span = chart_range(
+        [s.assessed_on for s in scores]
+        + [c.start_date for c in courses]
+        + [c.ended_on for c in courses if c.ended_on]
+        + [r.onset_date for r in relapses]
+        + [timezone.localdate(r.submitted_at) for r in symptom_reports],
+        timezone.localdate(),
+    )
     return PathwaySummary(
         patient=patient,
         assessment=assessment,
@@ -179,7 +204,28 @@ def pathway_summary(*, patient: Patient) -> PathwaySummary:
         open_items=open_items,
         symptom_reports=symptom_reports,
         safety_flags=safety_flags([patient.pk]).get(patient.pk, []),
+        chart_span=span,
+        # The family-data apps' providers answer for the same dates; pathways' own reports join them.
+        family=in_span(
+            FamilyLayers(markers=symptom_report_markers(patient, symptom_reports))
+            + (family_layers(patient.pk, *span) if with_family_layers else FamilyLayers()),
+            *span,
+        ),
     )
+
+
+def symptom_report_markers(patient: Patient, reports: list[SymptomReport]) -> list[FamilyMarker]:
+    """Each symptom report as a chart marker that opens it on the pathway page."""
+    page = reverse("pathways:review", args=[patient.pk])
+    return [
+        FamilyMarker(
+            kind="symptom_report",
+            day=timezone.localdate(r.submitted_at),
+            label=f"Symptoms returning: {r.summary()}",
+            url=f"{page}#symptom-report-{r.pk}",
+        )
+        for r in reports
+    ]
 
 
 def symptom_reports_of(*, patient: Patient) -> QuerySet[SymptomReport]:

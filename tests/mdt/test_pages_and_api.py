@@ -4,6 +4,7 @@ from apps.audit.models import AccessEvent
 from apps.mdt import services
 from apps.mdt.models import Item
 from apps.tasks.models import Task
+from tests.pathways.family_fake import FakeFamilyData, registered
 
 
 @pytest.fixture
@@ -48,6 +49,15 @@ def test_shared_screen_shows_each_question_summary_and_chart_and_audits(client_f
     assert body.count('class="severity-chart"') == 2  # one chart per child
     assert f'aria-labelledby="chart-{listed[0].pk}-title chart-{listed[0].pk}-desc"' in body
     assert _reads(mdt.chair, cast.child_a, "mdt shared screen") == 1
+
+
+def test_shared_screen_charts_carry_the_familys_data_and_its_tables(client_for, cast, mdt, listed):
+    with registered(FakeFamilyData()):
+        body = client_for(mdt.chair).get(f"/mdt/{mdt.meeting.pk}/screen/").content.decode()
+    item = listed[0]
+    assert body.count('class="family-marker marker-video"') == 4  # two videos on each child's chart
+    assert f'id="scores-{item.pk}-markers"' in body and f'id="scores-{item.pk}-diary"' in body
+    assert f"the table with id scores-{item.pk} and the family's tables after it" in body
 
 
 def test_families_get_404_on_every_mdt_page(client_for, cast, mdt, listed):

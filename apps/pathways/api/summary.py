@@ -75,7 +75,7 @@ class PathwayViewSet(PathwayPatientViewSet):
     @extend_schema(responses={200: PathwaySummaryOutput})
     def summary(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Criteria, diagnosis, tumours, current courses, last score, relapses, open items and tracks."""
-        summary = selectors.pathway_summary(patient=self.get_patient())
+        summary = selectors.pathway_summary(patient=self.get_patient(), with_family_layers=False)
         self.audit(request)
         return Response(PathwaySummaryOutput(summary).data)
 
