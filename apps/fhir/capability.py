@@ -2,9 +2,10 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
-from . import search
+from . import bulk, search
 from .sources import SOURCES
 
 PARAM_TYPES = {
@@ -50,6 +51,29 @@ def _resource(resource_type: str) -> dict[str, Any]:
     return resource
 
 
+def _group() -> dict[str, Any]:
+    """Group is only the Bulk Data export of a team's children (Group/{team id} = Organization/{team id})."""
+    return {
+        "type": "Group",
+        "documentation": "Group/{id} is a team (the Organization with that id): the children of its care "
+        "teams and named nurses. Only $export is supported.",
+        "operation": [
+            {
+                "name": "export",
+                "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export",
+                "documentation": (
+                    "Integration clients bound to the team, with system/*.read or system/<Type>.read. "
+                    "Needs Prefer: respond-async and Accept: application/fhir+json. Parameters: _type "
+                    f"({', '.join(bulk.EXPORT_TYPES)}), _since (honoured for Patient and "
+                    "Communication; other types are exported whole) and _outputFormat "
+                    "(application/fhir+ndjson). One export at a time per client (429 otherwise). Files "
+                    f"expire {settings.FHIR_EXPORT_HOURS} hours after the export finishes."
+                ),
+            }
+        ],
+    }
+
+
 def capability_statement(base: str) -> dict[str, Any]:
     return {
         "resourceType": "CapabilityStatement",
@@ -59,6 +83,7 @@ def capability_statement(base: str) -> dict[str, Any]:
         "kind": "instance",
         "software": {"name": "CareCoord"},
         "implementation": {"description": "CareCoord FHIR R4 read API", "url": base},
+        "instantiates": ["http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"],
         "fhirVersion": "4.0.1",
         "format": ["json"],
         "rest": [
@@ -87,7 +112,7 @@ def capability_statement(base: str) -> dict[str, Any]:
                     "the children of its teams. Each reader sees only the children they may see; every "
                     "read is audited.",
                 },
-                "resource": [_resource(t) for t in SOURCES],
+                "resource": [*(_resource(t) for t in SOURCES), _group()],
             }
         ],
     }
