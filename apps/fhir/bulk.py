@@ -346,7 +346,8 @@ def bulk_exports_sweep(now: datetime.datetime | None = None) -> tuple[int, int]:
 
 def manifest(export: BulkExport, base: str) -> dict[str, Any]:
     """The completion manifest (Bulk Data IG): what the job wrote, and where to fetch it."""
-    files = list(export.files.all())
+    order = {t: i for i, t in enumerate(export.types)}
+    files = sorted(export.files.all(), key=lambda f: order.get(f.resource_type, len(order)))  # as asked
 
     def url(f: BulkExportFile) -> str:
         return f"{base}$export-file/{f.pk}"
