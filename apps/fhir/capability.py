@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from . import bulk, search
+from . import bulk, includes, search
 from .sources import SOURCES
 
 PARAM_TYPES = {
@@ -37,6 +37,8 @@ def _resource(resource_type: str) -> dict[str, Any]:
             {"name": name, "type": PARAM_TYPES[name], "documentation": PARAM_DOCS[name]} for name in params
         ],
     }
+    if offered := includes.includes_for(resource_type):
+        resource["searchInclude"] = offered
     if resource_type == "ServiceRequest":
         resource["interaction"].append(
             {
@@ -91,7 +93,8 @@ def capability_statement(base: str) -> dict[str, Any]:
                 "mode": "server",
                 "documentation": (
                     "Read-only, except ServiceRequest create (inbound referrals). "
-                    f"Searches accept _count (at most {search.MAX_COUNT}) and _offset; "
+                    f"Searches accept _count (at most {search.MAX_COUNT}), _offset and the _include "
+                    "values each resource lists (searchInclude); "
                     "any other parameter not listed is refused."
                 ),
                 "security": {
