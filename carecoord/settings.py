@@ -538,7 +538,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.research.tasks.expire_research_exports",
         "schedule": crontab(minute=20),
     },
+    # FHIR bulk export: queue pending exports again after a broker outage; delete expired files and rows.
+    "fhir-bulk-export-sweep": {"task": "apps.fhir.tasks.sweep_bulk_exports", "schedule": 60.0},
 }
+
+# FHIR bulk export: files live in a private directory (never under static or a served URL), are
+# downloaded only with the exporting client's token, and are deleted this many hours after the export.
+FHIR_EXPORT_DIR = Path(env.str("FHIR_EXPORT_DIR", default=str(VAR_DIR / "fhir-exports")))
+FHIR_EXPORT_HOURS = env.int("FHIR_EXPORT_HOURS", default=24)
+FHIR_EXPORT_SWEEP_AFTER_SECONDS = env.int("FHIR_EXPORT_SWEEP_AFTER_SECONDS", default=120)
+# A running export not finished after this is taken to be lost with its worker, and queued again.
+FHIR_EXPORT_STALE_SECONDS = env.int("FHIR_EXPORT_STALE_SECONDS", default=1800)
 
 # Domain settings
 BREAK_GLASS_HOURS = env.int("BREAK_GLASS_HOURS", default=12)

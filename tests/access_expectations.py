@@ -188,6 +188,7 @@ def _order(r: Any) -> dict:
 
 
 NURSES_403 = {"nurse_a": "403", "nurse_glass": "403"}
+SESSION_SUBJECTS = tuple(s for s in SUBJECTS if s != "anon")
 STAFF_403 = dict.fromkeys(("nurse_a", "nurse_glass", "nurse_other", "consultant_other", "admin"), "403")
 NOT_GLASS = {"nurse_glass": "404"}
 NOT_RESEARCH_LEAD = dict.fromkeys(("nurse_a", "nurse_glass", "nurse_other", "consultant_other"), "403")
@@ -444,6 +445,11 @@ ROUTES: dict[str, Expect] = {
     "fhir:everything": fhir(family_a="ok"),
     "fhir:read": fhir(actions={**FHIR_FAMILY_READS, "Task": NOT_GLASS}),
     "fhir:search": fhir(actions={**FHIR_FAMILY_READS, "Task": {"nurse_glass": "empty"}}),
+    # Bulk export is for integration clients only (tests/fhir/test_bulk_export.py): a session is
+    # refused the kick-off (403), and an export and its files are the exporting client's (404).
+    "fhir:export": fhir(**dict.fromkeys(SESSION_SUBJECTS, "403")),
+    "fhir:export-status": fhir(**dict.fromkeys(SESSION_SUBJECTS, "404")),
+    "fhir:export-file": fhir(**dict.fromkeys(SESSION_SUBJECTS, "404")),
     # --- API: messages, documents, symptom reports ---------------------------------------
     "patient-thread-list": api(family_a="ok"),
     "thread-inbox": api(family_a="ok", family_b="ok"),

@@ -44,6 +44,9 @@ SEGMENT_OBJECTS = {
     "consents": "consent",
     "exports": "research_export",
     "Patient": "child",  # /fhir/Patient/<id>/$everything
+    "Group": "team",  # /fhir/Group/<team>/$export: a team's bulk export
+    "$export-status": "bulk_export",
+    "$export-file": "bulk_export_file",
 }
 # An object after /series/<pk>/appointments/ is one of that series' appointments.
 NESTED_OBJECTS = {("series", "appointment"): "series_appointment"}
@@ -86,6 +89,8 @@ CHILD_RECORDS = (frozenset(SEGMENT_OBJECTS.values()) | set(FHIR_OBJECTS.values()
     "meeting",
     "caseload_import",  # an upload and its plan: its uploader's, about no one child
     "research_export",  # a pseudonymised export: its requester's, about no one child by name
+    "bulk_export",  # an integration client's export of a team: the client's alone
+    "bulk_export_file",
     "practitioner",
     "practitioner_role",
     "team",

@@ -350,6 +350,30 @@ def _caseload_import(nurse: User) -> Any:
     )
 
 
+def _bulk_export(admin: User, child: Patient) -> dict[str, Any]:
+    """An integration client's finished export of Nursing, with one file (a row: its content is never
+    reached, since every session is refused before the file is opened)."""
+    from apps.fhir import services as fhir
+    from apps.fhir.models import BulkExport, BulkExportFile
+
+    team = Team.objects.get(code="nursing")
+    client, _, _ = fhir.integration_client_create(
+        actor=admin, name="Matrix engine", teams=[team], scopes="system/*.read"
+    )
+    export = BulkExport.objects.create(
+        client=client,
+        team=team,
+        types=["Patient"],
+        request_url=f"http://testserver/fhir/Group/{team.pk}/$export",
+        status=BulkExport.Status.DONE,
+        expires_at=timezone.now() + datetime.timedelta(days=1),
+    )
+    made = BulkExportFile.objects.create(
+        export=export, resource_type="Patient", name=f"{export.pk}/Patient.ndjson", patient_ids=[child.pk]
+    )
+    return {"bulk_export": export, "bulk_export_file": made}
+
+
 def _child_records(
     child: Patient, nurse: User, consultant: User, family: User, team: Team, scale: Any
 ) -> Records:
@@ -414,6 +438,9 @@ def build_world() -> World:
         records.objects["transition_plan"] = _transition_plan(records["child"])
     a.objects["caseload_import"] = b.objects["caseload_import"] = _caseload_import(users["nurse_a"])
     _consent_and_export(users, a, b)
+    exported = _bulk_export(users["admin"], child_a)
+    a.objects.update(exported)
+    b.objects.update(exported)
     subjects = {name: users[name] for name in SUBJECTS if name != "anon"}
     return World(subjects, _sessions(subjects), child_a, child_b, a, b)
 

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from . import services
-from .models import IntegrationClient
+from .models import BulkExport, IntegrationClient
 
 
 class IntegrationClientForm(forms.ModelForm):
@@ -70,3 +70,19 @@ class IntegrationClientAdmin(admin.ModelAdmin):
         for client in queryset:
             services.integration_client_revoke(actor=request.user, client=client)  # type: ignore[arg-type]
         messages.success(request, f"Revoked {queryset.count()} client(s).")
+
+
+@admin.register(BulkExport)
+class BulkExportAdmin(admin.ModelAdmin):
+    """Who exported which team, when, and what became of it: read only (the job and the sweep write)."""
+
+    list_display = ["created_at", "client", "team", "status", "finished_at", "expires_at"]
+    list_filter = ["status", "team"]
+    search_fields = ["client__name"]
+    readonly_fields = [f.name for f in BulkExport._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

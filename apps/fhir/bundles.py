@@ -13,11 +13,11 @@ from .readers import Reader
 from .sources import Source
 
 
-def _entry(base: str, resource: dict[str, Any]) -> dict[str, Any]:
+def _entry(base: str, resource: dict[str, Any], mode: str = "match") -> dict[str, Any]:
     return {
         "fullUrl": f"{base}{resource['resourceType']}/{resource['id']}",
         "resource": resource,
-        "search": {"mode": "match"},
+        "search": {"mode": mode},
     }
 
 
@@ -79,7 +79,9 @@ def searchset(
     paging: search.Paging,
     total: int,
     resources: list[dict[str, Any]],
+    included: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """A searchset: the matches (``total`` counts only them), then what ``_include`` brought in."""
     links = [{"relation": "self", "url": _link(base, path, query, paging.offset)}]
     if paging.count and paging.offset + paging.count < total:
         links.append({"relation": "next", "url": _link(base, path, query, paging.offset + paging.count)})
@@ -92,8 +94,8 @@ def searchset(
         "timestamp": timezone.now().astimezone(datetime.UTC).isoformat(),
         "total": total,
         "link": links,
-        "entry": [_entry(base, r) for r in resources],
+        "entry": [_entry(base, r) for r in resources] + [_entry(base, r, "include") for r in included or []],
     }
-    if not resources:
+    if not bundle["entry"]:
         del bundle["entry"]  # FHIR JSON has no empty arrays
     return bundle

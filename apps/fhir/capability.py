@@ -2,9 +2,10 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
-from . import search
+from . import bulk, includes, search
 from .sources import SOURCES
 
 PARAM_TYPES = {
@@ -36,6 +37,8 @@ def _resource(resource_type: str) -> dict[str, Any]:
             {"name": name, "type": PARAM_TYPES[name], "documentation": PARAM_DOCS[name]} for name in params
         ],
     }
+    if offered := includes.includes_for(resource_type):
+        resource["searchInclude"] = offered
     if resource_type == "ServiceRequest":
         resource["interaction"].append(
             {
@@ -50,6 +53,29 @@ def _resource(resource_type: str) -> dict[str, Any]:
     return resource
 
 
+def _group() -> dict[str, Any]:
+    """Group is only the Bulk Data export of a team's children (Group/{team id} = Organization/{team id})."""
+    return {
+        "type": "Group",
+        "documentation": "Group/{id} is a team (the Organization with that id): the children of its care "
+        "teams and named nurses. Only $export is supported.",
+        "operation": [
+            {
+                "name": "export",
+                "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export",
+                "documentation": (
+                    "Integration clients bound to the team, with system/*.read or system/<Type>.read. "
+                    "Needs Prefer: respond-async and Accept: application/fhir+json. Parameters: _type "
+                    f"({', '.join(bulk.EXPORT_TYPES)}), _since (honoured for Patient and "
+                    "Communication; other types are exported whole) and _outputFormat "
+                    "(application/fhir+ndjson). One export at a time per client (429 otherwise). Files "
+                    f"expire {settings.FHIR_EXPORT_HOURS} hours after the export finishes."
+                ),
+            }
+        ],
+    }
+
+
 def capability_statement(base: str) -> dict[str, Any]:
     return {
         "resourceType": "CapabilityStatement",
@@ -59,6 +85,7 @@ def capability_statement(base: str) -> dict[str, Any]:
         "kind": "instance",
         "software": {"name": "CareCoord"},
         "implementation": {"description": "CareCoord FHIR R4 read API", "url": base},
+        "instantiates": ["http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"],
         "fhirVersion": "4.0.1",
         "format": ["json"],
         "rest": [
@@ -66,7 +93,8 @@ def capability_statement(base: str) -> dict[str, Any]:
                 "mode": "server",
                 "documentation": (
                     "Read-only, except ServiceRequest create (inbound referrals). "
-                    f"Searches accept _count (at most {search.MAX_COUNT}) and _offset; "
+                    f"Searches accept _count (at most {search.MAX_COUNT}), _offset and the _include "
+                    "values each resource lists (searchInclude); "
                     "any other parameter not listed is refused."
                 ),
                 "security": {
@@ -87,7 +115,7 @@ def capability_statement(base: str) -> dict[str, Any]:
                     "the children of its teams. Each reader sees only the children they may see; every "
                     "read is audited.",
                 },
-                "resource": [_resource(t) for t in SOURCES],
+                "resource": [*(_resource(t) for t in SOURCES), _group()],
             }
         ],
     }

@@ -15,8 +15,8 @@ from .sources import Source
 
 DEFAULT_COUNT = 20
 MAX_COUNT = 100
-# Accepted everywhere; _format is handled by the view's content negotiation.
-CONTROL_PARAMS = {"_count", "_offset", "_format"}
+# Accepted everywhere; _format is handled by the view's content negotiation, _include by includes.py.
+CONTROL_PARAMS = {"_count", "_offset", "_format", "_include"}
 DATE_PREFIXES = ("eq", "ge", "le", "gt", "lt")
 # Matched on the built resources of a source that expands rows in Python (a child's flags).
 EXPANDED_PARAMS = {"_id", "status", "category"}

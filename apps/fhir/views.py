@@ -18,7 +18,7 @@ from apps.audit.services import access_record
 from apps.patients.models import Patient
 from apps.referrals.services.intake import RECEIPT_MESSAGE
 
-from . import bundles, search, services
+from . import bundles, includes, search, services
 from .auth import ClientCredentialsAuthentication, integration_client
 from .capability import capability_statement
 from .inbound import read_service_request
@@ -107,18 +107,25 @@ class SearchView(FhirView):
         query = request.query_params
         try:
             search.check_params(resource_type, sources, query)
+            names = includes.check_includes(resource_type, query.getlist("_include"))
             paging = search.paging(query)
             total, found = bundles.page_of(sources, reader, query, paging)
-        except search.SearchError as exc:
+        except ValueError as exc:  # a SearchError, or an _include we do not offer
             raise ParseError(str(exc)) from exc
-        _audit(request, f"fhir:{resource_type}", [(source, row) for source, row, _ in found])
+        matches = [resource for _, _, resource in found]
+        granted = self.granted_scopes()
+        extra = includes.included(
+            names, matches, reader, lambda kind: not reader.is_system or allows(granted, kind, "read")
+        )
+        _audit(request, f"fhir:{resource_type}", [(source, row) for source, row, _ in [*found, *extra]])
         bundle = bundles.searchset(
             base=self.base_url(),
             path=resource_type,
             query=query,
             paging=paging,
             total=total,
-            resources=[resource for _, _, resource in found],
+            resources=matches,
+            included=[resource for _, _, resource in extra],
         )
         return Response(bundle)
 

@@ -56,3 +56,18 @@ def test_fhirpy_reads_a_patient_by_nhs_number_and_pages_a_search_to_the_end(fhir
     everything = client.execute(f"Patient/{child.pk}/$everything", method="get")
     validate(everything)
     assert everything["total"] == len(everything["entry"]) > 10
+
+
+def test_fhirpy_searches_with_include(fhir_client):
+    from tests.factories import FamilyFactory, GuardianFactory
+
+    client, nurse = fhir_client
+    child = PatientFactory(named_nurse=nurse)
+    GuardianFactory(patient=child, user=FamilyFactory())
+    make_record(child, nurse, child.guardians.first().user)
+
+    bundle = client.resources("Observation").include("Observation", "subject").fetch_raw()
+    validate(dict(bundle))
+    modes = {(e["search"]["mode"], e["resource"]["resourceType"]) for e in bundle["entry"]}
+    assert modes == {("match", "Observation"), ("include", "Patient")}
+    assert bundle["total"] == 1

@@ -141,3 +141,48 @@ def test_a_long_plan_is_paged_and_can_show_only_the_refused_rows(
     assert "Page 1 of 3" in first and "Kid0" in first and "Kid2" not in first
     refused = client.get(f"/caseload-imports/{job.pk}/?outcome=refused").content.decode()
     assert "runs as a formula" in refused and "Kid0" not in refused
+
+
+def test_the_clinic_administrator_imports_and_exports_any_teams_caseload(
+    client_for, admin, nurse, consultant, team
+) -> None:
+    """Issue 15: "for the clinic admin and for nurse specialists on their own team". The clinic
+    administrator belongs to no team here and imports into two: each child joins that team's caseload,
+    a second import of the same file changes nothing, and each team's export has its own children."""
+    from apps.accounts.models import Team
+    from tests.factories import StaffFactory
+
+    Team.objects.create(code="oncology", name="Oncology")
+    StaffFactory(email="otto@example.org", role="nurse_specialist", role__teams=["oncology"])
+    client = client_for(admin)
+    home = client.get("/caseload-imports/").content.decode()
+    assert 'value="nursing"' in home and 'value="oncology"' in home
+    files = {
+        "nursing": [child_row()],
+        "oncology": [
+            child_row(
+                hospital_number="H900002",
+                nhs_number="4857773457",
+                given_name="Olive",
+                named_nurse_email="otto@example.org",
+                guardian_1_email="olive.parent@example.org",
+            )
+        ],
+    }
+    for code, rows in files.items():
+        for attempt in ("first", "again"):
+            response = client.post("/caseload-imports/", {"team": code, "file": _file(rows)})
+            assert response.status_code == 302, (code, attempt)
+            job = CaseloadImport.objects.filter(team__code=code).order_by("-pk").first()
+            outcome = job.rows.get().outcome
+            assert outcome == ("created" if attempt == "first" else "unchanged"), (
+                code,
+                attempt,
+                job.rows.get().problems,
+            )
+            client.post(f"/caseload-imports/{job.pk}/apply/", {"content_sha256": job.content_sha256})
+    assert Patient.objects.get(hospital_number="H900002").named_nurse.email == "otto@example.org"
+    assert Patient.objects.get(hospital_number="H900001").named_nurse == nurse
+    for code, hospital_number in (("nursing", "H900001"), ("oncology", "H900002")):
+        exported = client.get(f"/caseload-imports/export/?team={code}").content.decode()
+        assert hospital_number in exported and exported.count("\n") == 2, code
