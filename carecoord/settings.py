@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "apps.mdt",
     "apps.neuropsych",
     "apps.transition",
+    "apps.emergency_plans",
     "apps.messaging",
     "apps.fhir",
     "apps.imports",
