@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from apps.accounts import roles
 from apps.accounts.models import Team, User
+from apps.notifications.services import notification_create
 from apps.pathways.models import TreatmentCourse
 from apps.patients import access
-from apps.patients.models import Patient
+from apps.patients.models import Guardian, Patient
 from apps.tasks.models import Task
 from apps.tasks.services import task_open, tasks_complete_for_sources
 from carecoord.errors import ApplicationError, refuse_unless
@@ -117,7 +118,24 @@ def plan_approve(*, actor: User, patient: Patient, number: int) -> PlanVersion:
             tasks_complete_for_sources(source_keys=[review_task_key(plan)], actor=actor)
         plan.needs_review, plan.review_reason = False, ""
         save_with_history(plan, actor=actor, update_fields=["needs_review", "review_reason"])
+        _tell_guardians(patient)
     return version
+
+
+def _tell_guardians(patient: Patient) -> None:
+    """In the approval's transaction (outbox): each guardian is told the plan is ready to read."""
+    url = reverse("emergency_plans:family_plan", args=[patient.pk])
+    guardians = (
+        Guardian.objects.with_legal_basis().filter(patient=patient, is_active=True).select_related("user")
+    )
+    for guardian in guardians:
+        notification_create(
+            recipient=guardian.user,
+            kind="emergency_plan_approved",
+            title=f"{patient.given_name}'s emergency plan is ready to read",
+            url=url,
+            patient_id=patient.pk,
+        )
 
 
 def _review_reason(course: TreatmentCourse, from_status: str, to_status: str) -> str:

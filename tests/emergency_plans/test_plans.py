@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from apps.audit.models import AccessEvent
 from apps.emergency_plans import selectors, services
 from apps.emergency_plans.models import AdviceBlock, EmergencyPlan, PlanVersion
+from apps.notifications.models import Notification
 from apps.pathways.models import TreatmentCourse
 from apps.pathways.services import course_transition
 from apps.tasks.models import Task
@@ -65,6 +66,8 @@ def test_families_see_a_plan_only_once_a_consultant_approves_it(client, cast, co
     client.force_login(cast.family_a)
     page = client.get(url).content.decode()
     assert "Steroid or ACTH treatment" in page and "Dr Connie Consultant" in page
+    told = Notification.objects.get(recipient=cast.family_a, kind="emergency_plan_approved")
+    assert told.url == url and not Notification.objects.filter(recipient=cast.family_b).exists()
 
 
 def test_a_course_change_marks_the_plan_for_review_and_opens_one_consultant_task(
