@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from apps.caseload.api import CaseloadViewSet
 from apps.documents import api as documents
+from apps.emergency_plans.api import EmergencyPlanViewSet
 from apps.imports import api as imports
 from apps.mdt import api as mdt
 from apps.mdt import api_release as mdt_release
@@ -287,6 +288,14 @@ urlpatterns += [
         "patients/<int:pk>/transition/transfer/",
         _plan.as_view({"post": "transfer"}),
         name="transition-transfer",
+    ),
+]
+
+urlpatterns += [
+    path(
+        "patients/<int:pk>/emergency-plan/",
+        EmergencyPlanViewSet.as_view({"get": "retrieve"}),
+        name="emergency-plan",
     ),
 ]
 

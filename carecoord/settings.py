@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "apps.neuropsych",
     "apps.transition",
     "apps.research",
+    "apps.emergency_plans",
     "apps.messaging",
     "apps.fhir",
     "apps.imports",

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("apps.neuropsych.urls")),
     path("", include("apps.transition.urls")),
     path("", include("apps.research.urls")),
+    path("", include("apps.emergency_plans.urls")),
     path("", include("apps.messaging.urls")),
     path("", include("apps.imports.urls")),
     path("portal/", include("apps.portal.urls")),

@@ -293,6 +293,15 @@ ROUTES: dict[str, Expect] = {
     "transition:joint_appointment": page("POST", nurse_glass="403"),
     "transition:transfer": page("POST", nurse_glass="403"),
     "transition:family_plan": page("GET"),
+    # Emergency plans: the care team prepares (not break-glass), only a consultant approves (a nurse: 403).
+    "emergency_plans:plan": page("GET"),
+    "emergency_plans:prepare": page("POST", nurse_glass="403"),
+    "emergency_plans:approve": page("POST", **NURSES_403),
+    "emergency_plans:staff_pdf": page("GET"),
+    "emergency_plans:staff_card": page("GET"),
+    "emergency_plans:family_plan": page("GET"),
+    "emergency_plans:family_pdf": page("GET"),
+    "emergency_plans:family_card": page("GET"),
     "mdt:meetings": page("GET POST"),
     "mdt:meeting": page("GET", shows=True),
     "mdt:screen": page("GET", shows=True),
@@ -430,6 +439,7 @@ ROUTES: dict[str, Expect] = {
     "transition-readiness": api(nurse_glass="ok/403"),
     "transition-joint-appointment": api(nurse_glass="ok/403"),
     "transition-transfer": api(nurse_glass="ok/403"),
+    "emergency-plan": api(family_a="404"),  # staff only: a draft is never the family's (the portal is)
     "mdt-meeting-list": api(),
     "mdt-meeting-detail": api(shows=True, family_a="404", family_b="404"),
     "mdt-meeting-items": api(family_a="404", family_b="404"),

@@ -267,6 +267,14 @@ def _transition_plan(child: Patient) -> Any:
     return TransitionPlan.objects.create(patient=child, opened_on=timezone.localdate())
 
 
+def _emergency_plan(child: Patient, preparer: User, consultant: User) -> Any:
+    """An approved plan, so that the family's page and downloads have a version to show."""
+    from apps.emergency_plans import services
+
+    version = services.plan_prepare(actor=preparer, patient=child)
+    return services.plan_approve(actor=consultant, patient=child, number=version.number)
+
+
 def _mdt(chair: User, listers: dict[str, tuple[Patient, User, Records]]) -> None:
     """Neurology's next MDT meeting (and the one after, for carrying over), with each child listed
     and the outcome recorded (so that amending it can be refused, not just found missing)."""
@@ -436,6 +444,10 @@ def build_world() -> World:
     _mdt(users["chair"], {"a": (child_a, users["nurse_a"], a), "b": (child_b, users["consultant_other"], b)})
     for records in (a, b):  # a transition plan each, so every plan route has something to act on
         records.objects["transition_plan"] = _transition_plan(records["child"])
+    a.objects["emergency_plan"] = _emergency_plan(child_a, users["nurse_a"], users["consultant_a"])
+    b.objects["emergency_plan"] = _emergency_plan(
+        child_b, users["consultant_other"], users["consultant_other"]
+    )
     a.objects["caseload_import"] = b.objects["caseload_import"] = _caseload_import(users["nurse_a"])
     _consent_and_export(users, a, b)
     exported = _bulk_export(users["admin"], child_a)

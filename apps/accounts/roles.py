@@ -115,3 +115,15 @@ def can_change_track(user: AnyUser) -> bool:
 
 def can_manage_scales(user: AnyUser) -> bool:
     return staff_role(user) == Role.CLINIC_ADMIN
+
+
+# Emergency plans: a nurse specialist or consultant prepares a draft; only a consultant approves
+# it for families (the child's own care team, checked by the app).
+
+
+def can_prepare_emergency_plan(user: AnyUser) -> bool:
+    return staff_role(user) in {Role.CONSULTANT, Role.NURSE_SPECIALIST}
+
+
+def can_approve_emergency_plan(user: AnyUser) -> bool:
+    return staff_role(user) in _PRESCRIBERS
