@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "apps.mdt",
     "apps.neuropsych",
     "apps.transition",
+    "apps.diary",
+    "apps.watch",
     "apps.messaging",
     "apps.fhir",
     "apps.imports",
@@ -524,6 +526,11 @@ CELERY_BEAT_SCHEDULE = {
     "transition-milestones-daily": {
         "task": "apps.transition.tasks.open_transition_milestones",
         "schedule": crontab(hour=6, minute=47),
+    },
+    # Families of children in a watch are asked for the day's diary in the early evening.
+    "diary-prompts-daily": {
+        "task": "apps.watch.tasks.send_diary_prompts",
+        "schedule": crontab(hour=18, minute=0),
     },
 }
 
