@@ -37,6 +37,10 @@ class DiaryPeriod:
     entries: list[DiaryEntry]  # newest first
 
     @property
+    def has_notes(self) -> bool:
+        return any(entry.note for entry in self.entries)
+
+    @property
     def days(self) -> int:
         return (self.end - self.start).days + 1
 

@@ -93,7 +93,7 @@ def strip_draw(period: DiaryPeriod) -> Strip:
             cells.append(Cell(x, bottom - HEIGHT[level], HEIGHT[level], FILL[level], False))
     axis_y = TOP + len(ROWS) * ROW + 12
     return Strip(
-        width=LABEL_WIDTH + period.days * (CELL + GAP),
+        width=LABEL_WIDTH + period.days * (CELL + GAP) + 32,  # room for the last Monday label
         height=axis_y + 8,
         rows=[(label, TOP + row * ROW + 14) for row, (label, _) in enumerate(ROWS)],
         cells=cells,
