@@ -41,3 +41,14 @@ def fill_in(cast):  # type: ignore[no-untyped-def]
 
 def days(n: int) -> datetime.timedelta:
     return datetime.timedelta(days=n)
+
+
+@pytest.fixture(autouse=True)
+def _demo_configuration(db):  # type: ignore[no-untyped-def]
+    """The trigger lengths and the policy the data migration seeds (a browser test's flush of the
+    shared test database removes them; get_or_create leaves them as they are otherwise)."""
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    importlib.import_module("apps.watch.migrations.0002_demo_configuration").seed(django_apps, None)
