@@ -126,6 +126,9 @@ def watch_trigger(
     if ends_on < today:
         return None
     reason = kind.reason.format(detail=detail).strip()
+    # Two triggers at once (a wean while the family saves a fever) take turns on the child's row, so
+    # the second extends the first's watch instead of clashing on the one-open-watch key.
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
     watch = _locked_open(patient, today)
     if watch is None:
         watch = _open(patient, kind, reason, start, kind.days, actor)
@@ -159,6 +162,7 @@ def watch_open(*, actor: User, patient: Patient, days: int, reason: str) -> Watc
         )
     with transaction.atomic(durable=True):
         today = watch_today()
+        Patient.objects.select_for_update().filter(pk=patient.pk).first()
         if _locked_open(patient, today) is not None:
             raise ApplicationError.stale("A watch is already open for this child: extend it instead.")
         watch = _open(patient, kind, reason, today, days, actor)
