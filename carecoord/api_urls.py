@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from apps.caseload.api import CaseloadViewSet
+from apps.diary.api import PatientDiaryViewSet
 from apps.documents import api as documents
 from apps.emergency_plans.api import EmergencyPlanViewSet
 from apps.imports import api as imports
@@ -24,6 +25,7 @@ from apps.referrals.api import ReferralViewSet
 from apps.scheduling import api as scheduling
 from apps.tasks.api import TaskViewSet
 from apps.transition.api import TransitionPlanViewSet
+from apps.watch.api import PatientWatchViewSet
 
 router = SimpleRouter()
 router.register("patients", PatientViewSet, basename="patient")
@@ -310,4 +312,14 @@ urlpatterns += [
         "caseload-imports/<int:pk>/apply/", _import.as_view({"post": "apply"}), name="caseload-import-apply"
     ),
     path("caseload-export/", imports.CaseloadExportViewSet.as_view({"get": "list"}), name="caseload-export"),
+]
+
+_watch = PatientWatchViewSet
+urlpatterns += [
+    _child("diary/", PatientDiaryViewSet.as_view({"get": "list", "post": "create"}), "diary"),
+    _child("watch/", _watch.as_view({"get": "list"}), "watch"),
+    *[
+        _child(f"watch/{step}/", _watch.as_view({"post": step}), f"watch-{step}")
+        for step in ("open", "extend", "end")
+    ],
 ]

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "apps.transition",
     "apps.research",
     "apps.emergency_plans",
+    "apps.diary",
+    "apps.watch",
     "apps.messaging",
     "apps.fhir",
     "apps.imports",
@@ -541,6 +543,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # FHIR bulk export: queue pending exports again after a broker outage; delete expired files and rows.
     "fhir-bulk-export-sweep": {"task": "apps.fhir.tasks.sweep_bulk_exports", "schedule": 60.0},
+    # Families of children in a watch are asked for the day's diary in the early evening.
+    "diary-prompts-daily": {
+        "task": "apps.watch.tasks.send_diary_prompts",
+        "schedule": crontab(hour=18, minute=0),
+    },
 }
 
 # FHIR bulk export: files live in a private directory (never under static or a served URL), are

@@ -27,6 +27,8 @@ urlpatterns = [
     path("", include("apps.transition.urls")),
     path("", include("apps.research.urls")),
     path("", include("apps.emergency_plans.urls")),
+    path("", include("apps.diary.urls")),
+    path("", include("apps.watch.urls")),
     path("", include("apps.messaging.urls")),
     path("", include("apps.imports.urls")),
     path("portal/", include("apps.portal.urls")),

@@ -302,6 +302,14 @@ ROUTES: dict[str, Expect] = {
     "emergency_plans:family_plan": page("GET"),
     "emergency_plans:family_pdf": page("GET"),
     "emergency_plans:family_card": page("GET"),
+    # The diary: the family fills in today's entry; staff read the strip. A watch is changed only by
+    # a nurse specialist or consultant on the care team (a break-glass reader reads it: 403).
+    "diary:family": page("GET POST"),
+    "diary:staff": page("GET"),
+    "watch:staff": page("GET"),
+    "watch:open": page("POST", nurse_glass="403"),
+    "watch:extend": page("POST", nurse_glass="403"),
+    "watch:end": page("POST", nurse_glass="403"),
     "mdt:meetings": page("GET POST"),
     "mdt:meeting": page("GET", shows=True),
     "mdt:screen": page("GET", shows=True),
@@ -482,6 +490,13 @@ ROUTES: dict[str, Expect] = {
     "school-letter-release": api(family_a="403"),
     "patient-symptom-report-list": api(family_a="ok", nurse_a="ok/403", nurse_glass="ok/403"),
     "symptom-report-review": api(),
+    # The family writes its own child's diary (today's entry); staff read it and may not write it.
+    "patient-diary": api(family_a="ok", nurse_a="ok/403", nurse_glass="ok/403"),
+    # Watch periods are the care team's: a family in scope gets a 403.
+    "patient-watch": api(family_a="403"),
+    "patient-watch-open": api(family_a="403", nurse_glass="403"),
+    "patient-watch-extend": api(family_a="403", nurse_glass="403"),
+    "patient-watch-end": api(family_a="403", nurse_glass="403"),
 }
 
 EXEMPT: dict[str, str] = {
@@ -565,6 +580,32 @@ SYMPTOMS = {
 }
 
 
+DIARY_FORM = {
+    "unsteadiness": "0",
+    "jerks": "1",
+    "eye_movements": "0",
+    "sleep_hours": "11",
+    "night_waking": "none",
+    "mood": "good",
+    "rage_episodes": "0",
+    "illness": "none",
+    "immunisation": "no",
+}
+DIARY_API = {**DIARY_FORM, "sleep_hours": 11, "rage_episodes": 0, "immunisation": False}
+
+
+def _diary_entries(w: World) -> int:
+    from apps.diary.models import DiaryEntry
+
+    return DiaryEntry.objects.filter(patient=w.child_a).count()
+
+
+def _watches(w: World) -> int:
+    from apps.watch.models import WatchPeriod
+
+    return WatchPeriod.objects.filter(patient=w.child_a).count()
+
+
 def _guardian_active(w: World) -> bool:
     return Guardian.objects.get(pk=w.a["guardian"].pk).is_active
 
@@ -626,4 +667,8 @@ WRITES: dict[str, tuple[Any, Any]] = {
     "caseload-import-apply": (_import_digest, _import_status),
     "patient-guardian-deactivate": ({}, _guardian_active),
     "patient-care-team-end": ({}, _member_end),
+    "diary:family": (DIARY_FORM, _diary_entries),
+    "patient-diary": (DIARY_API, _diary_entries),
+    "watch:open": ({"days": "10", "reason": "Sibling has chickenpox"}, _watches),
+    "patient-watch-open": ({"days": 10, "reason": "Sibling has chickenpox"}, _watches),
 }

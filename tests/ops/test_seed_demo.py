@@ -111,6 +111,8 @@ def test_seed_demo_finds_every_apps_demo_module_and_seeds_bank_holidays(capsys):
         "transition",
         "research",
         "emergency_plans",
+        "diary",
+        "watch",
         "caseload",
     }
     assert names.index("patients") < names.index("pathways") < names.index("scheduling")

@@ -5,7 +5,7 @@ Every flag on a caseload row belongs to one of two tiers, kept apart:
 - **Clinical urgency**: the child's condition may be changing, or the family has waited on us past
   the response target. A symptom report awaiting review, an unresolved relapse, an abnormal result to
   acknowledge, a family waiting past the response target, an urgent referral awaiting triage that
-  a person made (not the automatic account).
+  a person made (not the automatic account), a watch period around a relapse trigger.
 - **Administrative backlog**: work that is late but is not a sign of the child getting worse. An
   overdue re-evaluation, an overdue task, a family message still within the response target, a
   normal result to acknowledge, no recorded contact for a while.
@@ -61,6 +61,8 @@ WEIGHTS: dict[str, Weight] = {
     "family_reply_overdue": Weight(Tier.CLINICAL, 25, "family waiting past the response target"),
     "urgent_referral": Weight(Tier.CLINICAL, 20, "urgent or emergency referral by a person awaiting triage"),
     "abnormal_results": Weight(Tier.CLINICAL, 10, "abnormal result to acknowledge", most_counted=3),
+    # A relapse trigger (a wean, illness or fever, a jab): the child may be about to change.
+    "watch": Weight(Tier.CLINICAL, 5, "watch period around a relapse trigger"),
     "overdue_tasks": Weight(Tier.ADMINISTRATIVE, 15, "overdue task", most_counted=3),
     "family_waiting": Weight(Tier.ADMINISTRATIVE, 15, "family message within the response target"),
     "normal_results": Weight(Tier.ADMINISTRATIVE, 10, "normal result to acknowledge", most_counted=3),

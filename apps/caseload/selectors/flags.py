@@ -40,6 +40,8 @@ from apps.patients.models import Patient
 from apps.referrals.models import Referral
 from apps.scheduling.models import Appointment, ReviewDue
 from apps.tasks.models import Task
+from apps.watch.models import WatchPeriod
+from apps.watch.selectors import active_on
 
 from .attention import STALE_CONTACT_DAYS
 from .words import Clock, ago, day, plural, since
@@ -200,6 +202,22 @@ def abnormal_results_words(v: Values, clock: Clock) -> str:
     return f"{plural(v['abnormal_results'], 'abnormal result')} to acknowledge"
 
 
+def watch(clock: Clock) -> FlagSql:
+    """A watch period around a relapse trigger covers today (weaning, illness or fever, a jab)."""
+    active = WatchPeriod.objects.filter(active_on(clock.today), patient=PATIENT)
+    return FlagSql(
+        annotations={
+            "watch_reason": _first(active, "reason", order="starts_on"),
+            "watch_ends_on": _first(active, "ends_on", order="starts_on"),
+        },
+        items=_raised("watch_ends_on"),
+    )
+
+
+def watch_words(v: Values, clock: Clock) -> str:
+    return f"Watch until {day(v['watch_ends_on'], clock.today)}: {v['watch_reason']}"
+
+
 # Administrative backlog --------------------------------------------------------------------------
 
 
@@ -326,6 +344,7 @@ FLAGS: dict[str, Flag] = {
     "family_reply_overdue": Flag(family_reply_overdue, family_reply_overdue_words, THREADS),
     "urgent_referral": Flag(urgent_referral, urgent_referral_words),
     "abnormal_results": Flag(abnormal_results, abnormal_results_words),
+    "watch": Flag(watch, watch_words, ("diary:staff", "")),
     "family_waiting": Flag(family_waiting, family_waiting_words, THREADS),
     "normal_results": Flag(normal_results, normal_results_words),
     "review_overdue": Flag(review_overdue, review_overdue_words),

@@ -1,0 +1,1 @@
+# Diary entries are a child's data, read through the audited pages; the admin keeps none of them.
