@@ -496,6 +496,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.scheduling.tasks.open_due_reviews",
         "schedule": crontab(hour=6, minute=30),
     },
+    # Drift in the stored re-evaluation dates (the services keep them; this recomputes every child).
+    "review-schedules-weekly": {
+        "task": "apps.scheduling.tasks.repair_review_schedules",
+        "schedule": crontab(hour=5, minute=30, day_of_week="sunday"),
+    },
     "unacknowledged-results": {
         "task": "apps.pathways.tasks.flag_unacknowledged_results",
         "schedule": 60.0 * 15,

@@ -3,14 +3,15 @@
 ``attention_recompute`` runs inside the transaction of the service that changed a child's inputs (it is
 subscribed to ``carecoord.attention`` in ``CaseloadConfig.ready``): one read computes the children's
 flags with the caseload's own SQL, one upsert writes their rows. ``attention_refresh`` is the beat job:
-it walks every child in batches by id, recomputes, and rewrites only the rows that differ (the
-time-based parts that the calendar changed, or drift), in 4 queries per batch. A second run writes
-nothing; two runs at once write the same values.
+on PostgreSQL one INSERT ... SELECT ... ON CONFLICT DO UPDATE ... WHERE IS DISTINCT FROM recomputes every
+child with the same SQL and rewrites only the rows that differ (the time-based parts that the calendar
+changed, or drift): one query whatever the number of children. A second run writes nothing; two runs at
+once write the same values. (SQLite, for development only, walks the children in batches instead.)
 """
 
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from apps.patients.models import Patient
 
@@ -64,6 +65,42 @@ def _same(stored: AttentionScore | None, fresh: AttentionScore) -> bool:
 def attention_refresh(*, batch: int = REFRESH_BATCH, clock: Clock | None = None) -> int:
     """The beat job: bring every child's stored score up to date. Returns how many rows it rewrote."""
     clock = clock or Clock.current()
+    if connection.vendor == "postgresql":
+        return _refresh_in_sql(clock)
+    return _refresh_in_batches(batch, clock)
+
+
+def _refresh_in_sql(clock: Clock) -> int:
+    """Every child in one statement: the caseload's own SQL as the SELECT of an upsert that skips
+    the rows already equal (so an idle run writes nothing, and takes one query)."""
+    fresh = with_attention(Patient.objects.order_by(), clock).values(
+        "pk", "clinical_urgency", "attention", *WEIGHTS
+    )
+    select, select_params = fresh.query.sql_with_params()
+    table = connection.ops.quote_name(AttentionScore._meta.db_table)
+    quote = connection.ops.quote_name
+    parts = ", ".join(f"%s, fresh.{quote(key)}::int" for key in WEIGHTS)
+    stored = ("clinical_urgency", "administrative_backlog", "attention", "parts")
+    # Named by position, in values()' order (Django keeps it), so the annotations' aliases do not matter.
+    columns = ", ".join(quote(name) for name in ("id", "clinical_urgency", "attention", *WEIGHTS))
+    # Only quoted names, Django's compiled SELECT and placeholders are formatted in; values are parameters.
+    sql = (
+        f"INSERT INTO {table} (patient_id, clinical_urgency, administrative_backlog, attention, parts, computed_at) "  # noqa: S608
+        f"SELECT fresh.id, fresh.clinical_urgency, fresh.attention - fresh.clinical_urgency, fresh.attention, "
+        f"jsonb_build_object({parts}), %s FROM ({select}) AS fresh({columns}) ORDER BY fresh.id "
+        f"ON CONFLICT (patient_id) DO UPDATE SET "
+        + ", ".join(f"{name} = EXCLUDED.{name}" for name in (*stored, "computed_at"))
+        + f" WHERE ({', '.join(f'{table}.{name}' for name in stored)}) IS DISTINCT FROM "
+        f"({', '.join(f'EXCLUDED.{name}' for name in stored)})"
+    )
+    # jsonb_build_object's keys come first in the SELECT list, before the subquery's own parameters.
+    params = [*WEIGHTS, clock.now, *select_params]
+    with connection.cursor() as cursor:  # one statement: atomic on its own
+        cursor.execute(sql, params)
+        return max(cursor.rowcount, 0)
+
+
+def _refresh_in_batches(batch: int, clock: Clock) -> int:
     rewritten, after = 0, 0
     while True:
         with transaction.atomic():

@@ -29,7 +29,7 @@ class Notification(models.Model):
 class Delivery(models.Model):
     """One outbound email in the outbox. Written in the caller's transaction, sent by Celery at most once.
 
-    ``sending`` is recorded (committed) before the SMTP call. A row still ``sending`` after
+    ``sending`` is recorded (committed, with the claim's ``send_token``) before the SMTP call. A row still ``sending`` after
     ``OUTBOX_SENDING_TIMEOUT_SECONDS`` may or may not have gone out, so it becomes ``unknown`` for a
     person to decide, never re-sent automatically.
     """
@@ -57,6 +57,8 @@ class Delivery(models.Model):
     # When the sweeper may next queue a pending row: the one backoff schedule lives here.
     next_attempt_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Which claim holds a "sending" row: only that claim may mark it sent, failed or give it back.
+    send_token = models.UUIDField(null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -7,10 +7,11 @@ that moment the row simply stays pending, and the beat sweeper re-queues it.
 import datetime
 import logging
 import time
+import uuid
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
@@ -199,14 +200,45 @@ def notifications_mark_read(*, actor: User, ids: list[int] | None = None) -> int
     return unread.update(read_at=timezone.now())
 
 
-def delivery_claim(*, delivery_id: int) -> Delivery | None:
-    """Claim a pending delivery for sending. None when someone else has it or it is done."""
-    claimed = Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(
-        status=Delivery.Status.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1
+def deliveries_claim(*, delivery_ids: list[int]) -> tuple[uuid.UUID, list[Delivery]]:
+    """Claim the pending rows among these for sending, in one committed UPDATE ... RETURNING.
+
+    Each claimed row is ``sending`` with this claim's token and one more attempt before any SMTP call,
+    so a redelivered task, a second worker or a racing sweep claims nothing twice. Returns the token
+    and the claimed rows (in id order); rows done or held by someone else are simply left out.
+    """
+    if not delivery_ids:
+        return uuid.uuid4(), []
+    token = uuid.uuid4()
+    meta = Delivery._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in meta.concrete_fields if f.column)
+    ids = sorted(set(delivery_ids))
+    placeholders = ", ".join(["%s"] * len(ids))
+    # Only quoted names and placeholders are formatted in; every value is a parameter.
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {quote('status')} = %s, {quote('claimed_at')} = %s, "  # noqa: S608
+        f"{quote('send_token')} = %s, {quote('attempts')} = {quote('attempts')} + 1 "
+        f"WHERE {quote('id')} IN ({placeholders}) AND {quote('status')} = %s RETURNING {columns}"
     )
-    if not claimed:
-        return None
-    return Delivery.objects.get(pk=delivery_id)
+    params = [
+        Delivery.Status.SENDING,
+        models.DateTimeField().get_db_prep_value(timezone.now(), connection),
+        models.UUIDField().get_db_prep_value(token, connection),
+        *ids,
+        Delivery.Status.PENDING,
+    ]
+    claimed = sorted(Delivery.objects.raw(sql, params), key=lambda d: d.pk)
+    return token, claimed
+
+
+def deliveries_unclaim(*, token: uuid.UUID, delivery_ids: list[int]) -> int:
+    """Give back claimed rows whose send never began (the batch stopped before them): no attempt made."""
+    if not delivery_ids:
+        return 0
+    return Delivery.objects.filter(
+        pk__in=delivery_ids, send_token=token, status=Delivery.Status.SENDING
+    ).update(status=Delivery.Status.PENDING, attempts=F("attempts") - 1, next_attempt_at=timezone.now())
 
 
 def delivery_body_for_sending(*, delivery: Delivery) -> str | None:
@@ -221,28 +253,36 @@ def delivery_body_for_sending(*, delivery: Delivery) -> str | None:
 
 def delivery_abandon(*, delivery: Delivery, reason: str) -> None:
     """A claimed email that must not go out after all (its link is no longer valid)."""
-    Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
-        status=Delivery.Status.FAILED, last_error=reason[:2000]
-    )
+    Delivery.objects.filter(
+        pk=delivery.pk, send_token=delivery.send_token, status=Delivery.Status.SENDING
+    ).update(status=Delivery.Status.FAILED, last_error=reason[:2000])
 
 
-def delivery_mark_sent(*, delivery: Delivery) -> bool:
-    """Record the send. The SMTP server has the message now, so never let this failure re-send it.
+def deliveries_mark_sent(*, token: uuid.UUID, delivery_ids: list[int]) -> bool:
+    """Record the sends, in one UPDATE. The SMTP server has these messages now, so never let this
+    failure re-send them.
 
-    A dropped database connection is retried a few times on a fresh connection; if the row still
-    cannot be marked, it stays ``sending`` and the sweeper turns it into ``unknown``.
+    A dropped database connection is retried a few times on a fresh connection; if the rows still
+    cannot be marked, they stay ``sending`` and the sweeper turns them into ``unknown``.
     """
+    if not delivery_ids:
+        return True
     for attempt in range(3):
         try:
-            Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
-                status=Delivery.Status.SENT, sent_at=timezone.now(), last_error=""
-            )
+            Delivery.objects.filter(
+                pk__in=delivery_ids, send_token=token, status=Delivery.Status.SENDING
+            ).update(status=Delivery.Status.SENT, sent_at=timezone.now(), last_error="")
             return True
         except DatabaseError:
-            logger.warning("Outbox: could not mark delivery %s sent (try %s)", delivery.pk, attempt + 1)
+            logger.warning(
+                "Outbox: could not mark %s deliveries sent (try %s)", len(delivery_ids), attempt + 1
+            )
             connection.close()  # the next try opens a fresh connection
             time.sleep(0.2 * (attempt + 1))
-    logger.error("Outbox: delivery %s was sent but could not be marked; it will show as unknown", delivery.pk)
+    logger.error(
+        "Outbox: deliveries %s were sent but could not be marked; they will show as unknown",
+        ", ".join(map(str, delivery_ids)),
+    )
     return False
 
 
@@ -250,7 +290,9 @@ def delivery_release(*, delivery: Delivery, error: str) -> bool:
     """Give a failed send back to the outbox with the next backoff step. False once it has given up."""
     gives_up = delivery.attempts >= settings.OUTBOX_MAX_ATTEMPTS
     with transaction.atomic():
-        Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
+        Delivery.objects.filter(
+            pk=delivery.pk, send_token=delivery.send_token, status=Delivery.Status.SENDING
+        ).update(
             status=Delivery.Status.FAILED if gives_up else Delivery.Status.PENDING,
             last_error=error[:2000],
             next_attempt_at=timezone.now() + retry_delay(delivery.attempts),

@@ -144,6 +144,7 @@ def seed(staff: dict[str, User], patients: list[Patient]) -> None:
         location="Physiotherapy gym",
     )
     services.appointment_did_not_attend(actor=nurse, appointment=missed)
+    services.review_schedules_repair()  # what the weekly job does (rows seeded around the services)
     services.reviews_open_due()  # what the daily beat job does, so the demo shows due re-evaluations at once
     courses_check_follow_up()  # and courses with no review booked get their follow-up task
 

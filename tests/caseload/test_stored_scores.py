@@ -208,11 +208,21 @@ def test_the_job_repairs_drift_and_a_missing_row(nurse, child):
     assert_stored_is_fresh() and AttentionScore.objects.filter(patient=second).exists()
 
 
-def test_the_job_costs_the_same_queries_per_batch(nurse, django_assert_max_num_queries):
-    Patient.objects.bulk_create(
-        Patient(hospital_number=f"B{i}", given_name="B", family_name=f"B{i}", date_of_birth="2022-01-01")
-        for i in range(30)
-    )
-    # Per batch: its savepoint, ids, stored rows, fresh scores, upsert, release; then one empty read.
-    with django_assert_max_num_queries(6 * 3 + 3):
-        assert attention_refresh(batch=10) == 30
+def test_the_job_is_one_query_whatever_the_number_of_children(nurse, django_assert_num_queries):
+    def children(prefix: str, n: int) -> None:
+        Patient.objects.bulk_create(
+            Patient(
+                hospital_number=f"{prefix}{i}", given_name="B", family_name="B", date_of_birth="2022-01-01"
+            )
+            for i in range(n)
+        )
+
+    children("B", 30)
+    with django_assert_num_queries(1):  # one set-based upsert (PostgreSQL)
+        assert attention_refresh() == 30
+    children("C", 90)
+    with django_assert_num_queries(1):
+        assert attention_refresh() == 90
+    with django_assert_num_queries(1):
+        assert attention_refresh() == 0  # idle: reads everyone, writes nothing
+    assert_stored_is_fresh()

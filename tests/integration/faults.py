@@ -57,3 +57,14 @@ class AcceptThenHangBackend(FileEmailBackend):
         sent = super().send_messages(email_messages)
         time.sleep(120)
         return sent
+
+
+class HangOnAddressBackend(FileEmailBackend):
+    """Like ``AcceptThenHangBackend``, but only for a message to an address starting "hang": a batch
+    sends the rows before it, then its worker hangs in the middle of the batch."""
+
+    def send_messages(self, email_messages):  # type: ignore[no-untyped-def]
+        sent = super().send_messages(email_messages)
+        if any(to.startswith("hang") for message in email_messages for to in message.to):
+            time.sleep(120)
+        return sent

@@ -6,7 +6,9 @@ import os
 from carecoord.settings import *  # noqa: F403
 from carecoord.settings import CELERY_BROKER_TRANSPORT_OPTIONS
 
-EMAIL_BACKEND = "tests.integration.faults.AcceptThenHangBackend"
+EMAIL_BACKEND = os.environ.get(
+    "CARECOORD_TEST_MAIL_BACKEND", "tests.integration.faults.AcceptThenHangBackend"
+)
 EMAIL_FILE_PATH = os.environ["CARECOORD_TEST_MAIL_DIR"]
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     **CELERY_BROKER_TRANSPORT_OPTIONS,

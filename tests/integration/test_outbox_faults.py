@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from apps.notifications import services
 from apps.notifications.models import Delivery
-from apps.notifications.tasks import deliver_email
+from apps.notifications.tasks import CLAIM_CHUNK, deliver_email, deliver_emails
 from apps.ops.liveness import BEAT_PREFIX, WORKER_PREFIX
 from apps.ops.models import Heartbeat
 from apps.ops.services import heartbeat_record
@@ -89,6 +89,47 @@ def test_a_connection_dropped_between_send_and_mark_sent_sends_no_duplicate(
     celery_worker.wait_for_runs(deliver_email.name, 2, (delivery.pk,))
     services.outbox_sweep(now=timezone.now() + datetime.timedelta(hours=1))
     assert len(mail.outbox) == 1
+
+
+class DroppingEveryFewBackend(EmailBackend):
+    """Sends each message (into the test outbox); after every third one the database drops the
+    worker thread's connection, so a batch loses it in the middle of a claimed chunk."""
+
+    sent = 0
+
+    def send_messages(self, messages):  # type: ignore[no-untyped-def]
+        count = super().send_messages(messages)
+        DroppingEveryFewBackend.sent += count
+        if DroppingEveryFewBackend.sent % 3 == 0:
+            if connection.connection is not None and not connection.is_usable():
+                connection.close()  # dropped three messages ago: find the pid of a fresh one
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                pid = cursor.fetchone()[0]
+            terminate_backend(pid)
+        return count
+
+
+@pytest.mark.postgres
+def test_connections_dropped_in_the_middle_of_a_batch_send_each_email_once(
+    celery_worker: WorkerProbe, mailoutbox: list, settings, require_postgres
+) -> None:
+    settings.EMAIL_BACKEND = "tests.integration.test_outbox_faults.DroppingEveryFewBackend"
+    DroppingEveryFewBackend.sent = 0
+    rows = Delivery.objects.bulk_create(
+        Delivery(to_address=f"batch{i}@example.org", subject="Update", body="Hi")
+        for i in range(2 * CLAIM_CHUNK + 5)  # three claimed chunks, the last one short
+    )
+    ids = [row.pk for row in rows]
+    deliver_emails.delay(ids)
+    celery_worker.wait_for_runs(deliver_emails.name, 1)
+    assert set(Delivery.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"sent"}
+    # The same batch redelivered, and a sweep an hour later, send nothing more.
+    deliver_emails.delay(ids)
+    celery_worker.wait_for_runs(deliver_emails.name, 2)
+    services.outbox_sweep(now=timezone.now() + datetime.timedelta(hours=1))
+    addresses = [m.to[0] for m in mail.outbox]
+    assert sorted(addresses) == sorted(row.to_address for row in rows)  # each exactly once
 
 
 def test_a_dead_worker_is_named_on_healthz(celery_worker: WorkerProbe, client) -> None:

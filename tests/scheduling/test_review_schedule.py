@@ -1,5 +1,5 @@
 """The stored re-evaluation dates equal a fresh computation: for the demo data, and after each kind of
-change made through the services (without the daily job's repair)."""
+change made through the services (without the weekly repair)."""
 
 import datetime
 
@@ -233,6 +233,27 @@ def test_the_daily_repair_puts_right_a_date_that_drifted(cast, policy, consultan
     assert services.review_schedules_repair() == 2
     assert_stored_equal_fresh()
     assert services.review_schedules_repair() == 0
+
+
+def _repair_queries() -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as queries:
+        repaired = services.review_schedules_repair()
+    return repaired, len(queries)
+
+
+def test_the_weekly_repair_costs_the_same_queries_for_3_or_30_children(policy, consultant):
+    _diagnosed_children(consultant, 3, datetime.date(2025, 12, 1))
+    ReviewSchedule.objects.update(due_on=datetime.date(2030, 1, 1))  # drifted, around the services
+    repaired, few = _repair_queries()
+    idle, idle_few = _repair_queries()
+    assert (repaired, idle) == (3, 0)
+    _diagnosed_children(consultant, 27, datetime.date(2025, 12, 1))
+    ReviewSchedule.objects.update(due_on=datetime.date(2030, 1, 1))
+    repaired, many = _repair_queries()
+    idle, idle_many = _repair_queries()
+    assert (repaired, many, idle, idle_many) == (30, few, 0, idle_few)
+    assert idle_many <= 20
+    assert_stored_equal_fresh()
 
 
 # --- The daily job reads the index ----------------------------------------------------------------

@@ -1,15 +1,17 @@
 """The daily re-evaluation job, set-based: it reads the stored dates through an index, not every child.
 
-1. Repair: any stored date that drifted from a fresh computation is put right (review_schedule.py).
-2. Select, in one query on the partial index ``review_schedule_waiting``, the children whose review
+1. Select, in one query on the partial index ``review_schedule_waiting``, the children whose review
    falls due within its policy's lead time and has not been opened.
-3. Per batch, in one transaction: claim the reviews with INSERT ... ON CONFLICT DO NOTHING on the
+2. Per batch, in one transaction: claim the reviews with INSERT ... ON CONFLICT DO NOTHING on the
    unique (child, policy, due date) row, so a second run or a racing beat claims nothing twice; open
    the referrals (or reuse the one already open to the team) and the tasks in bulk, through the
    referrals' and tasks' own services; mark the stored rows opened.
-4. Reopen each due review whose referral ended without an assessment (review_outcomes.py).
+3. Reopen each due review whose referral ended without an assessment (review_outcomes.py).
 
-An idle run is a dozen queries, whatever the number of children; a busy one a constant number per batch.
+The stored dates are kept by the services that change their inputs; the repair of any drift (rows
+loaded around the services, a school year that ended) is its own weekly beat job
+(``review_schedules_repair``, the "review-schedules-weekly" entry), because it recomputes every child.
+An idle run is a few queries, whatever the number of children; a busy one a constant number per batch.
 Nothing is capped: every due review is opened in this run, batch by batch (a killed run keeps the
 batches it finished, and the next run opens the rest).
 """
@@ -32,7 +34,7 @@ from carecoord.claims import claims_insert
 
 from ..models import ReviewDue, ReviewPolicy, ReviewSchedule
 from .review_outcomes import reviews_reopen_unfinished
-from .review_schedule import review_schedules_refresh, review_schedules_repair
+from .review_schedule import review_schedules_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +60,6 @@ def reviews_open_due(*, today: datetime.date | None = None) -> int:
     """
     today = today or timezone.localdate()
     actor = system_user()
-    review_schedules_repair()
     policies = {p.pk: p for p in ReviewPolicy.objects.filter(is_active=True).select_related("target_team")}
     ids = reviews_due_to_open(list(policies.values()), today)
     opened = 0

@@ -3,7 +3,7 @@
 Every service that changes an input of a child's next due date calls ``review_schedules_refresh`` for
 that child inside its own transaction: an assessment attended or recorded, a review opened, a track
 discharged or re-referred, a diagnosis date, a child registered or their status or date of birth changed, a policy or a
-child's own interval saved. The daily job first runs ``review_schedules_repair`` over everyone, which
+child's own interval saved. A weekly beat job runs ``review_schedules_repair`` over everyone, which
 rewrites only rows that drifted (say, data loaded around the services) and logs how many.
 
 The date of birth is an input too: a policy with school re-test years follows age.
@@ -113,7 +113,8 @@ def review_schedules_refresh_all() -> int:
 
 
 def review_schedules_repair() -> int:
-    """Part of the daily job: put right any stored date that drifted from a fresh computation."""
+    """The weekly job: put right any stored date that drifted from a fresh computation (every child,
+    in a constant number of queries; the daily job only reads the stored dates)."""
     with transaction.atomic():
         drifted = _write(None)
     if drifted:
