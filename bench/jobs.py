@@ -106,12 +106,12 @@ def job_table() -> list[tuple[str, str, int]]:
 
 
 def review_scan() -> None:
-    """The re-evaluation scan on its own, idle: the weekly repair over every child (its own beat job,
-    review-schedules-weekly), then the daily job's index read."""
+    """The re-evaluation scan on its own, idle: the daily repair over every child (its own beat job,
+    review-schedules-daily), then the daily job's index read."""
     policies = list(ReviewPolicy.objects.filter(is_active=True).select_related("target_team"))
     drift, queries, seconds = measure(review_schedules_repair)
     print(
-        f"re-evaluation repair (weekly job, fresh computation, every child): {queries} queries, {seconds:.2f} s, {drift} drifted"
+        f"re-evaluation repair (its own daily job, fresh computation, every child): {queries} queries, {seconds:.2f} s, {drift} drifted"
     )
     due, queries, seconds = measure(lambda: reviews_due_to_open(policies, NOW.date()))
     print(

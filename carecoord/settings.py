@@ -496,10 +496,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.scheduling.tasks.open_due_reviews",
         "schedule": crontab(hour=6, minute=30),
     },
-    # Drift in the stored re-evaluation dates (the services keep them; this recomputes every child).
-    "review-schedules-weekly": {
+    # Drift in the stored re-evaluation dates (the services keep them; this recomputes every child). Its
+    # own job, so the daily scan stays an index read; daily, so a date that moves with the calendar (a
+    # school year) is at most a day stale when the scan runs an hour later.
+    "review-schedules-daily": {
         "task": "apps.scheduling.tasks.repair_review_schedules",
-        "schedule": crontab(hour=5, minute=30, day_of_week="sunday"),
+        "schedule": crontab(hour=5, minute=30),
     },
     "unacknowledged-results": {
         "task": "apps.pathways.tasks.flag_unacknowledged_results",

@@ -10,7 +10,7 @@
 
 The stored dates are kept by the services that change their inputs; the repair of any drift (rows
 loaded around the services, a school year that ended) is its own weekly beat job
-(``review_schedules_repair``, the "review-schedules-weekly" entry), because it recomputes every child.
+(``review_schedules_repair``, the "review-schedules-daily" entry), because it recomputes every child.
 An idle run is a few queries, whatever the number of children; a busy one a constant number per batch.
 Nothing is capped: every due review is opened in this run, batch by batch (a killed run keeps the
 batches it finished, and the next run opens the rest).
