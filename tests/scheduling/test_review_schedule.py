@@ -1,5 +1,5 @@
 """The stored re-evaluation dates equal a fresh computation: for the demo data, and after each kind of
-change made through the services (without the weekly repair)."""
+change made through the services (without the daily repair)."""
 
 import datetime
 
@@ -241,7 +241,7 @@ def _repair_queries() -> tuple[int, int]:
     return repaired, len(queries)
 
 
-def test_the_weekly_repair_costs_the_same_queries_for_3_or_30_children(policy, consultant):
+def test_the_repair_job_costs_the_same_queries_for_3_or_30_children(policy, consultant):
     _diagnosed_children(consultant, 3, datetime.date(2025, 12, 1))
     ReviewSchedule.objects.update(due_on=datetime.date(2030, 1, 1))  # drifted, around the services
     repaired, few = _repair_queries()
