@@ -19,6 +19,7 @@ from apps.patients.api import (
     PatientInvitationViewSet,
     PatientViewSet,
 )
+from apps.questionnaires.api import PatientQuestionnaireResponseViewSet
 from apps.referrals.api import ReferralViewSet
 from apps.scheduling import api as scheduling
 from apps.tasks.api import TaskViewSet
@@ -287,6 +288,14 @@ urlpatterns += [
         "patients/<int:pk>/transition/transfer/",
         _plan.as_view({"post": "transfer"}),
         name="transition-transfer",
+    ),
+]
+
+urlpatterns += [
+    path(
+        "patients/<int:patient_pk>/questionnaire-responses/",
+        PatientQuestionnaireResponseViewSet.as_view({"get": "list"}),
+        name="patient-questionnaire-response-list",
     ),
 ]
 

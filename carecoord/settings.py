@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "apps.mdt",
     "apps.neuropsych",
     "apps.transition",
+    "apps.questionnaires",
     "apps.messaging",
     "apps.fhir",
     "apps.imports",
@@ -524,6 +525,10 @@ CELERY_BEAT_SCHEDULE = {
     "transition-milestones-daily": {
         "task": "apps.transition.tasks.open_transition_milestones",
         "schedule": crontab(hour=6, minute=47),
+    },
+    "questionnaire-assignments-daily": {
+        "task": "apps.questionnaires.tasks.create_due_questionnaire_assignments",
+        "schedule": crontab(hour=6, minute=49),
     },
 }
 
