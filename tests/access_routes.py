@@ -41,6 +41,8 @@ SEGMENT_OBJECTS = {
     "items": "item",
     "identity": "identity_referral",
     "caseload-imports": "caseload_import",
+    "questionnaires": "questionnaire_assignment",  # /portal/children/<pk>/questionnaires/<assignment_pk>/
+    "responses": "questionnaire_response",  # /patients/<pk>/questionnaires/responses/<response_pk>/
     "Patient": "child",  # /fhir/Patient/<id>/$everything
 }
 # An object after /series/<pk>/appointments/ is one of that series' appointments.
