@@ -567,7 +567,7 @@ def _import_status(w: World) -> str:
 
 
 def _assign_form() -> dict:
-    demo = Questionnaire.objects.get(code="behaviour-and-sleep-demo")
+    demo = Questionnaire.objects.get(code="behaviour-and-sleep-demo")  # the world made sure of it
     return {
         "questionnaire": demo.pk,
         "due_on": (timezone.localdate() + datetime.timedelta(days=7)).isoformat(),

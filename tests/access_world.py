@@ -273,9 +273,9 @@ def _questionnaires(child: Patient, family: User) -> dict[str, Any]:
     from apps.questionnaires.models import Assignment, QuestionnaireVersion
     from apps.questionnaires.services import response_submit
 
-    version = QuestionnaireVersion.objects.get(
-        questionnaire__code="behaviour-and-sleep-demo", is_current=True
-    )
+    from .questionnaires.demo_rows import demo_questionnaire_row
+
+    version = QuestionnaireVersion.objects.get(questionnaire=demo_questionnaire_row(), is_current=True)
     due = timezone.localdate() + datetime.timedelta(days=3)
     waiting = Assignment.objects.create(patient=child, version=version, reason="staff", due_on=due)
     answered = Assignment.objects.create(patient=child, version=version, reason="staff", due_on=due)

@@ -11,6 +11,8 @@ from apps.questionnaires.models import Questionnaire
 from carecoord import watch
 from carecoord.watch import WatchState
 
+from .demo_rows import demo_questionnaire_row
+
 
 class FakeWatch:
     def __init__(self) -> None:
@@ -42,4 +44,4 @@ def fake_watch() -> Iterator[FakeWatch]:
 @pytest.fixture
 def demo_questionnaire(db) -> Questionnaire:  # type: ignore[no-untyped-def]
     """The migration's demo questionnaire (max 15, threshold 4)."""
-    return Questionnaire.objects.get(code="behaviour-and-sleep-demo")
+    return demo_questionnaire_row()

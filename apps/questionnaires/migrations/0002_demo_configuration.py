@@ -6,7 +6,6 @@ the one it uses. The threshold and intervals are demo values, labelled as such.
 
 from django.db import migrations
 
-DEMO_LABEL = "Demo configuration — not a validated instrument."
 TITLE = "Behaviour and sleep (demo configuration — not a validated instrument)"
 # (linkId, text, type, options [(code, display, score)], min, max, reverse, required)
 ITEMS = [
@@ -79,7 +78,8 @@ def seed(apps, schema_editor):
         code="behaviour-and-sleep-demo",
         defaults={
             "title": TITLE,
-            "description": f"{DEMO_LABEL} A few questions about sleep and behaviour over the last week.",
+            # The demo label is in the title, which families and staff see everywhere it is shown.
+            "description": "A few questions about sleep and behaviour over the last week.",
             "is_demo": True,
             "change_threshold": 4,
         },
