@@ -21,6 +21,7 @@ from apps.patients.api import (
     PatientInvitationViewSet,
     PatientViewSet,
 )
+from apps.questionnaires.api import PatientQuestionnaireResponseViewSet
 from apps.referrals.api import ReferralViewSet
 from apps.scheduling import api as scheduling
 from apps.tasks.api import TaskViewSet
@@ -298,6 +299,11 @@ urlpatterns += [
         "patients/<int:pk>/emergency-plan/",
         EmergencyPlanViewSet.as_view({"get": "retrieve"}),
         name="emergency-plan",
+    ),
+    path(
+        "patients/<int:patient_pk>/questionnaire-responses/",
+        PatientQuestionnaireResponseViewSet.as_view({"get": "list"}),
+        name="patient-questionnaire-response-list",
     ),
 ]
 

@@ -34,5 +34,6 @@ def claims_insert(objs: Sequence[models.Model], *, returning: Sequence[str]) -> 
             on_conflict=OnConflict.IGNORE,
             using=connection.alias,
         )
-        won.extend(tuple(row) for row in rows or [])
+        # One row that clashed comes back as [None] (Django fetches one row for a one-row insert).
+        won.extend(tuple(row) for row in rows or [] if row is not None)
     return won

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "apps.emergency_plans",
     "apps.diary",
     "apps.watch",
+    "apps.questionnaires",
     "apps.messaging",
     "apps.fhir",
     "apps.imports",
@@ -554,6 +555,10 @@ CELERY_BEAT_SCHEDULE = {
     "diary-prompts-daily": {
         "task": "apps.watch.tasks.send_diary_prompts",
         "schedule": crontab(hour=18, minute=0),
+    },
+    "questionnaire-assignments-daily": {
+        "task": "apps.questionnaires.tasks.create_due_questionnaire_assignments",
+        "schedule": crontab(hour=6, minute=49),
     },
 }
 

@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("apps.emergency_plans.urls")),
     path("", include("apps.diary.urls")),
     path("", include("apps.watch.urls")),
+    path("", include("apps.questionnaires.urls")),
     path("", include("apps.messaging.urls")),
     path("", include("apps.imports.urls")),
     path("portal/", include("apps.portal.urls")),

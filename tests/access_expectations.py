@@ -33,11 +33,12 @@ from apps.documents.models import FamilyDocument
 from apps.imports.models import CaseloadImport
 from apps.pathways.models import Relapse, SymptomReport
 from apps.patients.models import CareTeamMember, Guardian, GuardianInvitation, Patient
+from apps.questionnaires.models import Assignment, Questionnaire, QuestionnaireResponse
 from apps.scheduling.models import AppointmentEvent
 from apps.tasks.models import Task
 
 from .access_routes import Route, url_for
-from .access_world import SUBJECTS, World
+from .access_world import QUESTIONNAIRE_ANSWERS, SUBJECTS, World
 
 OUTCOMES = {"ok", "302", "404", "403", "405", "login", "portal-login", "unauth", "empty"}
 # Values for the path parameters that are not ids (a wrong secret link, a specialty).
@@ -310,6 +311,11 @@ ROUTES: dict[str, Expect] = {
     "watch:open": page("POST", nurse_glass="403"),
     "watch:extend": page("POST", nurse_glass="403"),
     "watch:end": page("POST", nurse_glass="403"),
+    "questionnaires:staff_list": page("GET"),
+    "questionnaires:assign": page("POST", nurse_glass="403"),
+    "questionnaires:staff_response": page("GET"),
+    "questionnaires:family_list": page("GET"),
+    "questionnaires:family_answer": page("GET POST"),
     "mdt:meetings": page("GET POST"),
     "mdt:meeting": page("GET", shows=True),
     "mdt:screen": page("GET", shows=True),
@@ -458,6 +464,7 @@ ROUTES: dict[str, Expect] = {
     "mdt-item-letter": api(family_a="404", nurse_glass="403"),
     "mdt-item-release": api(family_a="404", nurse_glass="403"),
     "patient-mdt-decision-list": api(),
+    "patient-questionnaire-response-list": api(family_a="403"),  # staff read; families answer in the portal
     # --- FHIR R4 (the audiences are the owning apps' own) --------------------------------
     "fhir:metadata": fhir(**dict.fromkeys(SUBJECTS, "ok")),  # read before signing in
     "fhir:everything": fhir(family_a="ok"),
@@ -626,6 +633,14 @@ def _import_status(w: World) -> str:
     return CaseloadImport.objects.get(pk=w.a["caseload_import"].pk).status
 
 
+def _assign_form() -> dict:
+    demo = Questionnaire.objects.get(code="behaviour-and-sleep-demo")  # the world made sure of it
+    return {
+        "questionnaire": demo.pk,
+        "due_on": (timezone.localdate() + datetime.timedelta(days=7)).isoformat(),
+    }
+
+
 def _relapse_form() -> dict:
     onset = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
     return {"relapse-onset_date": onset, "relapse-severity": "mild", "relapse-trigger": "illness"}
@@ -660,6 +675,14 @@ WRITES: dict[str, tuple[Any, Any]] = {
         ).exists(),
     ),
     "portal:symptoms": (SYMPTOMS, lambda w: SymptomReport.objects.filter(patient=w.child_a).count()),
+    "questionnaires:assign": (
+        _assign_form,
+        lambda w: Assignment.objects.filter(patient=w.child_a).count(),
+    ),
+    "questionnaires:family_answer": (
+        QUESTIONNAIRE_ANSWERS,
+        lambda w: QuestionnaireResponse.objects.filter(patient=w.child_a).count(),
+    ),
     "patient-detail": ({"school": "Changed School"}, lambda w: Patient.objects.get(pk=w.child_a.pk).school),
     "patient-guardian-list": (GUARDIAN, _new_guardian),
     # The uploader applies her dry run (the world's one-row file for Nursing), naming its digest.

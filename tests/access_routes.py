@@ -43,6 +43,8 @@ SEGMENT_OBJECTS = {
     "caseload-imports": "caseload_import",
     "consents": "consent",
     "exports": "research_export",
+    "questionnaires": "questionnaire_assignment",  # /portal/children/<pk>/questionnaires/<assignment_pk>/
+    "responses": "questionnaire_response",  # /patients/<pk>/questionnaires/responses/<response_pk>/
     "Patient": "child",  # /fhir/Patient/<id>/$everything
     "Group": "team",  # /fhir/Group/<team>/$export: a team's bulk export
     "$export-status": "bulk_export",

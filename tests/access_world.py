@@ -275,6 +275,31 @@ def _emergency_plan(child: Patient, preparer: User, consultant: User) -> Any:
     return services.plan_approve(actor=consultant, patient=child, number=version.number)
 
 
+def _questionnaires(child: Patient, family: User) -> dict[str, Any]:
+    """The demo questionnaire (seeded by its migration): one assignment waiting for the family, and
+    one they answered (rows for the assignments: the world needs them, not a care team's action)."""
+    from apps.questionnaires.models import Assignment, QuestionnaireVersion
+    from apps.questionnaires.services import response_submit
+
+    from .questionnaires.demo_rows import demo_questionnaire_row
+
+    version = QuestionnaireVersion.objects.get(questionnaire=demo_questionnaire_row(), is_current=True)
+    due = timezone.localdate() + datetime.timedelta(days=3)
+    waiting = Assignment.objects.create(patient=child, version=version, reason="staff", due_on=due)
+    answered = Assignment.objects.create(patient=child, version=version, reason="staff", due_on=due)
+    response, _ = response_submit(actor=family, assignment=answered, answers=QUESTIONNAIRE_ANSWERS)
+    return {"questionnaire_assignment": waiting, "questionnaire_response": response}
+
+
+QUESTIONNAIRE_ANSWERS = {
+    "settling": "easily",
+    "night-waking": "1",
+    "rages": "none",
+    "content": "yes",
+    "play": "as-usual",
+}
+
+
 def _mdt(chair: User, listers: dict[str, tuple[Patient, User, Records]]) -> None:
     """Neurology's next MDT meeting (and the one after, for carrying over), with each child listed
     and the outcome recorded (so that amending it can be refused, not just found missing)."""
@@ -391,6 +416,7 @@ def _child_records(
     records.objects.update(_family_records(child, nurse, family))
     records.objects.update(_work_records(child, nurse, team))
     records.objects.update(_school_letter(child, nurse, records["document"]))
+    records.objects.update(_questionnaires(child, family))
     return records
 
 

@@ -30,6 +30,7 @@ from apps.patients import services as patient_services
 from apps.patients.contact import family_contact, with_call_us
 from apps.patients.decorators import family_required
 from apps.patients.models import Patient
+from apps.questionnaires import selectors as questionnaire_selectors
 from apps.scheduling import selectors as scheduling_selectors
 from apps.scheduling import services as scheduling_services
 from apps.scheduling.models import Appointment, AppointmentEvent, TreatmentSeries
@@ -143,6 +144,7 @@ def child(request: AuthedRequest, pk: int) -> HttpResponse:
         "webcal_url": scheduling_services.webcal_url(feed_url),
         "child_unread_messages": messaging_selectors.unread_count(request.user, patient),
         "has_transition_plan": transition_selectors.plan_of(patient) is not None,
+        "questionnaires_waiting": questionnaire_selectors.open_assignments_of(patient),
     }
     return render(request, "portal/child.html", context)
 

@@ -46,6 +46,7 @@ class Task(models.Model):
         FAMILY_CANT_MAKE_IT = "family_cant_make_it", "Family can't make it"
         EMERGENCY_PLAN = "emergency_plan", "Emergency plan review"
         DIARY_WORSE = "diary_worse", "Worse in the family diary"
+        QUESTIONNAIRE = "questionnaire", "Family questionnaire"
 
     title = models.CharField(max_length=200)
     detail = models.TextField(blank=True)

@@ -113,6 +113,7 @@ def test_seed_demo_finds_every_apps_demo_module_and_seeds_bank_holidays(capsys):
         "emergency_plans",
         "diary",
         "watch",
+        "questionnaires",
         "caseload",
     }
     assert names.index("patients") < names.index("pathways") < names.index("scheduling")
