@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("apps.mdt.urls")),
     path("", include("apps.neuropsych.urls")),
     path("", include("apps.transition.urls")),
+    path("", include("apps.videos.urls")),
     path("", include("apps.messaging.urls")),
     path("", include("apps.imports.urls")),
     path("portal/", include("apps.portal.urls")),

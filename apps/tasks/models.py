@@ -44,6 +44,7 @@ class Task(models.Model):
         REFERRAL_DECLINED = "referral_declined", "Referral declined"
         TRANSITION = "transition", "Transition to adult services"
         FAMILY_CANT_MAKE_IT = "family_cant_make_it", "Family can't make it"
+        FAMILY_VIDEO = "family_video", "Family video"
 
     title = models.CharField(max_length=200)
     detail = models.TextField(blank=True)
