@@ -4,15 +4,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tasks', '0008_family_task_source'),
+        ("tasks", "0008_family_task_source"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='task',
-            name='source',
-            field=models.CharField(choices=[('manual', 'Manual'), ('referral_triage', 'Referral triage'), ('referral_booking', 'Referral booking'), ('sla_breach', 'Service-level breach'), ('investigation_result', 'Investigation result'), ('re_evaluation', 'Re-evaluation'), ('message_escalation', 'Message escalation'), ('symptom_report', 'Symptom report'), ('did_not_attend', 'Did not attend'), ('email_failed', 'Email not sent'), ('mdt_outcome', 'MDT outcome'), ('proxy_access_review', 'Family access review'), ('course_follow_up', 'Treatment follow-up'), ('response_review', 'Response review'), ('tumour_surveillance', 'Tumour surveillance'), ('referral_declined', 'Referral declined'), ('transition', 'Transition to adult services'), ('family_cant_make_it', "Family can't make it"), ('family_video', 'Family video')], default='manual', max_length=25),
+            model_name="task",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("manual", "Manual"),
+                    ("referral_triage", "Referral triage"),
+                    ("referral_booking", "Referral booking"),
+                    ("sla_breach", "Service-level breach"),
+                    ("investigation_result", "Investigation result"),
+                    ("re_evaluation", "Re-evaluation"),
+                    ("message_escalation", "Message escalation"),
+                    ("symptom_report", "Symptom report"),
+                    ("did_not_attend", "Did not attend"),
+                    ("email_failed", "Email not sent"),
+                    ("mdt_outcome", "MDT outcome"),
+                    ("proxy_access_review", "Family access review"),
+                    ("course_follow_up", "Treatment follow-up"),
+                    ("response_review", "Response review"),
+                    ("tumour_surveillance", "Tumour surveillance"),
+                    ("referral_declined", "Referral declined"),
+                    ("transition", "Transition to adult services"),
+                    ("family_cant_make_it", "Family can't make it"),
+                    ("family_video", "Family video"),
+                ],
+                default="manual",
+                max_length=25,
+            ),
         ),
     ]
