@@ -41,6 +41,8 @@ SEGMENT_OBJECTS = {
     "items": "item",
     "identity": "identity_referral",
     "caseload-imports": "caseload_import",
+    "videos": "video",
+    "video-uploads": "video_upload",
     "Patient": "child",  # /fhir/Patient/<id>/$everything
 }
 # An object after /series/<pk>/appointments/ is one of that series' appointments.

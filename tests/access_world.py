@@ -267,6 +267,26 @@ def _transition_plan(child: Patient) -> Any:
     return TransitionPlan.objects.create(patient=child, opened_on=timezone.localdate())
 
 
+def _videos(child: Patient, family: User) -> dict[str, Any]:
+    """A processed video the family sent (its files in the world's media root) and an upload of
+    theirs still arriving."""
+    from apps.videos import services as videos
+    from apps.videos import storage
+    from apps.videos.models import Video
+
+    video = Video(
+        patient=child, uploaded_by=family, uploaded_type="video/mp4", uploaded_size=64, sha256="0" * 64
+    )
+    video.playable_name = storage.put(storage.video_name(child.pk, video.uid, "web.mp4"), b"\x00" * 64)
+    video.thumbnail_name = storage.put(
+        storage.video_name(child.pk, video.uid, "thumbnail.jpg"), b"\xff\xd8\xff"
+    )
+    video.playable_type, video.playable_size, video.status = "video/mp4", 64, Video.Status.READY
+    video.save()
+    upload = videos.upload_start(actor=family, patient=child, total_size=1000, note="Eyes")
+    return {"video": video, "video_upload": upload}
+
+
 def _mdt(chair: User, listers: dict[str, tuple[Patient, User, Records]]) -> None:
     """Neurology's next MDT meeting (and the one after, for carrying over), with each child listed
     and the outcome recorded (so that amending it can be refused, not just found missing)."""
@@ -385,6 +405,8 @@ def build_world() -> World:
     _mdt(users["chair"], {"a": (child_a, users["nurse_a"], a), "b": (child_b, users["consultant_other"], b)})
     for records in (a, b):  # a transition plan each, so every plan route has something to act on
         records.objects["transition_plan"] = _transition_plan(records["child"])
+    a.objects.update(_videos(child_a, users["family_a"]))
+    b.objects.update(_videos(child_b, users["family_b"]))
     a.objects["caseload_import"] = b.objects["caseload_import"] = _caseload_import(users["nurse_a"])
     subjects = {name: users[name] for name in SUBJECTS if name != "anon"}
     return World(subjects, _sessions(subjects), child_a, child_b, a, b)

@@ -5,6 +5,7 @@ redelivery) never process one video twice; a claim older than the time limit is 
 """
 
 import datetime
+import logging
 import os
 import tempfile
 
@@ -13,7 +14,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from apps.notifications.services import notification_create
+from apps.notifications.services import broker_is_backing_off, notification_create
 from apps.patients.services import named_nurse_or_nursing_queue
 from apps.tasks.models import Task
 from apps.tasks.services import task_open
@@ -21,6 +22,7 @@ from apps.tasks.services import task_open
 from . import media, storage
 from .models import Video
 
+logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 # A video the worker never picked up is queued again after this long.
 SWEEP_AFTER = datetime.timedelta(minutes=2)
@@ -34,12 +36,24 @@ def review_source_key(video: Video) -> str:
     return f"video-review:{video.pk}"
 
 
-def processing_queue(video: Video) -> None:
-    """Queue processing once the caller's transaction commits (the row is the job)."""
+def _publish(video_id: int) -> bool:
+    """Queue the task; a broker that is down or hung is logged, and the sweeper picks the row up."""
     from .tasks import process_video
 
+    if broker_is_backing_off():
+        return False
+    try:
+        process_video.apply_async(args=[video_id], retry=False)
+    except Exception:  # the broker is unreachable: the row stays processing for the sweeper
+        logger.warning("Videos: could not queue processing of video %s; the sweeper will", video_id)
+        return False
+    return True
+
+
+def processing_queue(video: Video) -> None:
+    """Queue processing once the caller's transaction commits (the row is the job)."""
     video_id = video.pk
-    transaction.on_commit(lambda: process_video.delay(video_id))
+    transaction.on_commit(lambda: _publish(video_id))
 
 
 def _claim(video_id: int) -> bool:
@@ -166,5 +180,5 @@ def videos_processing_sweep(*, now: datetime.datetime | None = None) -> list[int
         .values_list("pk", flat=True)[:500]
     )
     for video_id in ids:
-        process_video.delay(video_id)
+        process_video.apply_async(args=[video_id], retry=False)
     return ids

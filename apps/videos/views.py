@@ -61,6 +61,7 @@ def family_new(request: AuthedRequest, pk: int) -> HttpResponse:
     """The form; its POST is the page without JavaScript (the script sends the file in parts)."""
     patient = patient_get(user=request.user, pk=pk)
     if request.method == "GET":
+        access_record(request=request, patients=patient, what="portal video form")
         return _new_page(request, patient, VideoForm())
     form = VideoForm(request.POST, request.FILES)
     if form.is_valid():
@@ -147,13 +148,14 @@ def upload_start(request: AuthedRequest, pk: int) -> JsonResponse:
 
 
 @family_required
-@require_http_methods(["GET", "PUT"])
+@require_http_methods(["GET", "POST"])
 def upload(request: AuthedRequest, upload: str) -> JsonResponse:
-    """GET: how much has arrived (the offset to resume from). PUT: one part, with
+    """GET: how much has arrived (the offset to resume from). POST: one part (the raw bytes), with
     ``Content-Range: bytes <first>-<last>/<size>``; a part that does not start at the offset is a 409
     that names the offset."""
     found = services.own_upload(user=request.user, upload_id=upload)
     if request.method == "GET":
+        access_record(request=request, patients=found.patient, what="portal video upload")
         return JsonResponse(_upload_state(found))
     match = _CONTENT_RANGE.match(request.headers.get("Content-Range", "").strip())
     if not match:

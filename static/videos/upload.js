@@ -1,7 +1,7 @@
 /* Send a family video in parts, so a dropped mobile connection loses at most one part.
  *
  * The form's POST still works without this script (one request with the whole file). With it: the
- * page opens an upload (size and the prompt's answers), PUTs parts with Content-Range, and on a
+ * page opens an upload (size and the prompt's answers), POSTs parts with Content-Range, and on a
  * network error waits, asks the server how much arrived (GET), and carries on from there. The
  * upload's address is kept in localStorage, so choosing the same file again after the page was
  * closed resumes it. Finishing twice gives one video (the server returns the first).
@@ -27,7 +27,9 @@
   function file() {
     return (camera.files && camera.files[0]) || (gallery.files && gallery.files[0]) || null;
   }
-  function mb(n) { return (n / (1024 * 1024)).toFixed(1) + " MB"; }
+  function mb(n) {
+    return n < 1024 * 1024 ? Math.max(1, Math.round(n / 1024)) + " KB" : (n / (1024 * 1024)).toFixed(1) + " MB";
+  }
   function showChosen() {
     var f = file();
     chosen.textContent = f ? "Chosen: " + f.name + " (" + mb(f.size) + ")" : "No video chosen yet.";
@@ -101,7 +103,7 @@
         "Content-Range": "bytes " + offset + "-" + (offset + part.size - 1) + "/" + f.size
       };
       if (sha) headers["X-Content-SHA256"] = sha;
-      return fetch(upload.url, { method: "PUT", body: part, credentials: "same-origin", headers: headers });
+      return fetch(upload.url, { method: "POST", body: part, credentials: "same-origin", headers: headers });
     }).then(json).then(function (r) {
       if (r.ok) return sendFrom(f, upload, r.body.offset, 1000);
       if (r.status === 409 && typeof r.body.offset === "number") return sendFrom(f, upload, r.body.offset, 1000);

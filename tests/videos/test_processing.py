@@ -82,11 +82,11 @@ def test_a_renamed_non_video_fails_and_the_family_is_told_plainly(
 ):
     fake = b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41" + b"this is not really a video" * 50
     with (
-        mock.patch("apps.videos.tasks.process_video.delay") as q,
+        mock.patch("apps.videos.tasks.process_video.apply_async") as q,
         django_capture_on_commit_callbacks(execute=True),
     ):
         video = _send(cast, fake)
-    q.assert_called_once_with(video.pk)
+    q.assert_called_once_with(args=[video.pk], retry=False)
     with django_capture_on_commit_callbacks(execute=True):
         processing.video_process(video_id=video.pk)
     video.refresh_from_db()
@@ -110,9 +110,9 @@ def test_the_sweeper_queues_again_what_no_worker_picked_up(cast):
     Video.objects.filter(pk=held.pk).update(
         created_at=timezone.now() - datetime.timedelta(minutes=5), claimed_at=timezone.now()
     )
-    with mock.patch("apps.videos.tasks.process_video.delay") as delay:
+    with mock.patch("apps.videos.tasks.process_video.apply_async") as queue:
         assert processing.videos_processing_sweep() == [stuck.pk]
-    delay.assert_called_once_with(stuck.pk)
+    queue.assert_called_once_with(args=[stuck.pk], retry=False)
     assert new.pk != stuck.pk
 
 
@@ -126,3 +126,19 @@ def test_a_missing_ffmpeg_lets_go_of_the_claim_for_a_retry(
         processing.video_process(video_id=video.pk)
     video.refresh_from_db()
     assert video.status == Video.Status.PROCESSING and video.claimed_at is None and video.attempts == 1
+
+
+def test_an_upload_while_redis_is_down_is_kept_for_the_sweeper(cast, django_capture_on_commit_callbacks):
+    fake = b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41" + b"\x00" * 100
+    with (
+        mock.patch("apps.videos.tasks.process_video.apply_async", side_effect=OSError("Redis is down")),
+        mock.patch("apps.videos.processing.broker_is_backing_off", return_value=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        video = _send(cast, fake)
+    video.refresh_from_db()
+    assert video.status == Video.Status.PROCESSING
+    later = timezone.now() + datetime.timedelta(minutes=3)
+    with mock.patch("apps.videos.tasks.process_video.apply_async") as queue:
+        assert processing.videos_processing_sweep(now=later) == [video.pk]
+    queue.assert_called_once_with(args=[video.pk], retry=False)
