@@ -19,7 +19,7 @@ def video_markers(patient_id: int, start: datetime.date, end: datetime.date) -> 
     for video in rows:
         if not start <= video.day <= end:
             continue
-        label = "Family video" + (f": {video.note[:80]}" if video.note else "")
+        label = "Family video" + (f": {video.note}" if video.note else "")
         if video.outcome:
             label += f" ({video.get_outcome_display().lower()})"
         url = reverse("videos:staff_list", args=[patient_id]) + f"#video-{video.pk}"

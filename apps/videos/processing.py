@@ -135,16 +135,16 @@ def _ready(video: Video, playable: str, thumbnail: str, size: int, duration: flo
 def _review_task_open(video: Video) -> Task:
     patient = video.patient
     nurse, queue = named_nurse_or_nursing_queue(patient)
-    when = f" ({video.note[:80]})" if video.note else ""
+    said = f"The family said: {video.note}\n\n" if video.note else ""
     return task_open(
-        title=f"Watch the video {patient.given_name}'s family sent{when}",
+        title=f"Watch the video {patient.given_name}'s family sent",
         source=Task.Source.FAMILY_VIDEO,
         assignee=nurse,
         team=queue,
         patient=patient,
         due_on=timezone.localdate() + datetime.timedelta(days=2),
         priority=Task.Priority.HIGH,
-        detail="Mark it seen in clinic or significant, and add it to the record with a note if it matters.",
+        detail=f"{said}Mark it seen in clinic or significant, and add it to the record with a note if it matters.",
         source_key=review_source_key(video),
         link_url=f"/patients/{patient.pk}/videos/#video-{video.pk}",
     )
