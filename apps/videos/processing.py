@@ -112,7 +112,12 @@ def _process(video: Video) -> None:
 
 def _ready(video: Video, playable: str, thumbnail: str, size: int, duration: float | None) -> None:
     with transaction.atomic(durable=True):
-        locked = Video.objects.select_for_update().select_related("patient").filter(pk=video.pk).first()
+        locked = (
+            Video.objects.select_for_update(of=("self",))
+            .select_related("patient")
+            .filter(pk=video.pk)
+            .first()
+        )
         if locked is None or locked.status != Video.Status.PROCESSING:
             transaction.on_commit(lambda: storage.delete_quietly([playable, thumbnail]))
             return

@@ -2,6 +2,7 @@
 with a note (a pathway timeline entry), and deletion past the retention period."""
 
 import datetime
+import logging
 from functools import partial
 
 from django.core.exceptions import ValidationError
@@ -19,6 +20,7 @@ from . import storage
 from .models import Video, VideoDeletion, VideoRetention, VideoUpload
 from .processing import review_source_key
 
+logger = logging.getLogger(__name__)
 CARE_TEAM_ONLY = "Only the child's care team can review a family video."
 NOT_READY = "This video is not ready to review."
 
@@ -74,11 +76,9 @@ def video_add_to_record(*, actor: User, video: Video, note: str) -> Video:
     return locked
 
 
-def retention_days() -> VideoRetention:
-    row = VideoRetention.objects.order_by("-updated_at", "-id").first()
-    if row is None:
-        raise ApplicationError("No video retention period is set.", code="no_retention", status=500)
-    return row
+def retention_policy() -> VideoRetention | None:
+    """The retention period in force (the latest row); None until one is set, when nothing is deleted."""
+    return VideoRetention.objects.order_by("-updated_at", "-id").first()
 
 
 def videos_delete_expired(*, now: datetime.datetime | None = None) -> list[int]:
@@ -88,7 +88,10 @@ def videos_delete_expired(*, now: datetime.datetime | None = None) -> list[int]:
     deleted one is no longer selected.
     """
     now = now or timezone.now()
-    policy = retention_days()
+    policy = retention_policy()
+    if policy is None:
+        logger.warning("Videos: no retention period is set, so no video is deleted")
+        return []
     cutoff = now - datetime.timedelta(days=policy.days)
     candidates = list(
         Video.objects.filter(created_at__lt=cutoff)

@@ -94,7 +94,7 @@ def own_upload(*, user: User, upload_id: uuid.UUID | str) -> VideoUpload:
 
 def _discard(upload: VideoUpload) -> None:
     """A refused upload leaves nothing behind: its row, then its chunks."""
-    VideoUpload.objects.filter(pk=upload.pk, status=VideoUpload.Status.OPEN).delete()
+    VideoUpload.objects.filter(pk=upload.pk, status=VideoUpload.Status.OPEN).delete()  # never a finished one
     storage.delete_chunks(upload.pk)
 
 
@@ -123,7 +123,8 @@ def upload_chunk(
                 data[: uploads.VIDEO_HEAD_BYTES], size=upload.total_size, max_bytes=settings.VIDEO_MAX_BYTES
             )
         except ValidationError:
-            _discard(upload)
+            if upload.received == 0:  # a refused first part: the upload goes, with nothing stored
+                _discard(upload)
             raise
     with transaction.atomic(durable=True):
         locked = VideoUpload.objects.select_for_update().get(pk=upload.pk)
@@ -150,7 +151,7 @@ def upload_finish(*, actor: User, upload: VideoUpload) -> Video:
         raise Http404
     refusal: Exception | None = None
     with transaction.atomic(durable=True):
-        locked = VideoUpload.objects.select_for_update().select_related("video").get(pk=upload.pk)
+        locked = VideoUpload.objects.select_for_update(of=("self",)).select_related("video").get(pk=upload.pk)
         if locked.status == VideoUpload.Status.FINISHED and locked.video is not None:
             return locked.video
         if locked.received < locked.total_size:

@@ -222,7 +222,7 @@ def _stream(request: AuthedRequest, video: Video, *, thumbnail: bool = False) ->
     if video.status != Video.Status.READY:
         raise Http404
     download = request.GET.get("download") == "1"
-    if starts_a_play(request):
+    if request.method == "GET" and starts_a_play(request):  # a HEAD plays nothing
         access_record(
             request=request, patients=video.patient, what="video download" if download else "video play"
         )
@@ -266,7 +266,7 @@ def staff_list(request: AuthedRequest, pk: int) -> HttpResponse:
         "can_review": can_review,
         "review_form": ReviewForm(),
         "note_form": RecordNoteForm(),
-        "retention": review.retention_days(),
+        "retention": review.retention_policy(),
     }
     return render(request, "videos/staff_list.html", context)
 

@@ -20,6 +20,17 @@ from .conftest import files_under, ready_video
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def retention(db) -> VideoRetention:  # type: ignore[no-untyped-def]
+    """The migration's seeded row (a browser test's flush of the database may have removed it)."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("apps.videos.migrations.0002_retention_demo_value").seed(apps, None)
+    return VideoRetention.objects.get()
+
+
 def _with_task(video: Video) -> Task:
     return task_open(
         title="Watch",
@@ -71,7 +82,7 @@ def test_break_glass_staff_may_watch_but_not_review(client, cast):
     assert not video.outcome
 
 
-def test_the_staff_page_reads_in_constant_queries(client, cast, django_assert_max_num_queries):
+def test_the_staff_page_reads_in_constant_queries(client, cast, django_assert_max_num_queries, retention):
     client.force_login(cast.nurse_a)
     for _ in range(2):
         ready_video(cast.child_a, cast.family_a)
@@ -86,8 +97,8 @@ def test_the_staff_page_reads_in_constant_queries(client, cast, django_assert_ma
     assert reverse("videos:staff_thumbnail", args=[Video.objects.first().pk]) in html
 
 
-def test_the_retention_job_deletes_old_files_and_keeps_an_audit_row(cast, media_root):
-    policy = VideoRetention.objects.get()
+def test_the_retention_job_deletes_old_files_and_keeps_an_audit_row(cast, media_root, retention):
+    policy = retention
     assert policy.is_demo and "Demo value" in policy.label
     old = ready_video(cast.child_a, cast.family_a)
     Video.objects.filter(pk=old.pk).update(
@@ -119,3 +130,13 @@ def test_the_chart_gets_a_marker_per_ready_video(cast):
     assert not family_layers(
         cast.child_a.pk, today - datetime.timedelta(days=60), today - datetime.timedelta(days=31)
     ).markers
+
+
+def test_without_a_retention_period_nothing_is_deleted_and_the_page_says_so(client, cast):
+    VideoRetention.objects.all().delete()
+    old = ready_video(cast.child_a, cast.family_a)
+    Video.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=5000))
+    assert review.videos_delete_expired() == []
+    client.force_login(cast.nurse_a)
+    page = client.get(reverse("videos:staff_list", args=[cast.child_a.pk]))
+    assert page.status_code == 200 and "No retention period is set" in page.content.decode()

@@ -130,3 +130,11 @@ def test_a_video_not_ready_is_not_served(client, cast):
     video = ready_video(cast.child_a, cast.family_a, data=DATA, status=Video.Status.PROCESSING)
     client.force_login(cast.nurse_a)
     assert client.get(_stream(video)).status_code == 404
+
+
+def test_a_head_request_plays_nothing_and_is_not_audited(client, cast):
+    video = ready_video(cast.child_a, cast.family_a, data=DATA)
+    client.force_login(cast.nurse_a)
+    response = client.head(_stream(video))
+    assert response.status_code == 200 and response["Content-Length"] == str(len(DATA))
+    assert not AccessEvent.objects.filter(what="video play").exists()

@@ -207,3 +207,12 @@ def test_abandoned_uploads_expire_with_their_partial_files(
     assert VideoUpload.objects.count() == 0
     assert files_under(media_root) == []
     assert c.get(fresh["url"]).status_code == 404
+
+
+def test_a_bad_resend_of_the_first_part_does_not_throw_away_an_upload_under_way(client, cast):
+    content = MP4_HEAD + b"\x05" * 3000
+    c = _client(client, cast.family_a)
+    upload = _start(c, cast.child_a, len(content)).json()
+    _put(c, upload["url"], content[:1000], 0, len(content))
+    assert _put(c, upload["url"], EXE[:1000], 0, len(content)).status_code == 400
+    assert c.get(upload["url"]).json()["offset"] == 1000
