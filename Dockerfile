@@ -18,9 +18,9 @@ RUN groupadd --system --gid 10001 carecoord \
 
 WORKDIR /app
 
-# Pango for WeasyPrint (generated letters), from Debian's packages.
+# Pango for WeasyPrint (generated letters) and ffmpeg for family videos, from Debian's packages.
 RUN apt-get update -qq \
-    && apt-get install -y -qq --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && apt-get install -y -qq --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core ffmpeg \
     && rm -rf /var/lib/apt/lists/*
 
 # Dependencies first, so a code change does not reinstall them.

@@ -18,9 +18,12 @@ $(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $(STAMP)
 
 # WeasyPrint (generated letters) needs pango from Debian; install it only when the import fails.
+# Family videos need ffmpeg (and its ffprobe) from Debian; install it only when it is missing.
 install: $(STAMP)
 	@$(BIN)/python -c "import weasyprint" 2>/dev/null || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }
+	@ffmpeg -version >/dev/null 2>&1 || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null; }
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput

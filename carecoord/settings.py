@@ -7,6 +7,7 @@ checklist and refuses to start without its secrets.
 
 import datetime
 from pathlib import Path
+from typing import Any
 
 import environ
 from celery.schedules import crontab
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "apps.diary",
     "apps.watch",
     "apps.questionnaires",
+    "apps.videos",
     "apps.messaging",
     "apps.fhir",
     "apps.imports",
@@ -188,7 +190,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
@@ -199,6 +201,35 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+
+# Family videos (apps/videos): private, never under STATIC or a public URL; served only through the
+# app's range-request view after an access check. Local files under MEDIA_ROOT by default; an
+# S3-compatible bucket (django-storages' S3 backend) when VIDEO_S3_BUCKET is set.
+VIDEO_MAX_BYTES = env.int("VIDEO_MAX_MB", default=200) * 1024 * 1024
+VIDEO_CHUNK_MAX_BYTES = env.int("VIDEO_CHUNK_MAX_MB", default=8) * 1024 * 1024
+VIDEO_UPLOAD_EXPIRE_HOURS = env.int("VIDEO_UPLOAD_EXPIRE_HOURS", default=24)
+VIDEO_FFMPEG = env.str("VIDEO_FFMPEG", default="ffmpeg")
+VIDEO_FFPROBE = env.str("VIDEO_FFPROBE", default="ffprobe")
+VIDEO_PROCESS_TIMEOUT_SECONDS = env.int("VIDEO_PROCESS_TIMEOUT_SECONDS", default=600)
+VIDEO_S3_BUCKET = env.str("VIDEO_S3_BUCKET", default="")
+if VIDEO_S3_BUCKET:
+    STORAGES["videos"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": VIDEO_S3_BUCKET,
+            "endpoint_url": env.str("VIDEO_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("VIDEO_S3_REGION", default="") or None,
+            "access_key": env.str("VIDEO_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("VIDEO_S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("VIDEO_S3_PREFIX", default=""),
+            "default_acl": "private",
+            "querystring_auth": True,  # never a public object URL (the app streams; it never redirects)
+            "file_overwrite": True,
+        },
+    }
+else:
+    # No location: FileSystemStorage follows MEDIA_ROOT (and a test's override of it).
+    STORAGES["videos"] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 
 # Email: console in development; SMTP from EMAIL_URL in production.
 # Production has no default: console email would write password-reset links into the logs.
@@ -559,6 +590,14 @@ CELERY_BEAT_SCHEDULE = {
     "questionnaire-assignments-daily": {
         "task": "apps.questionnaires.tasks.create_due_questionnaire_assignments",
         "schedule": crontab(hour=6, minute=49),
+    },
+    # Family videos: re-queue processing the worker never picked up (Redis down), drop abandoned
+    # uploads and their partial files, and delete videos past the retention period.
+    "video-processing-sweep": {"task": "apps.videos.tasks.sweep_video_processing", "schedule": 60.0 * 2},
+    "video-uploads-expire": {"task": "apps.videos.tasks.expire_video_uploads", "schedule": 60.0 * 30},
+    "video-retention-daily": {
+        "task": "apps.videos.tasks.delete_expired_videos",
+        "schedule": crontab(hour=3, minute=15),
     },
 }
 

@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("apps.diary.urls")),
     path("", include("apps.watch.urls")),
     path("", include("apps.questionnaires.urls")),
+    path("", include("apps.videos.urls")),
     path("", include("apps.messaging.urls")),
     path("", include("apps.imports.urls")),
     path("portal/", include("apps.portal.urls")),

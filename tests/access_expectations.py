@@ -316,6 +316,21 @@ ROUTES: dict[str, Expect] = {
     "questionnaires:staff_response": page("GET"),
     "questionnaires:family_list": page("GET"),
     "questionnaires:family_answer": page("GET POST"),
+    # Family videos: the family that sent one (the portal), the staff who see the child; reviewing
+    # is the care team's (a break-glass reader may watch, not review: 403).
+    "videos:family_list": page("GET"),
+    "videos:family_new": page("GET POST"),
+    "videos:upload_start": page("POST"),
+    "videos:upload": page("GET POST"),
+    "videos:upload_finish": page("POST"),
+    "videos:family_video": page("GET"),
+    "videos:family_stream": page("GET"),
+    "videos:family_thumbnail": page("GET"),
+    "videos:staff_list": page("GET"),
+    "videos:staff_stream": page("GET"),
+    "videos:staff_thumbnail": page("GET"),
+    "videos:staff_review": page("POST", nurse_glass="403"),
+    "videos:staff_add_to_record": page("POST", nurse_glass="403"),
     "mdt:meetings": page("GET POST"),
     "mdt:meeting": page("GET", shows=True),
     "mdt:screen": page("GET", shows=True),
@@ -647,6 +662,12 @@ def _relapse_form() -> dict:
 
 
 # route key -> (body or a function making it, a function of the world that the write changes)
+def _video(w: Any) -> Any:
+    from apps.videos.models import Video
+
+    return Video.objects.get(pk=w.a["video"].pk)
+
+
 WRITES: dict[str, tuple[Any, Any]] = {
     "patients:guardian_deactivate": ({}, _guardian_active),
     "patients:care_team_end": ({}, _member_end),
@@ -694,4 +715,6 @@ WRITES: dict[str, tuple[Any, Any]] = {
     "patient-diary": (DIARY_API, _diary_entries),
     "watch:open": ({"days": "10", "reason": "Sibling has chickenpox"}, _watches),
     "patient-watch-open": ({"days": 10, "reason": "Sibling has chickenpox"}, _watches),
+    "videos:staff_review": ({"outcome": "significant"}, lambda w: _video(w).outcome),
+    "videos:staff_add_to_record": ({"note": "Opsoclonus on waking"}, lambda w: _video(w).record_note),
 }

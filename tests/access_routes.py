@@ -45,6 +45,8 @@ SEGMENT_OBJECTS = {
     "exports": "research_export",
     "questionnaires": "questionnaire_assignment",  # /portal/children/<pk>/questionnaires/<assignment_pk>/
     "responses": "questionnaire_response",  # /patients/<pk>/questionnaires/responses/<response_pk>/
+    "videos": "video",
+    "video-uploads": "video_upload",
     "Patient": "child",  # /fhir/Patient/<id>/$everything
     "Group": "team",  # /fhir/Group/<team>/$export: a team's bulk export
     "$export-status": "bulk_export",

@@ -300,6 +300,26 @@ QUESTIONNAIRE_ANSWERS = {
 }
 
 
+def _videos(child: Patient, family: User) -> dict[str, Any]:
+    """A processed video the family sent (its files in the world's media root) and an upload of
+    theirs still arriving."""
+    from apps.videos import services as videos
+    from apps.videos import storage
+    from apps.videos.models import Video
+
+    video = Video(
+        patient=child, uploaded_by=family, uploaded_type="video/mp4", uploaded_size=64, sha256="0" * 64
+    )
+    video.playable_name = storage.put(storage.video_name(child.pk, video.uid, "web.mp4"), b"\x00" * 64)
+    video.thumbnail_name = storage.put(
+        storage.video_name(child.pk, video.uid, "thumbnail.jpg"), b"\xff\xd8\xff"
+    )
+    video.playable_type, video.playable_size, video.status = "video/mp4", 64, Video.Status.READY
+    video.save()
+    upload = videos.upload_start(actor=family, patient=child, total_size=1000, note="Eyes")
+    return {"video": video, "video_upload": upload}
+
+
 def _mdt(chair: User, listers: dict[str, tuple[Patient, User, Records]]) -> None:
     """Neurology's next MDT meeting (and the one after, for carrying over), with each child listed
     and the outcome recorded (so that amending it can be refused, not just found missing)."""
@@ -474,6 +494,8 @@ def build_world() -> World:
     b.objects["emergency_plan"] = _emergency_plan(
         child_b, users["consultant_other"], users["consultant_other"]
     )
+    a.objects.update(_videos(child_a, users["family_a"]))
+    b.objects.update(_videos(child_b, users["family_b"]))
     a.objects["caseload_import"] = b.objects["caseload_import"] = _caseload_import(users["nurse_a"])
     _consent_and_export(users, a, b)
     exported = _bulk_export(users["admin"], child_a)

@@ -47,6 +47,7 @@ class Task(models.Model):
         EMERGENCY_PLAN = "emergency_plan", "Emergency plan review"
         DIARY_WORSE = "diary_worse", "Worse in the family diary"
         QUESTIONNAIRE = "questionnaire", "Family questionnaire"
+        FAMILY_VIDEO = "family_video", "Family video"
 
     title = models.CharField(max_length=200)
     detail = models.TextField(blank=True)
