@@ -7,5 +7,17 @@ from .services import attention_refresh
 demo.register(
     "caseload",
     attention_refresh,
-    after=["accounts", "patients", "pathways", "referrals", "scheduling", "messaging", "mdt", "workingtime"],
+    after=[
+        "accounts",
+        "patients",
+        "pathways",
+        "referrals",
+        "scheduling",
+        "messaging",
+        "mdt",
+        "workingtime",
+        "diary",
+        "watch",
+        "questionnaires",  # a watch is a flag; a worse answer opens a task
+    ],
 )
