@@ -460,6 +460,7 @@ SPECTACULAR_SETTINGS = {
         "ThreadKindEnum": "apps.messaging.models.Thread.Kind",
         "ThreadStatusEnum": "apps.messaging.models.Thread.Status",
         "SymptomAmountEnum": "apps.pathways.models.SymptomReport.Amount",
+        "DiaryLevelEnum": "apps.diary.models.Level",
     },
 }
 

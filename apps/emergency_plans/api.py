@@ -39,7 +39,7 @@ class VersionOutput(serializers.ModelSerializer):
         ]
 
 
-class PlanOutput(serializers.Serializer):
+class EmergencyPlanOutput(serializers.Serializer):
     patient = serializers.IntegerField()
     needs_review = serializers.BooleanField()
     review_reason = serializers.CharField()
@@ -49,7 +49,7 @@ class PlanOutput(serializers.Serializer):
 
 
 class EmergencyPlanViewSet(viewsets.ViewSet):
-    @extend_schema(responses=PlanOutput)
+    @extend_schema(responses=EmergencyPlanOutput)
     def retrieve(self, request: Request, pk: int) -> Response:
         user = request_user(request)
         patient = clinical_record_patients(user).filter(pk=pk).first()
@@ -68,4 +68,4 @@ class EmergencyPlanViewSet(viewsets.ViewSet):
             "draft": next((v for v in versions if v.status == PlanVersion.Status.DRAFT), None),
             "versions": versions,
         }
-        return Response(PlanOutput(data).data)
+        return Response(EmergencyPlanOutput(data).data)

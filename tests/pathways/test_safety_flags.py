@@ -63,8 +63,9 @@ def test_the_pathway_page_with_safety_flags_stays_within_a_fixed_number_of_queri
     child = _child_on_treatment(cast.nurse_a, consultant, scale, scores)
     client.force_login(consultant)
     # 32; follow-up 4, response review 3, surveillance 1, stuck 1, named nurse away 2;
-    # neuropsychology's card 1 and its timeline source 1
-    with django_assert_max_num_queries(45):
+    # neuropsychology's card 1 and its timeline source 1; the family-data layers on the chart 3 and
+    # their apps' timeline sources 4 (diary, watch, questionnaires, videos)
+    with django_assert_max_num_queries(52):
         response = client.get(f"/patients/{child.pk}/pathway/")
     assert len(response.context["summary"].safety_flags) == 2
 
