@@ -2,7 +2,8 @@
 their list and player; the staff list with the player and the review; and the range-served files.
 
 Every page starts from a child or video the user may see (404 otherwise) and writes an AccessEvent;
-a stream writes one per play (the request from byte 0, see ``serving.starts_a_play``).
+a stream writes one per play (the request from byte 0, see ``serving.starts_a_play``, or any request
+when none was recorded in the last half hour).
 """
 
 import re
@@ -222,10 +223,12 @@ def _stream(request: AuthedRequest, video: Video, *, thumbnail: bool = False) ->
     if video.status != Video.Status.READY:
         raise Http404
     download = request.GET.get("download") == "1"
-    if request.method == "GET" and starts_a_play(request):  # a HEAD plays nothing
-        access_record(
-            request=request, patients=video.patient, what="video download" if download else "video play"
-        )
+    what = "video download" if download else "video play"
+    if request.method == "GET" and (  # a HEAD plays nothing
+        starts_a_play(request)
+        or not selectors.play_recorded_lately(user=request.user, video=video, what=what)
+    ):
+        access_record(request=request, patients=video.patient, what=what)
     filename = f"video-{video.pk}.mp4"
     return ranged_response(
         request,

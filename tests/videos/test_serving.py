@@ -1,8 +1,12 @@
 """Range-served videos: 200/206/416 with the right headers; one AccessEvent per play, not per part;
 only staff who see the child and the family who sent it (or a household it was shared with)."""
 
+import datetime
+
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.audit.models import AccessEvent
 from apps.videos.models import Video
@@ -79,6 +83,22 @@ def test_one_access_event_per_play_not_per_part(client, cast):
     client.get(_stream(video) + "?download=1")
     assert AccessEvent.objects.filter(user=cast.nurse_a, what="video download").count() == 1
     assert plays.first().basis == AccessEvent.Basis.NAMED_NURSE
+
+
+def test_a_stream_that_skips_byte_0_is_still_audited(client, cast):
+    """A client asking only for later parts (``bytes=1-``) reads the whole video: it is a play too."""
+    video = ready_video(cast.child_a, cast.family_a, data=DATA)
+    client.force_login(cast.nurse_a)
+    plays = AccessEvent.objects.filter(user=cast.nurse_a, patient=cast.child_a, what="video play")
+
+    client.get(_stream(video), HTTP_RANGE="bytes=1-")
+    client.get(_stream(video), HTTP_RANGE="bytes=4096-")  # its later parts: the same play
+
+    assert plays.count() == 1
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=31)):
+        client.force_login(cast.nurse_a)  # the idle session would have ended by now
+        client.get(_stream(video), HTTP_RANGE="bytes=1-")
+    assert plays.count() == 2
 
 
 def test_the_family_that_sent_it_can_play_it(client, cast):
