@@ -36,6 +36,8 @@
   }
   camera.addEventListener("change", function () { if (camera.files.length) gallery.value = ""; showChosen(); });
   gallery.addEventListener("change", function () { if (gallery.files.length) camera.value = ""; showChosen(); });
+  form.dataset.ready = "true"; // the deferred script is listening (a test waits for this, not a timeout)
+  showChosen(); // a file chosen before the script ran is shown too
 
   function fail(message) {
     busy = false;

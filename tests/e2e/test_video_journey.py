@@ -52,6 +52,7 @@ def test_family_sends_a_video_from_a_phone_and_the_nurse_plays_it(
     expect(page.get_by_role("heading", name="Send a video of Maya")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert page.locator("#id_camera").get_attribute("capture") == "environment"
+    expect(page.locator("#video-form[data-ready='true']")).to_have_count(1)  # upload.js is deferred
     page.locator("#id_gallery").set_input_files(str(clip))
     expect(page.get_by_text("Chosen: IMG_0042.MOV")).to_be_visible()
     page.get_by_label("What did you see?").fill("Her eyes were darting side to side after her nap")
