@@ -17,6 +17,9 @@ class AttentionScore(models.Model):
     administrative_backlog = models.PositiveIntegerField(default=0)
     attention = models.PositiveIntegerField(default=0, help_text="Both tiers: needs attention above 0.")
     parts = models.JSONField(default=dict, help_text="Per flag (a key of the weights table): items counted.")
+    facts = models.JSONField(
+        default=dict, help_text="What the reasons' words read (selectors/facts.py): dates, moments, names."
+    )
     computed_at = models.DateTimeField()
 
     class Meta:

@@ -17,17 +17,18 @@ from apps.patients.models import Patient
 
 from .models import AttentionScore
 from .selectors import WEIGHTS, Clock
+from .selectors.facts import fact_kinds, sql_text, stored_facts
 from .selectors.rows import with_attention
 
 REFRESH_BATCH = 1000  # children per transaction in the beat job
-_STORED = ["clinical_urgency", "administrative_backlog", "attention", "parts", "computed_at"]
+_STORED = ["clinical_urgency", "administrative_backlog", "attention", "parts", "facts", "computed_at"]
 
 
 def fresh_scores(patient_ids: Iterable[int], clock: Clock | None = None) -> list[AttentionScore]:
     """These children's scores computed from their inputs now (unsaved rows), in one query."""
     clock = clock or Clock.current()
     rows = with_attention(Patient.objects.filter(pk__in=list(patient_ids)), clock).values(
-        "pk", "clinical_urgency", "attention", *WEIGHTS
+        "pk", "clinical_urgency", "attention", *WEIGHTS, *fact_kinds()
     )
     return [
         AttentionScore(
@@ -36,6 +37,7 @@ def fresh_scores(patient_ids: Iterable[int], clock: Clock | None = None) -> list
             administrative_backlog=row["attention"] - row["clinical_urgency"],
             attention=row["attention"],
             parts={key: int(row[key]) for key in WEIGHTS},
+            facts=stored_facts(row),
             computed_at=clock.now,
         )
         for row in rows
@@ -73,28 +75,30 @@ def attention_refresh(*, batch: int = REFRESH_BATCH, clock: Clock | None = None)
 def _refresh_in_sql(clock: Clock) -> int:
     """Every child in one statement: the caseload's own SQL as the SELECT of an upsert that skips
     the rows already equal (so an idle run writes nothing, and takes one query)."""
+    kinds = fact_kinds()
     fresh = with_attention(Patient.objects.order_by(), clock).values(
-        "pk", "clinical_urgency", "attention", *WEIGHTS
+        "pk", "clinical_urgency", "attention", *WEIGHTS, *kinds
     )
     select, select_params = fresh.query.sql_with_params()
     table = connection.ops.quote_name(AttentionScore._meta.db_table)
     quote = connection.ops.quote_name
     parts = ", ".join(f"%s, fresh.{quote(key)}::int" for key in WEIGHTS)
-    stored = ("clinical_urgency", "administrative_backlog", "attention", "parts")
+    facts = ", ".join(f"%s, {sql_text(f'fresh.{quote(name)}', kind)}" for name, kind in kinds.items())
+    stored = ("clinical_urgency", "administrative_backlog", "attention", "parts", "facts")
     # Named by position, in values()' order (Django keeps it), so the annotations' aliases do not matter.
-    columns = ", ".join(quote(name) for name in ("id", "clinical_urgency", "attention", *WEIGHTS))
+    columns = ", ".join(quote(name) for name in ("id", "clinical_urgency", "attention", *WEIGHTS, *kinds))
     # Only quoted names, Django's compiled SELECT and placeholders are formatted in; values are parameters.
     sql = (
-        f"INSERT INTO {table} (patient_id, clinical_urgency, administrative_backlog, attention, parts, computed_at) "  # noqa: S608
+        f"INSERT INTO {table} (patient_id, clinical_urgency, administrative_backlog, attention, parts, facts, computed_at) "  # noqa: S608
         f"SELECT fresh.id, fresh.clinical_urgency, fresh.attention - fresh.clinical_urgency, fresh.attention, "
-        f"jsonb_build_object({parts}), %s FROM ({select}) AS fresh({columns}) ORDER BY fresh.id "
+        f"jsonb_build_object({parts}), jsonb_strip_nulls(jsonb_build_object({facts})), %s FROM ({select}) AS fresh({columns}) ORDER BY fresh.id "
         f"ON CONFLICT (patient_id) DO UPDATE SET "
         + ", ".join(f"{name} = EXCLUDED.{name}" for name in (*stored, "computed_at"))
         + f" WHERE ({', '.join(f'{table}.{name}' for name in stored)}) IS DISTINCT FROM "
         f"({', '.join(f'EXCLUDED.{name}' for name in stored)})"
     )
-    # jsonb_build_object's keys come first in the SELECT list, before the subquery's own parameters.
-    params = [*WEIGHTS, clock.now, *select_params]
+    # The jsonb_build_object keys come first in the SELECT list, before the subquery's own parameters.
+    params = [*WEIGHTS, *kinds, clock.now, *select_params]
     with connection.cursor() as cursor:  # one statement: atomic on its own
         cursor.execute(sql, params)
         return max(cursor.rowcount, 0)

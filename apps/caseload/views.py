@@ -64,6 +64,8 @@ def _row(row: CaseloadRow) -> dict:
     return {
         "patient": patient,
         "reasons": row.reasons,
+        "attention": row.attention,
+        "items": row.items,
         "clinical": row.clinical_urgency > 0,
         "review_overdue": row.review_overdue,
         "stale_contact": row.stale_contact,
@@ -102,7 +104,7 @@ def home(request: AuthedRequest) -> HttpResponse | StreamingHttpResponse:
     rows = caseload_table(patients, user=request.user)
     access_record(request=request, patients=patients, what="caseload")
     context = {
-        "patients": [row.patient for row in rows],  # with their flags annotated
+        "patients": [row.patient for row in rows],
         "page": page,
         "rows": _with_safety_flags([_row(row) for row in rows]),
         "query": query,

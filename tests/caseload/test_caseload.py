@@ -64,7 +64,7 @@ def test_children_needing_attention_come_first_with_their_reasons(client, nurse,
     response = client.get("/caseload/")
     patients = response.context["patients"]
     assert [p.pk for p in patients] == [relapsing.pk, overdue.pk, quiet.pk]
-    assert [p.attention for p in patients] == [40, 15, 0]
+    assert [row["attention"] for row in response.context["rows"]] == [40, 15, 0]
     assert b"Relapse not resolved" in response.content and b"1 overdue task" in response.content
     only = client.get("/caseload/", {"attention": "1"}).context["patients"]
     assert {p.pk for p in only} == {relapsing.pk, overdue.pk}
@@ -193,7 +193,7 @@ def test_the_next_appointment_and_an_overdue_re_evaluation_show_on_the_row(clien
     response = client.get("/caseload/")
     row = response.context["rows"][0]
     assert row["patient"].next_appointment_kind == "infusion" and row["review_overdue"]
-    assert row["patient"].attention == 10  # the overdue re-evaluation
+    assert row["attention"] == 10  # the overdue re-evaluation
     assert b"Re-evaluation overdue" in response.content and b"Infusion day case" in response.content
 
 
@@ -206,7 +206,7 @@ def test_family_messages_show_on_the_row_and_need_attention(cast, client):
     client.force_login(cast.nurse_a)
     response = client.get("/caseload/")
     row = next(r for r in response.context["rows"] if r["patient"].pk == cast.child_a.pk)
-    assert row["patient"].unread_family_messages == 1 and row["patient"].family_waiting
+    assert row["patient"].unread_family_messages == 1 and row["items"]["family_waiting"]
     assert (
         b"Family waiting for a reply" in response.content and b"1 unread family message" in response.content
     )
@@ -214,7 +214,7 @@ def test_family_messages_show_on_the_row_and_need_attention(cast, client):
     messaging.thread_mark_read(actor=cast.nurse_a, thread=thread)
     messaging.message_post(actor=cast.nurse_a, thread=thread, body="I will call you this afternoon.")
     row = next(r for r in client.get("/caseload/").context["rows"] if r["patient"].pk == cast.child_a.pk)
-    assert row["patient"].unread_family_messages == 0 and not row["patient"].family_waiting
+    assert row["patient"].unread_family_messages == 0 and not row["items"]["family_waiting"]
 
 
 def test_the_childs_name_on_the_caseload_opens_their_summary(client, nurse):

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from apps.accounts.models import StaffProfile, Team
 from apps.caseload.models import AttentionScore
+from apps.caseload.selectors import caseload_table
 from apps.caseload.services import attention_refresh, fresh_scores
 from apps.messaging import services as messaging
 from apps.pathways import services as pathways
@@ -36,7 +37,7 @@ ANSWERS = {
 
 def stored_and_fresh() -> tuple[dict, dict]:
     def key(score: AttentionScore) -> tuple:
-        return (score.clinical_urgency, score.administrative_backlog, score.attention, score.parts)
+        return (score.clinical_urgency, score.administrative_backlog, score.attention, score.parts, score.facts)
 
     ids = list(Patient.objects.values_list("pk", flat=True))
     stored = {score.patient_id: key(score) for score in AttentionScore.objects.all()}
@@ -226,3 +227,17 @@ def test_the_job_is_one_query_whatever_the_number_of_children(nurse, django_asse
     with django_assert_num_queries(1):
         assert attention_refresh() == 0  # idle: reads everyone, writes nothing
     assert_stored_is_fresh()
+
+
+def test_a_page_reads_its_reasons_from_the_stored_row_as_a_fresh_computation_words_them(nurse, child):
+    for change in (overdue_task, relapse, symptom_report, family_message, urgent_referral, abnormal_result):
+        change(nurse, child)
+
+    def words() -> list[tuple]:
+        (row,) = caseload_table([child], user=nurse)
+        return [(r.key, r.text, r.link) for r in row.reasons] + [row.last_contact, row.review_due_on]
+
+    from_stored = words()
+    assert len(from_stored) == 2 + 6  # six flags raised, each in words
+    AttentionScore.objects.filter(patient=child).delete()  # not scored yet: the page computes it now
+    assert words() == from_stored

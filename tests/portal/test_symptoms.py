@@ -84,8 +84,8 @@ def test_the_caseload_and_the_pathway_flag_it_until_it_is_reviewed(client_for, c
 
     caseload = nurse.get("/caseload/")
     assert "Symptoms reported by the family" in caseload.content.decode()
-    row = caseload.context["patients"][0]
-    assert row.open_symptom_report and row.attention >= 40
+    row = caseload.context["rows"][0]
+    assert row["items"]["open_symptom_report"] and row["attention"] >= 40
     review = nurse.get(f"/patients/{cast.child_a.pk}/pathway/")
     summary = review.context["summary"]
     assert any(item.startswith("Symptoms reported by the family") for item in summary.open_items)

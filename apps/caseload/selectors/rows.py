@@ -3,7 +3,7 @@ words and both tier scores of the page's rows are computed in one query plus two
 current courses), so a page costs the same for a caseload of 5 children or 2,000."""
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,7 @@ from apps.patients.selectors import search_patients
 from apps.scheduling.models import Appointment
 
 from .attention import WEIGHTS, Tier, rank, tier_score
+from .facts import fact_kinds, read_facts
 from .flags import FLAGS, days_since, flag_sql
 from .words import Clock
 
@@ -105,12 +106,12 @@ def caseload_rows(
     return search_patients(ranked, query)
 
 
-def _page_with_flags(user: AnyUser, ids: list[int], clock: Clock) -> dict[int, Patient]:
-    """The page's children with every flag computed now, what the row shows beside them, and the two
+def _page(user: AnyUser, ids: list[int], clock: Clock) -> dict[int, Patient]:
+    """The page's children with their stored scores, what the row shows beside the flags, and the two
     prefetches (tracks, current courses): a constant number of queries for the page."""
     rows = (
-        with_attention(Patient.objects.filter(pk__in=ids), clock)
-        .select_related("named_nurse")
+        Patient.objects.filter(pk__in=ids)
+        .select_related("named_nurse", "attention_score")
         .annotate(**_display(user, clock))
         .prefetch_related(
             Prefetch("tracks", queryset=SpecialtyTrack.objects.order_by("specialty")),
@@ -122,6 +123,29 @@ def _page_with_flags(user: AnyUser, ids: list[int], clock: Clock) -> dict[int, P
         )
     )
     return {patient.pk: patient for patient in rows}
+
+
+def _stored_values(patient: Patient) -> dict[str, Any] | None:
+    """The row's values from its stored score, or None when there is none (or it predates a flag)."""
+    score = getattr(patient, "attention_score", None)
+    if score is None or set(score.parts) != set(WEIGHTS):
+        return None
+    return {
+        **read_facts(score.facts),
+        **score.parts,
+        "clinical_urgency": score.clinical_urgency,
+        "attention": score.attention,
+    }
+
+
+def _fresh_values(ids: list[int], clock: Clock) -> dict[int, dict[str, Any]]:
+    """These children's values computed from their inputs now (a child the services have not scored)."""
+    if not ids:
+        return {}
+    rows = with_attention(Patient.objects.filter(pk__in=ids), clock).values(
+        "pk", "clinical_urgency", "attention", *WEIGHTS, *fact_kinds()
+    )
+    return {row["pk"]: row for row in rows}
 
 
 def flagged_patients(patients: QuerySet[Patient], clock: Clock | None = None) -> QuerySet[Any]:
@@ -166,7 +190,7 @@ class CaseloadRow:
         return self.items["stale_contact"] > 0
 
 
-def _reason(key: str, values: dict, patient: Patient, clock: Clock) -> Reason:
+def _reason(key: str, values: Mapping[str, Any], patient: Patient, clock: Clock) -> Reason:
     flag = FLAGS[key]
     link = ""
     if flag.link is not None:
@@ -176,9 +200,11 @@ def _reason(key: str, values: dict, patient: Patient, clock: Clock) -> Reason:
 
 
 def caseload_row(patient: Patient, clock: Clock | None = None) -> CaseloadRow:
-    """Read one row of ``caseload_rows`` (its annotations) into numbers and words."""
-    clock = clock or Clock.current()
-    values = vars(patient)  # the annotations live on the instance
+    """Read one row of ``flagged_patients`` (its annotations) into numbers and words."""
+    return _row(patient, vars(patient), clock or Clock.current())  # the annotations live on the instance
+
+
+def _row(patient: Patient, values: Mapping[str, Any], clock: Clock) -> CaseloadRow:
     items = {key: int(values[key]) for key in WEIGHTS}
     raised = sorted((key for key, n in items.items() if n > 0), key=rank)
     days = days_since(values["last_contact"], clock.today)
@@ -198,9 +224,12 @@ def caseload_row(patient: Patient, clock: Clock | None = None) -> CaseloadRow:
 def caseload_table(
     patients: Iterable[Patient], *, user: AnyUser, clock: Clock | None = None
 ) -> list[CaseloadRow]:
-    """One page of ``caseload_rows`` in numbers and words, in the page's order, with the flags as
-    they stand now."""
+    """One page of ``caseload_rows`` in numbers and words, in the page's order, read from the stored
+    scores and their facts (kept in the services' transactions and refreshed hourly for the
+    calendar's parts); a child with no stored score yet is computed now."""
     clock = clock or Clock.current()
     ids = [patient.pk for patient in patients]
-    annotated = _page_with_flags(user, ids, clock)
-    return [caseload_row(annotated[pk], clock) for pk in ids if pk in annotated]
+    page = _page(user, ids, clock)
+    stored = {pk: _stored_values(patient) for pk, patient in page.items()}
+    fresh = _fresh_values([pk for pk, values in stored.items() if values is None], clock)
+    return [_row(page[pk], stored[pk] or fresh[pk], clock) for pk in ids if pk in page]
