@@ -102,7 +102,11 @@ def _fast_passwords(settings) -> None:  # type: ignore[no-untyped-def]
 @pytest.fixture(autouse=True)
 def _fresh_cache(settings) -> None:  # type: ignore[no-untyped-def]
     """Each test gets its own empty cache, so throttle counters never carry over from another test
-    (or another xdist worker sharing the developer's Redis). Throttle tests lower the rates."""
+    (or another xdist worker sharing the developer's Redis). Throttle tests lower the rates. The
+    header's kept unread counts start empty too."""
+    from apps.messaging.header import forget_header_counts
+
+    forget_header_counts()
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
