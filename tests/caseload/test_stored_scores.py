@@ -37,7 +37,13 @@ ANSWERS = {
 
 def stored_and_fresh() -> tuple[dict, dict]:
     def key(score: AttentionScore) -> tuple:
-        return (score.clinical_urgency, score.administrative_backlog, score.attention, score.parts, score.facts)
+        return (
+            score.clinical_urgency,
+            score.administrative_backlog,
+            score.attention,
+            score.parts,
+            score.facts,
+        )
 
     ids = list(Patient.objects.values_list("pk", flat=True))
     stored = {score.patient_id: key(score) for score in AttentionScore.objects.all()}

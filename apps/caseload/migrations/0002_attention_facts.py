@@ -4,15 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('caseload', '0001_attention_score'),
+        ("caseload", "0001_attention_score"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='attentionscore',
-            name='facts',
-            field=models.JSONField(default=dict, help_text="What the reasons' words read (selectors/facts.py): dates, moments, names."),
+            model_name="attentionscore",
+            name="facts",
+            field=models.JSONField(
+                default=dict,
+                help_text="What the reasons' words read (selectors/facts.py): dates, moments, names.",
+            ),
         ),
     ]

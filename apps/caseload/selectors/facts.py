@@ -28,7 +28,9 @@ SQL_MOMENT_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'
 @functools.cache
 def fact_kinds() -> dict[str, Kind]:
     """Every word annotation of every flag, by name, with the kind of value it holds."""
-    words = {name: expr for flag in flag_sql(Clock.current()).values() for name, expr in flag.annotations.items()}
+    words = {
+        name: expr for flag in flag_sql(Clock.current()).values() for name, expr in flag.annotations.items()
+    }
     resolved = Patient.objects.annotate(**words).query.annotations  # resolving gives each its SQL type
     return {name: _kind(resolved[name].output_field) for name in words}
 
