@@ -68,6 +68,7 @@ def _start(worker_class: str, workers: int, threads: int, port: int) -> subproce
         "WEB_CONCURRENCY": str(workers),
         "GUNICORN_THREADS": str(threads),
         "GUNICORN_ACCESSLOG": "",  # no access log line per request while measuring
+        "DEBUG": "0",  # as in production: no query log, no template debug information
         "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "60"),
     }
     gunicorn = Path(sys.executable).parent / "gunicorn"

@@ -25,6 +25,7 @@ def build(size: int) -> None:
         print(f"{size:,} children: reusing the generated database", flush=True)
     else:
         generate.generate(size)
+    _analyze()  # fresh tables have no statistics: the refresh below would be planned blind
     # The generator writes with bulk_create, which no service announces: the hourly job stores every
     # child's attention score (and a reused database's time-based parts move on with the calendar).
     started = time.perf_counter()
@@ -32,6 +33,10 @@ def build(size: int) -> None:
     print(
         f"  attention scores: {rewritten:,} rows stored in {time.perf_counter() - started:.1f} s", flush=True
     )
+    _analyze()
+
+
+def _analyze() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

@@ -30,7 +30,12 @@ def _size_url(size: int) -> str:
 
 
 def _worker_env(size: int) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": _size_url(size), "DJANGO_SETTINGS_MODULE": "carecoord.settings"}
+    return {
+        **os.environ,
+        "DATABASE_URL": _size_url(size),
+        "DJANGO_SETTINGS_MODULE": "carecoord.settings",
+        "DEBUG": "0",  # as in production (the reads count their queries themselves)
+    }
 
 
 def _create_database(size: int) -> None:

@@ -1,6 +1,7 @@
-"""The caseload rows: one cheap query orders the caseload by the stored scores and pages it; the flags,
-words and both tier scores of the page's rows are computed in one query plus two prefetches (tracks,
-current courses), so a page costs the same for a caseload of 5 children or 2,000."""
+"""The caseload rows: one cheap query orders the caseload by the stored scores and pages it; the page's
+rows are worded from their stored scores and facts in one query plus two prefetches (tracks, current
+courses), so a page costs the same for a caseload of 5 children or 2,000. ``with_attention`` is the
+SQL of every flag, from which the services store the scores (and FHIR's Flag reads it live)."""
 
 import datetime
 from collections.abc import Iterable, Mapping
