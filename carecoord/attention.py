@@ -12,11 +12,14 @@ hook themselves. Time-based parts (an overdue task or re-evaluation, no recent c
 the calendar, not with a write; a beat job refreshes them and repairs any drift.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 Listener = Callable[[frozenset[int]], object]
 
 _listeners: list[Listener] = []
+_deferred: ContextVar[set[int] | None] = ContextVar("attention_deferred", default=None)
 
 
 def subscribe(listener: Listener) -> None:
@@ -31,5 +34,26 @@ def patient_attention_changed(patient_ids: Iterable[int | None]) -> None:
     ids = frozenset(pk for pk in patient_ids if pk is not None)
     if not ids:
         return
+    collecting = _deferred.get()
+    if collecting is not None:
+        collecting.update(ids)
+        return
     for listener in _listeners:
         listener(ids)
+
+
+@contextmanager
+def attention_deferred() -> Iterator[None]:
+    """Collect the children changed inside the block and recompute them once, as it ends: for a bulk
+    writer that is its own only reader meanwhile (the demo seed makes thousands of changes; recomputing
+    after each one was most of its time)."""
+    if _deferred.get() is not None:  # nested: the outer block recomputes
+        yield
+        return
+    collected: set[int] = set()
+    token = _deferred.set(collected)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    patient_attention_changed(collected)

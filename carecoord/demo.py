@@ -12,6 +12,8 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
+from carecoord.attention import attention_deferred
+
 
 @dataclass(frozen=True)
 class DemoStep:
@@ -57,8 +59,10 @@ def ordered_steps(steps: dict[str, DemoStep] | None = None) -> list[DemoStep]:
 
 
 def run_all() -> dict[str, Any]:
-    """Run every registered step once, in order; return each step's result by name."""
+    """Run every registered step once, in order; return each step's result by name. The stored
+    attention scores of the children the steps changed are recomputed once, at the end."""
     results: dict[str, Any] = {}
-    for step in ordered_steps():
-        results[step.name] = step.seed(*(results[name] for name in step.uses))
+    with attention_deferred():
+        for step in ordered_steps():
+            results[step.name] = step.seed(*(results[name] for name in step.uses))
     return results

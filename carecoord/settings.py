@@ -630,6 +630,9 @@ WORKING_DAY_START_HOUR = env.int("WORKING_DAY_START_HOUR", default=9)
 WORKING_DAY_END_HOUR = env.int("WORKING_DAY_END_HOUR", default=17)
 MESSAGE_RESPONSE_WORKING_HOURS = env.int("MESSAGE_RESPONSE_WORKING_HOURS", default=8)
 MESSAGE_EMAIL_QUIET_MINUTES = env.int("MESSAGE_EMAIL_QUIET_MINUTES", default=60)
+# The header's unread count is kept per web process until a message or a read moves it, and at most
+# this long (the time a new care team or cover takes to reach the number; 0 counts on every page).
+HEADER_UNREAD_KEPT_SECONDS = env.int("HEADER_UNREAD_KEPT_SECONDS", default=60)
 
 # Clinical safety controls (docs/safety/hazard-log.md). Demo defaults: the clinic sets its own.
 PROXY_ACCESS_REVIEW_AGES = env.list("PROXY_ACCESS_REVIEW_AGES", cast=int, default=[11, 13, 16])

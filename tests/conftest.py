@@ -103,10 +103,12 @@ def _fast_passwords(settings) -> None:  # type: ignore[no-untyped-def]
 def _fresh_cache(settings) -> None:  # type: ignore[no-untyped-def]
     """Each test gets its own empty cache, so throttle counters never carry over from another test
     (or another xdist worker sharing the developer's Redis). Throttle tests lower the rates. The
-    header's kept unread counts start empty too."""
+    header keeps no unread counts (tests/messaging/test_header_count.py turns it on), so a page's
+    query count is that of a page that counts."""
     from apps.messaging.header import forget_header_counts
 
     forget_header_counts()
+    settings.HEADER_UNREAD_KEPT_SECONDS = 0
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

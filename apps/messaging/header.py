@@ -7,14 +7,16 @@ count beside a marker of what it depends on: the newest message anywhere, and th
 changes the marker, so the next page counts again; the marker costs one indexed query.
 
 What the marker does not see is a change in which threads are the user's own (joining a care team, a
-colleague's absence starting): the count then follows within ``HEADER_COUNT_SECONDS``. The inbox
-itself and the caseload's flags are always read live; this is only the number in the header.
+colleague's absence starting): the count then follows within ``settings.HEADER_UNREAD_KEPT_SECONDS``
+(0 keeps nothing: every page counts, as the test suite's query counts assume). The inbox itself and
+the caseload's flags are always read live; this is only the number in the header.
 """
 
 import threading
 import time
 from collections import OrderedDict
 
+from django.conf import settings
 from django.db.models import Count, Max, Subquery
 
 from apps.accounts.models import User
@@ -22,7 +24,6 @@ from apps.accounts.models import User
 from .models import Message, ReadState
 from .selectors import unread_count
 
-HEADER_COUNT_SECONDS = 60  # the longest a change in who looks after whom takes to reach the header
 MOST_USERS_KEPT = 5000  # per process: the least recently counted user is dropped beyond this
 
 Marker = tuple[int | None, object, int | None]
@@ -48,6 +49,9 @@ def _marker(user: User) -> Marker:
 
 def header_unread_count(user: User) -> int:
     """Conversations with something new for this user, as the header shows them."""
+    seconds = settings.HEADER_UNREAD_KEPT_SECONDS
+    if seconds <= 0:
+        return unread_count(user)
     marker = _marker(user)
     now = _clock()
     with _lock:
@@ -56,7 +60,7 @@ def header_unread_count(user: User) -> int:
         return kept[2]
     count = unread_count(user)
     with _lock:
-        _kept[user.pk] = (marker, now + HEADER_COUNT_SECONDS, count)
+        _kept[user.pk] = (marker, now + seconds, count)
         _kept.move_to_end(user.pk)
         while len(_kept) > MOST_USERS_KEPT:
             _kept.popitem(last=False)

@@ -1,5 +1,6 @@
 """The header's unread count is kept per process and recounted when a message arrives or the user reads
-a thread; a change in whose threads are the user's own reaches it within HEADER_COUNT_SECONDS."""
+a thread; a change in whose threads are the user's own reaches it within HEADER_UNREAD_KEPT_SECONDS.
+(The rest of the suite keeps nothing, so its query counts are those of a page that counts.)"""
 
 import pytest
 
@@ -7,6 +8,11 @@ from apps.messaging import header, services
 from apps.messaging.models import Thread
 
 from ..factories import CareTeamMemberFactory
+
+
+@pytest.fixture(autouse=True)
+def _kept_a_minute(settings) -> None:
+    settings.HEADER_UNREAD_KEPT_SECONDS = 60
 
 
 @pytest.fixture
@@ -50,9 +56,16 @@ def test_a_new_care_team_reaches_the_header_within_the_time_kept(cast, recounts,
     CareTeamMemberFactory(patient=cast.child_a, user=colleague)  # no message, no read: the marker stays
     assert header.header_unread_count(colleague) == 0  # kept
     now = header._clock()
-    monkeypatch.setattr(header, "_clock", lambda: now + header.HEADER_COUNT_SECONDS + 1)
+    monkeypatch.setattr(header, "_clock", lambda: now + 61)
     assert header.header_unread_count(colleague) == 1
     assert recounts == [colleague.pk, colleague.pk]
+
+
+def test_nothing_is_kept_when_the_setting_is_0(cast, recounts, settings):
+    settings.HEADER_UNREAD_KEPT_SECONDS = 0
+    header.header_unread_count(cast.nurse_a)
+    header.header_unread_count(cast.nurse_a)
+    assert recounts == [cast.nurse_a.pk, cast.nurse_a.pk] and not header._kept
 
 
 def test_the_kept_counts_are_bounded(cast, monkeypatch):

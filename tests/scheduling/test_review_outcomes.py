@@ -8,6 +8,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from apps.accounts.models import StaffProfile, Team
+from apps.caseload.services import attention_refresh
 from apps.referrals import services as referrals
 from apps.referrals.models import Referral
 from apps.scheduling import selectors, services
@@ -154,6 +155,7 @@ def test_the_caseload_and_the_overdue_report_keep_showing_a_review_whose_referra
 ):
     ENDINGS[ending](cast, neuropsychologist, opened)
     with _travel(datetime.date(2026, 6, 3)):  # past due on 1 Jun
+        attention_refresh()  # the hourly job: the calendar, not a write, made it overdue
         response = client_for(cast.nurse_a).get("/caseload/")
         rows = selectors.overdue_reviews(user=cast.nurse_a)
     assert b"Re-evaluation overdue (Neuropsychology, due 1 Jun" in response.content
