@@ -13,7 +13,7 @@ import functools
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from django.db.models import DateField, DateTimeField
+from django.db.models import CharField, DateField, DateTimeField, TextField
 
 from apps.patients.models import Patient
 
@@ -40,7 +40,10 @@ def _kind(field: Any) -> Kind:
         return "datetime"
     if isinstance(field, DateField):
         return "date"
-    return "text"
+    if isinstance(field, (CharField, TextField)):
+        return "text"
+    # A number (or anything else) would come back as text and mislead its words: give it a kind first.
+    raise TypeError(f"A caseload fact of type {type(field).__name__} has no stored form yet.")
 
 
 def to_text(value: Any, kind: Kind) -> str:
