@@ -245,5 +245,9 @@ def test_a_page_reads_its_reasons_from_the_stored_row_as_a_fresh_computation_wor
 
     from_stored = words()
     assert len(from_stored) == 2 + 6  # six flags raised, each in words
+    score = AttentionScore.objects.get(patient=child)
+    score.facts["relapse_since"] = "2020-01-02"  # the page words what is stored, not a recomputation
+    score.save(update_fields=["facts"])
+    assert ("open_relapse", "Relapse not resolved, since 2 Jan 2020", "") in words()
     AttentionScore.objects.filter(patient=child).delete()  # not scored yet: the page computes it now
     assert words() == from_stored

@@ -3,8 +3,8 @@ timeout so the killed worker's message comes back within seconds.
 
 Its unacknowledged messages are kept under keys of their own: kombu restores every message in its
 unacked index that is older than the restoring worker's visibility timeout, whatever its queue, so
-with the shared keys a killed-worker process still shutting down redelivered another test's long
-task (the caseload import's planning) every few seconds."""
+with the shared keys a killed-worker process could redeliver another test's long task every few
+seconds (suspected, not proven, behind the caseload import test's repeated deliveries)."""
 
 import os
 
