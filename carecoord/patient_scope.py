@@ -18,6 +18,7 @@ Bases = Callable[[Any, Iterable[int]], dict[int, str]]
 
 class _Rules(NamedTuple):
     visible: Scope
+    visible_ids: Scope
     routine: Scope
     bases: Bases
 
@@ -25,10 +26,10 @@ class _Rules(NamedTuple):
 _rules: _Rules | None = None
 
 
-def register(*, visible: Scope, routine: Scope, bases: Bases) -> None:
+def register(*, visible: Scope, visible_ids: Scope, routine: Scope, bases: Bases) -> None:
     """Called once at startup by patients with its scoping functions."""
     global _rules
-    _rules = _Rules(visible, routine, bases)
+    _rules = _Rules(visible, visible_ids, routine, bases)
 
 
 def _registered() -> _Rules:
@@ -40,6 +41,12 @@ def _registered() -> _Rules:
 def visible_patients(user: Any) -> QuerySet[Any]:
     """The children this user may see (``apps.patients.access.visible_patients``)."""
     return _registered().visible(user)
+
+
+def visible_patient_ids(user: Any) -> QuerySet[Any]:
+    """Their ids as one column, for ``patient__in=`` on another table
+    (``apps.patients.access.visible_patient_ids``)."""
+    return _registered().visible_ids(user)
 
 
 def routinely_visible_patients(user: Any) -> QuerySet[Any]:

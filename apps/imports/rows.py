@@ -69,7 +69,7 @@ class ImportContext:
         caseload = Patient.objects.filter(named_nurse__staff_profile__teams=self.team)
         if roles.staff_role(self.actor) == roles.Role.CLINIC_ADMIN:
             return caseload
-        return caseload.filter(pk__in=access.routinely_visible_patients(self.actor).values("pk"))
+        return caseload.filter(pk__in=access.routinely_visible_patient_ids(self.actor))
 
 
 @dataclass

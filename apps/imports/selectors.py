@@ -45,7 +45,7 @@ def team_caseload(*, user: User, team: Team) -> QuerySet[Patient]:
     they see them routinely (not through break-glass), or all of it for the clinic administrator (the records role)."""
     caseload = Patient.objects.filter(named_nurse__staff_profile__teams=team)
     if roles.staff_role(user) != roles.Role.CLINIC_ADMIN:
-        caseload = caseload.filter(pk__in=access.routinely_visible_patients(user).values("pk"))
+        caseload = caseload.filter(pk__in=access.routinely_visible_patient_ids(user))
     return (
         caseload.select_related("named_nurse")
         .prefetch_related(

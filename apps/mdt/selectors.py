@@ -35,7 +35,7 @@ def meeting_get(*, user: AnyUser, pk: int) -> Meeting:
 
 def _items(user: AnyUser) -> QuerySet[Item]:
     return (
-        Item.objects.filter(patient__in=access.visible_patients(user))
+        Item.objects.filter(patient__in=access.visible_patient_ids(user))
         .select_related("patient", "patient__named_nurse", "added_by", "carried_from__meeting", "outcome")
         .prefetch_related(
             "scores",
@@ -54,7 +54,7 @@ def items_of(*, user: AnyUser, meeting: Meeting) -> list[Item]:
 
 def hidden_item_count(*, user: AnyUser, meeting: Meeting) -> int:
     """How many children on the list this user may not see (they are counted, never named)."""
-    return Item.objects.filter(meeting=meeting).exclude(patient__in=access.visible_patients(user)).count()
+    return Item.objects.filter(meeting=meeting).exclude(patient__in=access.visible_patient_ids(user)).count()
 
 
 def item_get(*, user: AnyUser, pk: int) -> Item:

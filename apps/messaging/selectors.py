@@ -13,7 +13,7 @@ from .models import Message, ReadState, Thread
 
 
 def threads_visible_to(user: AnyUser) -> QuerySet[Thread]:
-    threads = Thread.objects.filter(patient__in=access.visible_patients(user))
+    threads = Thread.objects.filter(patient__in=access.visible_patient_ids(user))
     if roles.is_family(user):
         threads = threads.filter(kind=Thread.Kind.FAMILY)  # staff-only threads never reach families
     elif roles.staff_role(user) is None:
@@ -28,15 +28,23 @@ def own_threads(user: User) -> QuerySet[Thread]:
     conversations into each member's header."""
     if roles.is_family(user) or roles.staff_role(user) is None:
         return threads_visible_to(user)
-    visible = access.visible_patients(user)
-    # A UNION of indexed branches, so the planner estimates each from its own index.
+    # A UNION of indexed branches, so the planner estimates each from its own index: the caseload's
+    # threads by child, and the threads the user has read or started, by user, kept while they may
+    # still see the child (the visible scope is checked on those few rows, not enumerated).
+    touched = (
+        ReadState.objects.filter(user=user)
+        .order_by()
+        .values("thread_id")
+        .union(Thread.objects.filter(created_by=user).order_by().values("pk"))
+    )
     ids = (
-        Thread.objects.filter(patient__in=access.caseload_patients(user))
+        Thread.objects.filter(patient__in=access.caseload_patient_ids(user))
         .order_by()
         .values("pk")
         .union(
-            Thread.objects.filter(read_states__user=user, patient__in=visible).order_by().values("pk"),
-            Thread.objects.filter(created_by=user, patient__in=visible).order_by().values("pk"),
+            Thread.objects.filter(pk__in=touched, patient__in=access.visible_patient_ids(user))
+            .order_by()
+            .values("pk")
         )
     )
     return Thread.objects.filter(pk__in=ids)

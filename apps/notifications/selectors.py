@@ -12,6 +12,6 @@ def notifications_for(*, user: User) -> QuerySet[Notification]:
     notifications = Notification.objects.filter(recipient=user)
     if roles.is_family(user):
         notifications = notifications.filter(
-            Q(patient__isnull=True) | Q(patient__in=patient_scope.visible_patients(user))
+            Q(patient__isnull=True) | Q(patient__in=patient_scope.visible_patient_ids(user))
         )
     return notifications

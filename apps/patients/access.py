@@ -164,14 +164,25 @@ def _staff_scopes(user: User, *, routine_only: bool = False) -> list[tuple[str, 
     return scopes
 
 
-def _any_of(scopes: list[tuple[str, PatientIds]]) -> QuerySet[Patient]:
-    """The children any of these bases reaches: ``id IN (branch UNION branch ...)``."""
+def _union_ids(scopes: list[tuple[str, PatientIds]]) -> PatientIds:
+    """The ids any of these bases reaches: ``branch UNION branch ...``."""
     first, *rest = [ids for _basis, ids in scopes]
-    return Patient.objects.filter(pk__in=first.union(*rest) if rest else first)
+    return first.union(*rest) if rest else first
 
 
-def visible_patients(user: AnyUser) -> QuerySet[Patient]:
-    """The children this user may see.
+def _none() -> PatientIds:
+    return Patient.objects.none().values_list("pk")
+
+
+def _patients(ids: PatientIds) -> QuerySet[Patient]:
+    return Patient.objects.none() if ids.query.is_empty() else Patient.objects.filter(pk__in=ids)
+
+
+def visible_patient_ids(user: AnyUser) -> PatientIds:
+    """The ids of ``visible_patients(user)``, as one column: for a filter on another table's child,
+    ``patient__in=visible_patient_ids(user)``. It reads each basis from its own index; a filter on
+    ``visible_patients`` joins the Patient table as well, which PostgreSQL plans as a scan of every child
+    (the cost that grew with the hospital, issue 12).
 
     - A family user: children with an active guardian link that has a legal basis (HAZ-10).
     - Staff: children they are named nurse for, on whose care team they are, whose absent named
@@ -180,27 +191,42 @@ def visible_patients(user: AnyUser) -> QuerySet[Patient]:
     - Anyone else (anonymous, inactive, staff without a profile): none.
     """
     if not isinstance(user, User):
-        return Patient.objects.none()
+        return _none()
     if is_family(user):
-        return _any_of([(GUARDIAN, _guardian_ids(user))])
+        return _guardian_ids(user)
     if staff_role(user) is None:
-        return Patient.objects.none()
-    return _any_of(_staff_scopes(user))
+        return _none()
+    return _union_ids(_staff_scopes(user))
+
+
+def visible_patients(user: AnyUser) -> QuerySet[Patient]:
+    """The children this user may see (who they are: ``visible_patient_ids``)."""
+    return _patients(visible_patient_ids(user))
+
+
+def routinely_visible_patient_ids(user: AnyUser) -> PatientIds:
+    """Staff access without break-glass, as one column of ids: a relationship someone gave them."""
+    if not isinstance(user, User) or staff_role(user) is None:
+        return _none()
+    return _union_ids(_staff_scopes(user, routine_only=True))
 
 
 def routinely_visible_patients(user: AnyUser) -> QuerySet[Patient]:
     """Staff access without break-glass: a relationship someone gave them."""
+    return _patients(routinely_visible_patient_ids(user))
+
+
+def caseload_patient_ids(user: AnyUser) -> PatientIds:
+    """The ids of ``caseload_patients(user)``, as one column (see ``visible_patient_ids``)."""
     if not isinstance(user, User) or staff_role(user) is None:
-        return Patient.objects.none()
-    return _any_of(_staff_scopes(user, routine_only=True))
+        return _none()
+    return _union_ids(_caseload_scopes(user))
 
 
 def caseload_patients(user: AnyUser) -> QuerySet[Patient]:
     """The children a member of staff looks after: named-nurse caseload and care-team children, and an
     absent colleague's caseload while covering for her."""
-    if not isinstance(user, User) or staff_role(user) is None:
-        return Patient.objects.none()
-    return _any_of(_caseload_scopes(user))
+    return _patients(caseload_patient_ids(user))
 
 
 def access_bases(user: AnyUser, patient_ids: Iterable[int]) -> dict[int, str]:

@@ -15,6 +15,7 @@ class PatientsConfig(AppConfig):
 
         patient_scope.register(
             visible=access.visible_patients,
+            visible_ids=access.visible_patient_ids,
             routine=access.routinely_visible_patients,
             bases=access.access_bases,
         )

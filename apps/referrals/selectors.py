@@ -27,7 +27,7 @@ def referrals_visible_to(user: AnyUser) -> QuerySet[Referral]:
     return Referral.objects.filter(
         (Q(target_team__in=roles.team_ids(user)) & confirmed)
         | Q(source_user=user)
-        | Q(patient__in=access.visible_patients(user))
+        | Q(patient__in=access.visible_patient_ids(user))
     ).select_related("patient", "target_team", "source_team", "source_user", "assignee")
 
 
@@ -89,7 +89,7 @@ def identity_queue(*, user: AnyUser) -> QuerySet[Referral]:
     team of theirs. Oldest first."""
     if roles.staff_role(user) is None:
         return Referral.objects.none()
-    mine = Q(patient__in=access.routinely_visible_patients(user))
+    mine = Q(patient__in=access.routinely_visible_patient_ids(user))
     if permissions.is_records_role(user):
         mine |= ~Q(target_team__in=roles.team_ids(user))
     return (

@@ -27,7 +27,7 @@ def appointments_of(*, user: AnyUser, patient: Patient) -> QuerySet[Appointment]
 
 def appointments_visible_to(user: AnyUser) -> QuerySet[Appointment]:
     """Appointments of children the user may see (staff) or is a guardian of (family, family-visible only)."""
-    visible = Appointment.objects.filter(patient__in=access.visible_patients(user))
+    visible = Appointment.objects.filter(patient__in=access.visible_patient_ids(user))
     if roles.is_family(user):
         visible = visible.filter(family_visible=True)
     return visible
@@ -53,7 +53,7 @@ def clinic_list(
     """A day's appointments for one clinician or one team, children the user may see only."""
     start, end = _local_day(day)
     appointments = Appointment.objects.filter(
-        patient__in=access.visible_patients(user), starts_at__gte=start, starts_at__lt=end
+        patient__in=access.visible_patient_ids(user), starts_at__gte=start, starts_at__lt=end
     )
     if team_id is not None:
         appointments = appointments.filter(team_id=team_id)
@@ -73,7 +73,7 @@ def series_of(*, patient: Patient) -> QuerySet[TreatmentSeries]:
 def series_get(*, user: AnyUser, pk: int) -> TreatmentSeries:
     """A series of a child the user may see; 404 otherwise. Out of scope is decided here, before any role
     check: the caller then refuses a family (series are for staff) with a 403."""
-    series = TreatmentSeries.objects.filter(patient__in=access.visible_patients(user))
+    series = TreatmentSeries.objects.filter(patient__in=access.visible_patient_ids(user))
     return get_object_or_404(series.select_related("patient", "course"), pk=pk)
 
 

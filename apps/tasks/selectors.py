@@ -41,7 +41,7 @@ def tasks_visible_to(user: AnyUser) -> QuerySet[Task]:
         return Task.objects.none()
     mine = Q(assignee=user) | Q(team__in=roles.team_ids(user))
     # A task about a child is shown only to someone who may see that child (access.py decides).
-    in_scope = Q(patient__isnull=True) | Q(patient__in=patient_scope.visible_patients(user))
+    in_scope = Q(patient__isnull=True) | Q(patient__in=patient_scope.visible_patient_ids(user))
     return Task.objects.filter(mine & in_scope).select_related("patient", "assignee", "team")
 
 

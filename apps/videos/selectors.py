@@ -21,7 +21,7 @@ from .models import Video
 
 
 def videos_visible(user: User) -> QuerySet[Video]:
-    videos = Video.objects.filter(patient__in=access.visible_patients(user))
+    videos = Video.objects.filter(patient__in=access.visible_patient_ids(user))
     if roles.is_family(user):
         videos = videos.filter(Q(uploaded_by=user) | Q(share_with_family=True))
     elif roles.staff_role(user) is None:

@@ -83,7 +83,9 @@ def upload_start(
 def own_upload(*, user: User, upload_id: uuid.UUID | str) -> VideoUpload:
     """The caller's own upload, for a child they still see; anyone else's is a 404."""
     found = (
-        VideoUpload.objects.filter(pk=upload_id, uploaded_by=user, patient__in=access.visible_patients(user))
+        VideoUpload.objects.filter(
+            pk=upload_id, uploaded_by=user, patient__in=access.visible_patient_ids(user)
+        )
         .select_related("patient", "video")
         .first()
     )

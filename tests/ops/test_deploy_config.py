@@ -276,9 +276,11 @@ def test_production_refuses_to_start_without_its_secrets(tmp_path, missing):
 
 
 @pytest.mark.django_db
-def test_postgres_sessions_run_without_jit(require_postgres):
+def test_postgres_sessions_run_without_jit_and_with_ssd_page_costs(require_postgres):
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone()[0] == "1.1"

@@ -56,10 +56,10 @@ def feed_appointments(feed: CalendarFeed) -> QuerySet[Appointment]:
     if not owner.is_active:
         return Appointment.objects.none()
     if roles.is_family(owner):
-        return Appointment.objects.filter(patient__in=access.visible_patients(owner), family_visible=True)
+        return Appointment.objects.filter(patient__in=access.visible_patient_ids(owner), family_visible=True)
     if roles.staff_role(owner) is None:
         return Appointment.objects.none()
-    return Appointment.objects.filter(clinician=owner, patient__in=access.visible_patients(owner))
+    return Appointment.objects.filter(clinician=owner, patient__in=access.visible_patient_ids(owner))
 
 
 def feed_ics(feed: CalendarFeed, appointments: list[Appointment] | None = None) -> bytes:

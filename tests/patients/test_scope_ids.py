@@ -1,0 +1,59 @@
+"""The scopes as one column of ids (for ``patient__in=`` on another table) hold exactly the children of
+the Patient scopes they stand for, for every kind of user."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.messaging.models import Thread
+from apps.patients import access
+from apps.patients.models import Patient
+
+PAIRS = [
+    (access.visible_patient_ids, access.visible_patients),
+    (access.routinely_visible_patient_ids, access.routinely_visible_patients),
+    (access.caseload_patient_ids, access.caseload_patients),
+]
+
+
+def _children(ids) -> set[int]:
+    return set(Patient.objects.filter(pk__in=ids).values_list("pk", flat=True))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["nurse_a", "nurse_glass", "nurse_other", "admin", "family_a", "family_b"])
+def test_each_id_scope_holds_the_children_of_its_patient_scope(cast, who):
+    user = getattr(cast, who)
+    for ids, patients in PAIRS:
+        assert _children(ids(user)) == set(patients(user).values_list("pk", flat=True))
+    expected = {
+        "nurse_a": {cast.child_a.pk},
+        "nurse_glass": {cast.child_a.pk},  # break-glass: visible, not routine, not caseload
+        "nurse_other": set(),
+        "admin": set(),
+        "family_a": {cast.child_a.pk},
+        "family_b": {cast.child_b.pk},
+    }[who]
+    assert _children(access.visible_patient_ids(user)) == expected
+    if who == "nurse_glass":
+        assert _children(access.routinely_visible_patient_ids(user)) == set()
+
+
+@pytest.mark.django_db
+def test_a_filter_on_another_table_reads_the_ids_without_joining_every_child(cast):
+    Thread.objects.create(patient=cast.child_a, subject="Plan", created_by=cast.nurse_a)
+    Thread.objects.create(patient=cast.child_b, subject="Other", created_by=cast.nurse_other)
+    threads = Thread.objects.filter(patient__in=access.visible_patient_ids(cast.nurse_a))
+    assert list(threads.values_list("subject", flat=True)) == ["Plan"]
+    # The union of the bases itself, not a second pass over Patient around it.
+    assert '"patient_id" IN ((SELECT' in str(threads.query)
+
+
+@pytest.mark.django_db
+def test_no_one_reaches_no_child_without_a_query(cast):
+    for ids, patients in PAIRS:
+        with CaptureQueriesContext(connection) as queries:
+            assert list(patients(AnonymousUser())) == []
+            assert list(Thread.objects.filter(patient__in=ids(AnonymousUser()))) == []
+        assert len(queries) == 0
