@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,6 +17,8 @@ from carecoord.errors import SERVICE_REFUSALS, form_add_service_errors, refusal_
 from . import selectors, services
 from .forms import CancelForm, CommentForm, ReassignForm, TaskFilterForm, TaskForm
 
+TASKS_PER_PAGE = 50  # a nurse with 300 children: the urgent first, the rest a page away
+
 
 @staff_required
 @require_GET
@@ -29,21 +32,22 @@ def worklist(request: AuthedRequest) -> HttpResponse:
     sort = request.GET.get("sort", "")
     if sort not in selectors.SORTS:
         sort = "urgency"
-    tasks = list(
-        selectors.worklist(
-            user=request.user,
-            name=name,
-            patient_id=int(patient_id) if patient_id and patient_id.isdigit() else None,
-            source=criteria.get("source") or "",
-            priority=criteria.get("priority"),
-            due_from=criteria.get("due_from"),
-            due_to=criteria.get("due_to"),
-            sort=sort,
-        )[:200]
+    worklist = selectors.worklist(
+        user=request.user,
+        name=name,
+        patient_id=int(patient_id) if patient_id and patient_id.isdigit() else None,
+        source=criteria.get("source") or "",
+        priority=criteria.get("priority"),
+        due_from=criteria.get("due_from"),
+        due_to=criteria.get("due_to"),
+        sort=sort,
     )
+    page = Paginator(worklist, TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    tasks = list(page.object_list)
     access_record(request=request, patients={t.patient for t in tasks if t.patient}, what="task list")
     context = {
         "tasks": tasks,
+        "page": page,
         "rows": [(task, selectors.task_actions(task)) for task in tasks],
         "list": name,
         "lists": selectors.WORKLISTS,

@@ -72,3 +72,39 @@ def test_family_on_the_staff_login_is_pointed_to_the_family_login(page: Page, lo
     # Not logged in: a staff page still sends the browser back to the staff login.
     page.goto("/caseload/")
     expect(page).to_have_url(re.compile(r"/login/\?next=/caseload/$"))
+
+
+def test_a_nurse_pages_through_a_long_worklist_with_the_keyboard(page: Page, login, screenshot, live_server):
+    import datetime
+
+    from django.utils import timezone
+
+    from apps.tasks.models import Task
+    from apps.tasks.services import task_open
+
+    nurse = StaffFactory(full_name="Nina Nurse", role=StaffProfile.Role.NURSE_SPECIALIST)
+    for i in range(53):
+        task_open(
+            title=f"Ring family {i:02d}",
+            source=Task.Source.MANUAL,
+            assignee=nurse,
+            patient=PatientFactory(family_name=f"Child{i:02d}", named_nurse=nurse),
+            due_on=timezone.localdate() + datetime.timedelta(days=i),
+        )
+    login(page, nurse)
+    page.goto(f"{live_server.url}/tasks/?list=mine&sort=due")
+
+    expect(page.get_by_text("53 tasks, showing 1 to 50")).to_be_visible()
+    expect(page.get_by_role("link", name="Ring family 00")).to_be_visible()
+    pages = page.get_by_role("navigation", name="Pages of this worklist")
+    expect(pages).to_contain_text("Page 1 of 2")
+    assert_no_serious_axe_violations(page, "worklist")
+    screenshot("worklist")
+
+    pages.get_by_role("link", name="Next").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_text("53 tasks, showing 51 to 53")).to_be_visible()
+    expect(page.get_by_role("link", name="Ring family 52")).to_be_visible()
+    expect(page.get_by_role("link", name="Ring family 00")).to_have_count(0)
+    screenshot("worklist-page-2")

@@ -365,9 +365,33 @@ def test_worklist_query_count_does_not_grow_with_its_rows(
         if name == "done":
             services.task_complete(actor=nurse, task=task)
     client.force_login(nurse)
-    with django_assert_max_num_queries(15):  # 14, and the header's unread message count
+    with django_assert_max_num_queries(16):  # 14, the page's count and the header's unread message count
         response = client.get("/tasks/", {"list": name})
     assert len(response.context["tasks"]) == size
+
+
+def test_a_long_worklist_comes_a_page_at_a_time_and_says_how_many_there_are(client, nurse, nursing):
+    for i in range(53):
+        services.task_open(
+            title=f"Ring family {i:02d}",
+            source=Task.Source.SLA_BREACH,
+            team=nursing,
+            assignee=nurse,
+            patient=PatientFactory(named_nurse=nurse),
+            due_on=today() + datetime.timedelta(days=i),
+        )
+    client.force_login(nurse)
+    first = client.get("/tasks/", {"list": "mine", "sort": "due"})
+    assert len(first.context["tasks"]) == 50
+    assert b"53 tasks, showing 1 to 50" in first.content
+    assert b"Page 1 of 2" in first.content
+    second = client.get("/tasks/", {"list": "mine", "sort": "due", "page": 2})
+    assert [t.title for t in second.context["tasks"]] == [
+        "Ring family 50",
+        "Ring family 51",
+        "Ring family 52",
+    ]
+    assert b'href="?list=mine&amp;sort=due&amp;page=1"' in second.content  # the list and sort are kept
 
 
 def test_completing_a_done_task_again_adds_no_comment(db):
