@@ -315,7 +315,8 @@ def run_row(
         result.outcome = outcome
         return result
     try:
-        with transaction.atomic(durable=commit):
+        # Applying, this is the row's claim transaction (services.apply_rows): the write, or none of it.
+        with transaction.atomic():
             result.patient = _write(ctx, plan)
             if not commit:
                 raise _Rollback

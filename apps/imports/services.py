@@ -155,6 +155,8 @@ def plan_rows(*, job_id: int) -> None:
 def _finish(job: CaseloadImport, to: str, **fields: Any) -> None:
     with transaction.atomic(durable=True):
         locked = CaseloadImport.objects.select_for_update().get(pk=job.pk)
+        if locked.status == to:
+            return  # a second delivery of the job got here too
         IMPORT.move(locked, to, actor=job.created_by, **fields)
 
 
@@ -181,22 +183,41 @@ def import_apply(*, actor: User, job: CaseloadImport, content_sha256: str) -> Ca
 
 
 def apply_rows(*, job_id: int) -> None:
-    """Apply each planned row not yet applied, one transaction per row; refused rows stay refused."""
+    """Apply each planned row not yet applied; refused rows stay refused.
+
+    Each row is claimed, written and recorded in one transaction, so a crash leaves it either done and
+    recorded or untouched, and a second delivery of the same job (a redelivered task while the first
+    still runs) skips the rows the first holds instead of applying them again. The job is applied
+    when no row is left, by whichever delivery does the last one.
+    """
     job = CaseloadImport.objects.select_related("team", "created_by").filter(pk=job_id).first()
     if job is None or job.status != Status.APPLYING:
         return
     parsed = columns.parse(job.content)
     by_number = {row.number: row for row in parsed.rows}
     ctx = ImportContext(actor=job.created_by, team=job.team)
-    for planned in job.rows.filter(applied_at__isnull=True).order_by("number"):
-        if planned.outcome == Outcome.REFUSED:
-            result = RowResult(Outcome.REFUSED, problems=planned.problems, patient=planned.patient)
-        else:
-            expected = (planned.outcome, list(planned.changes))
-            result = run_row(
-                ctx, by_number[planned.number], parsed.guardian_slots, commit=True, expected=expected
+    pending = list(
+        job.rows.filter(applied_at__isnull=True).order_by("number").values_list("number", flat=True)
+    )
+    for number in pending:
+        with transaction.atomic(durable=True):
+            planned = (
+                job.rows.select_for_update(skip_locked=True)
+                .filter(number=number, applied_at__isnull=True)
+                .first()
             )
-        _store(job, planned.number, result, applied=True)
+            if planned is None:
+                continue  # another delivery holds it, or has applied it
+            if planned.outcome == Outcome.REFUSED:
+                result = RowResult(Outcome.REFUSED, problems=planned.problems, patient=planned.patient)
+            else:
+                expected = (planned.outcome, list(planned.changes))
+                result = run_row(
+                    ctx, by_number[number], parsed.guardian_slots, commit=True, expected=expected
+                )
+            _store(job, number, result, applied=True)
+    if job.rows.filter(applied_at__isnull=True).exists():
+        return  # another delivery is applying the rest, and finishes the job
     # The file is no longer needed: the rows keep what was done.
     _finish(job, Status.APPLIED, applied_at=timezone.now(), content="")
 
