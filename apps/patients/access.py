@@ -22,7 +22,7 @@ from django.db.models.expressions import Combinable
 from django.utils import timezone
 
 from apps.accounts.models import StaffProfile, User
-from apps.accounts.roles import COORDINATING_ROLES, is_family, staff_role
+from apps.accounts.roles import COORDINATING_ROLES, is_family, staff_role, team_ids_subquery
 from apps.accounts.types import AnyUser
 
 from .models import CareTeamMember, Guardian, Patient
@@ -66,10 +66,11 @@ def _covering_absent_nurse_ids(user: User) -> PatientIds:
     """Cover (HAZ-14): a colleague on an absent named nurse's team sees her children while she is away."""
     from apps.accounts.models import StaffAbsence
 
-    absent = StaffAbsence.objects.on(timezone.localdate()).filter(
-        user__staff_profile__teams__members__user=user
+    colleagues = StaffProfile.teams.through.objects.filter(team_id__in=team_ids_subquery(user)).values(
+        "staffprofile__user_id"
     )
-    return _ids(Patient.objects.filter(named_nurse__in=absent.values("user")), "pk")
+    absent = StaffAbsence.objects.on(timezone.localdate()).filter(user_id__in=colleagues)
+    return _ids(Patient.objects.filter(named_nurse__in=absent.values("user_id")), "pk")
 
 
 def _guardian_ids(user: User) -> PatientIds:

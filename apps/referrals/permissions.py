@@ -2,8 +2,8 @@
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from apps.accounts.models import StaffProfile, Team, User
-from apps.accounts.roles import staff_role, team_ids
+from apps.accounts.models import StaffProfile, User
+from apps.accounts.roles import staff_role, team_ids, team_ids_subquery
 from apps.accounts.types import AnyUser
 from apps.patients import access
 from apps.patients.models import Patient
@@ -41,7 +41,7 @@ def open_referral_scope(user: User) -> QuerySet[Referral, tuple[int]]:
     the child, or confirmed by them or the records team). Read through the partial index
     ``referral_open_confirmed``."""
     open_confirmed = Referral.objects.filter(
-        target_team__in=Team.objects.filter(members__user=user).values("pk"),
+        target_team__in=team_ids_subquery(user),
         status__in=Referral.OPEN_STATUSES,
         identity_status=Referral.Identity.CONFIRMED,
     )
