@@ -41,7 +41,7 @@ def is_family(user: AnyUser) -> bool:
     return isinstance(user, User) and user.is_active and user.kind == User.Kind.FAMILY
 
 
-def team_ids_subquery(user: AnyUser) -> QuerySet[Any]:
+def team_ids_subquery(user: User) -> QuerySet[Any]:
     """The ids of the user's teams as one column, for a filter inside another query: read from the
     membership table alone (a join through Team and back made PostgreSQL plan the scope for longer
     than it ran)."""

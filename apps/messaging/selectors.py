@@ -38,16 +38,16 @@ def own_threads(user: User) -> QuerySet[Thread]:
         .union(Thread.objects.filter(created_by=user).order_by().values("pk"))
     )
     ids = (
-        Thread.objects.filter(patient__in=access.caseload_patient_ids(user))
+        Thread.objects.filter(patient__in_ids=access.caseload_patient_ids(user))
         .order_by()
         .values("pk")
         .union(
-            Thread.objects.filter(pk__in=touched, patient__in=access.visible_patient_ids(user))
+            Thread.objects.filter(pk__in=touched, patient__in_ids=access.visible_patient_ids(user))
             .order_by()
             .values("pk")
         )
     )
-    return Thread.objects.filter(pk__in=ids)
+    return Thread.objects.filter(pk__in_ids=ids)
 
 
 def unread_messages(user: User) -> QuerySet[Message]:

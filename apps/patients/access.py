@@ -24,6 +24,7 @@ from django.utils import timezone
 from apps.accounts.models import StaffProfile, User
 from apps.accounts.roles import COORDINATING_ROLES, is_family, staff_role, team_ids_subquery
 from apps.accounts.types import AnyUser
+from carecoord import lookups  # noqa: F401  (registers the in_ids lookup)
 
 from .models import CareTeamMember, Guardian, Patient
 
@@ -176,8 +177,12 @@ def _none() -> PatientIds:
     return Patient.objects.none().values_list("pk")
 
 
-def _patients(ids: PatientIds) -> QuerySet[Patient]:
-    return Patient.objects.none() if ids.query.is_empty() else Patient.objects.filter(pk__in=ids)
+def _patients(ids: PatientIds, many: bool) -> QuerySet[Patient]:
+    """``many``: for a list of them, read by ``= ANY(ARRAY(ids))`` (carecoord/lookups.py: one pass over
+    the ids, then the index); otherwise ``IN``, which checks one child without listing them all."""
+    if ids.query.is_empty():
+        return Patient.objects.none()
+    return Patient.objects.filter(pk__in_ids=ids) if many else Patient.objects.filter(pk__in=ids)
 
 
 def visible_patient_ids(user: AnyUser) -> PatientIds:
@@ -201,9 +206,9 @@ def visible_patient_ids(user: AnyUser) -> PatientIds:
     return _union_ids(_staff_scopes(user))
 
 
-def visible_patients(user: AnyUser) -> QuerySet[Patient]:
-    """The children this user may see (who they are: ``visible_patient_ids``)."""
-    return _patients(visible_patient_ids(user))
+def visible_patients(user: AnyUser, *, many: bool = False) -> QuerySet[Patient]:
+    """The children this user may see (who they are: ``visible_patient_ids``); ``many=True`` to list them."""
+    return _patients(visible_patient_ids(user), many)
 
 
 def routinely_visible_patient_ids(user: AnyUser) -> PatientIds:
@@ -213,9 +218,9 @@ def routinely_visible_patient_ids(user: AnyUser) -> PatientIds:
     return _union_ids(_staff_scopes(user, routine_only=True))
 
 
-def routinely_visible_patients(user: AnyUser) -> QuerySet[Patient]:
+def routinely_visible_patients(user: AnyUser, *, many: bool = False) -> QuerySet[Patient]:
     """Staff access without break-glass: a relationship someone gave them."""
-    return _patients(routinely_visible_patient_ids(user))
+    return _patients(routinely_visible_patient_ids(user), many)
 
 
 def caseload_patient_ids(user: AnyUser) -> PatientIds:
@@ -225,10 +230,10 @@ def caseload_patient_ids(user: AnyUser) -> PatientIds:
     return _union_ids(_caseload_scopes(user))
 
 
-def caseload_patients(user: AnyUser) -> QuerySet[Patient]:
+def caseload_patients(user: AnyUser, *, many: bool = False) -> QuerySet[Patient]:
     """The children a member of staff looks after: named-nurse caseload and care-team children, and an
     absent colleague's caseload while covering for her."""
-    return _patients(caseload_patient_ids(user))
+    return _patients(caseload_patient_ids(user), many)
 
 
 def access_bases(user: AnyUser, patient_ids: Iterable[int]) -> dict[int, str]:

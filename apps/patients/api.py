@@ -86,7 +86,7 @@ class PatientViewSet(
 
     def get_queryset(self) -> QuerySet[Any]:
         return (
-            access.visible_patients(self.request.user)
+            access.visible_patients(self.request.user, many=self.action == "list")
             .select_related("named_nurse")
             .order_by("family_name", "id")
         )

@@ -27,7 +27,7 @@ def search_patients(patients: QuerySet[Patient], query: str) -> QuerySet[Patient
 
 
 def patient_list(*, user: AnyUser, query: str = "") -> QuerySet[Patient]:
-    return search_patients(access.visible_patients(user), query).select_related("named_nurse")
+    return search_patients(access.visible_patients(user, many=True), query).select_related("named_nurse")
 
 
 def patient_get(*, user: AnyUser, pk: int) -> Patient:

@@ -92,7 +92,7 @@ def caseload_rows(
     this query is cheap and pages with LIMIT; ``caseload_table`` computes the flags and words of the
     rows on one page only. A child with no stored row yet comes last.
     """
-    rows = access.caseload_patients(user)
+    rows = access.caseload_patients(user, many=True)
     if status in Patient.Status.values:
         rows = rows.filter(status=status)
     if attention_only:
