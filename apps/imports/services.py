@@ -155,8 +155,8 @@ def plan_rows(*, job_id: int) -> None:
 def _finish(job: CaseloadImport, to: str, **fields: Any) -> None:
     with transaction.atomic(durable=True):
         locked = CaseloadImport.objects.select_for_update().get(pk=job.pk)
-        if locked.status == to:
-            return  # a second delivery of the job got here too
+        if locked.status in (to, Status.FAILED):
+            return  # a second delivery got here too, or the job stopped (its rows are no longer claimed)
         IMPORT.move(locked, to, actor=job.created_by, **fields)
 
 
@@ -187,8 +187,9 @@ def apply_rows(*, job_id: int) -> None:
 
     Each row is claimed, written and recorded in one transaction, so a crash leaves it either done and
     recorded or untouched, and a second delivery of the same job (a redelivered task while the first
-    still runs) skips the rows the first holds instead of applying them again. The job is applied
-    when no row is left, by whichever delivery does the last one.
+    still runs) skips the rows the first holds instead of applying them again, then waits for them
+    (the first may fail on one, which then falls to this delivery). Rows are claimed only while the job
+    is applying, and the job is applied when no row is left, by whichever delivery does the last one.
     """
     job = CaseloadImport.objects.select_related("team", "created_by").filter(pk=job_id).first()
     if job is None or job.status != Status.APPLYING:
@@ -196,30 +197,33 @@ def apply_rows(*, job_id: int) -> None:
     parsed = columns.parse(job.content)
     by_number = {row.number: row for row in parsed.rows}
     ctx = ImportContext(actor=job.created_by, team=job.team)
-    pending = list(
-        job.rows.filter(applied_at__isnull=True).order_by("number").values_list("number", flat=True)
-    )
-    for number in pending:
-        with transaction.atomic(durable=True):
-            planned = (
-                job.rows.select_for_update(skip_locked=True)
-                .filter(number=number, applied_at__isnull=True)
-                .first()
-            )
-            if planned is None:
-                continue  # another delivery holds it, or has applied it
-            if planned.outcome == Outcome.REFUSED:
-                result = RowResult(Outcome.REFUSED, problems=planned.problems, patient=planned.patient)
-            else:
-                expected = (planned.outcome, list(planned.changes))
-                result = run_row(
-                    ctx, by_number[number], parsed.guardian_slots, commit=True, expected=expected
+    for skip_locked in (True, False):
+        pending = job.rows.filter(applied_at__isnull=True).order_by("number").values_list("number", flat=True)
+        for number in list(pending):
+            with transaction.atomic(durable=True):
+                planned = (
+                    job.rows.select_for_update(skip_locked=skip_locked, of=("self",))
+                    .filter(number=number, applied_at__isnull=True, job__status=Status.APPLYING)
+                    .first()
                 )
-            _store(job, number, result, applied=True)
+                if planned is None:
+                    continue  # held by another delivery, applied already, or the job has stopped
+                _apply_one(ctx, planned, by_number[number], parsed.guardian_slots, job)
     if job.rows.filter(applied_at__isnull=True).exists():
         return  # another delivery is applying the rest, and finishes the job
     # The file is no longer needed: the rows keep what was done.
     _finish(job, Status.APPLIED, applied_at=timezone.now(), content="")
+
+
+def _apply_one(
+    ctx: ImportContext, planned: ImportRow, row: columns.FileRow, slots: int, job: CaseloadImport
+) -> None:
+    if planned.outcome == Outcome.REFUSED:
+        result = RowResult(Outcome.REFUSED, problems=planned.problems, patient=planned.patient)
+    else:
+        expected = (planned.outcome, list(planned.changes))
+        result = run_row(ctx, row, slots, commit=True, expected=expected)
+    _store(job, planned.number, result, applied=True)
 
 
 def import_fail(*, job_id: int, error: str) -> None:
