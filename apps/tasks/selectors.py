@@ -31,9 +31,9 @@ SORTS = {
 
 def _ordering(sort: str) -> list[OrderBy | str]:
     due = F("due_on").asc(nulls_last=True)
-    if sort == "due":
-        return [due, "-priority", "created_at"]
-    return ["-priority", due, "created_at"]
+    if sort == "due":  # pk last: a page boundary never splits equal rows differently on each page
+        return [due, "-priority", "created_at", "pk"]
+    return ["-priority", due, "created_at", "pk"]
 
 
 def tasks_visible_to(user: AnyUser) -> QuerySet[Task]:
@@ -73,7 +73,9 @@ def worklist(
         tasks = tasks.filter(
             status=Task.Status.DONE, completed_at__gte=timezone.now() - datetime.timedelta(days=14)
         )
-        return _filtered(tasks, patient_id, source, priority, due_from, due_to).order_by("-completed_at")
+        return _filtered(tasks, patient_id, source, priority, due_from, due_to).order_by(
+            "-completed_at", "-pk"
+        )
     else:
         return Task.objects.none()
     return _filtered(tasks, patient_id, source, priority, due_from, due_to).order_by(*_ordering(sort))
