@@ -8,20 +8,36 @@ subquery once and reads exactly those rows through the column's index. Other dat
 
 from typing import Any
 
-from django.db.models import Field, ForeignObject
+from django.db.models import AutoField, BigAutoField, ForeignObject
+from django.db.models.fields.related_lookups import RelatedIn
 from django.db.models.lookups import In
+
+
+def _as_array(lookup: In, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+    if lookup.rhs_is_direct_value():  # a list of values stays IN (...)
+        return lookup.as_sql(compiler, connection)
+    lhs, lhs_params = lookup.process_lhs(compiler, connection)
+    rhs, rhs_params = lookup.process_rhs(compiler, connection)
+    return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
 
 
 class InIds(In):
     lookup_name = "in_ids"
 
     def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
-        if self.rhs_is_direct_value():
-            return super().as_sql(compiler, connection)
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
+        return _as_array(self, compiler, connection)
 
 
-Field.register_lookup(InIds)
-ForeignObject.register_lookup(InIds)  # patient__in_ids: the foreign key's own column
+class RelatedInIds(RelatedIn):
+    """On a foreign key (``patient__in_ids``): accepts model instances in a list, as ``patient__in`` does."""
+
+    lookup_name = "in_ids"
+
+    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        return _as_array(self, compiler, connection)
+
+
+# Only the id columns a scope is read by: the primary keys and the foreign keys to them.
+AutoField.register_lookup(InIds)
+BigAutoField.register_lookup(InIds)
+ForeignObject.register_lookup(RelatedInIds)

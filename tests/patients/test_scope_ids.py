@@ -82,3 +82,10 @@ def test_in_ids_reads_the_ids_once_as_an_array_on_postgresql_and_is_in_elsewhere
     threads = Thread.objects.filter(patient__in_ids=access.caseload_patient_ids(cast.nurse_a))
     Thread.objects.create(patient=cast.child_a, subject="Plan", created_by=cast.nurse_a)
     assert list(threads.values_list("subject", flat=True)) == ["Plan"]
+
+
+@pytest.mark.django_db
+def test_in_ids_on_a_foreign_key_takes_children_as_in_does(cast):
+    Thread.objects.create(patient=cast.child_a, subject="Plan", created_by=cast.nurse_a)
+    by_instance = Thread.objects.filter(patient__in_ids=[cast.child_a, cast.child_b])
+    assert list(by_instance.values_list("subject", flat=True)) == ["Plan"]
