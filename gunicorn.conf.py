@@ -1,12 +1,12 @@
 """gunicorn in production (docker-compose's web, the Dockerfile's CMD): read from the environment.
 
-Why gthread, 2 workers x 4 threads on 2 cores: a CareCoord request is Python (templates, serializers)
-plus waits on PostgreSQL and Redis; two processes use both cores and the threads overlap one request's
-database waits with another's Python. Measured with ``make bench-load`` (README, "Serving") at 20,000
-children, gthread 2x4 served more requests/s than sync 2x1 at 4 and 16 clients (1.5 and 1.6 against
-1.2 and 1.1, on a machine shared with eight test suites, so weak evidence); 2x8 was no better overall
-(2.0 at 8 clients, 1.5 at 16) and holds twice the database connections. Each thread holds its own
-connection (CONN_MAX_AGE), so a web container opens workers x threads of them: size PgBouncer from that.
+Why gthread, 2 workers x 4 threads on 2 cores: two processes use both cores, and a worker's threads
+keep the site answering while a video is played (range requests) or a CSV export streams, which would
+hold a sync worker for its whole length (with two workers, two such downloads stop the site). On the
+CPU-bound benchmark mix sync 2x1 is faster: ``make bench-load`` at 20,000 children on a quiet 2-core
+machine gave 34.1 requests/s for sync 2x1 and 29.7 for gthread 2x4 at 16 clients (README, "Serving");
+2x8 was no better and holds twice the database connections. Each thread holds its own connection
+(CONN_MAX_AGE), so a web container opens workers x threads of them: size PgBouncer from that.
 """
 
 import os
