@@ -4,7 +4,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from .models import StaffProfile, Team, User
 
@@ -42,14 +42,27 @@ def family_user_get_or_create(*, email: str, full_name: str) -> User:
     email = normalise_email(email)
     existing = User.objects.filter(email=email).first()
     if existing is not None:
-        if existing.kind != User.Kind.FAMILY:
-            raise ValidationError({"email": "This email belongs to a staff account; use a personal email."})
-        return existing
+        return _as_family(existing)
     if not (full_name or "").strip():
         raise ValidationError({"full_name": "Enter the guardian's full name."})
     user = User(email=email, full_name=full_name.strip(), kind=User.Kind.FAMILY)
     user.set_unusable_password()
-    user.save()
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction survives a lost race
+            user.save()
+    except IntegrityError:
+        # Someone else created this account between the check and the insert (two siblings' rows of
+        # one import, applied at once): theirs is the account.
+        winner = User.objects.filter(email=email).first()
+        if winner is None:
+            raise
+        return _as_family(winner)
+    return user
+
+
+def _as_family(user: User) -> User:
+    if user.kind != User.Kind.FAMILY:
+        raise ValidationError({"email": "This email belongs to a staff account; use a personal email."})
     return user
 
 
