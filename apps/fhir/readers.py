@@ -5,12 +5,19 @@ A client reads as its service user (so the audit names it) but its scope is its 
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import QuerySet
 
 from apps.accounts import roles
 from apps.accounts.types import AnyUser
-from apps.patients.access import clinical_record_patients, visible_patients, visible_patients_for_teams
+from apps.patients.access import (
+    clinical_record_patient_ids,
+    clinical_record_patients,
+    visible_patient_ids,
+    visible_patients,
+    visible_patients_for_teams,
+)
 from apps.patients.models import Patient
 
 from .models import IntegrationClient
@@ -51,3 +58,15 @@ class Reader:
         if self.client is not None:
             return self.patients()
         return clinical_record_patients(self.user)
+
+    def patient_ids(self) -> QuerySet[Any]:
+        """``patients()`` as one column of ids, for ``patient__in=`` on another table."""
+        if self.client is not None:
+            return visible_patients_for_teams(self.team_ids).values_list("pk")
+        return visible_patient_ids(self.user)
+
+    def clinical_patient_ids(self) -> QuerySet[Any]:
+        """``clinical_patients()`` as one column of ids."""
+        if self.client is not None:
+            return self.patient_ids()
+        return clinical_record_patient_ids(self.user)

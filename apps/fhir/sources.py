@@ -1,8 +1,8 @@
 """What each FHIR resource type is built from: a scoped queryset with its joins, and a mapper.
 
 Every queryset starts from the owning app's selector or from ``visible_patients`` (through
-``clinical_record_patients`` for the clinical record), so FHIR sees exactly what the pages and the
-REST API see, and nothing else.
+``clinical_record_patients`` for the clinical record; other tables filter by their ids,
+``reader.patient_ids()``), so FHIR sees exactly what the pages and the REST API see, and nothing else.
 """
 
 from collections.abc import Callable, Mapping
@@ -102,7 +102,7 @@ def _care_teams(reader: Reader) -> QuerySet[Any]:
 
 
 def _guardians(reader: Reader) -> QuerySet[Any]:
-    return Guardian.objects.filter(patient__in=reader.patients()).select_related("user")
+    return Guardian.objects.filter(patient__in=reader.patient_ids()).select_related("user")
 
 
 def _memberships() -> QuerySet[Any]:
@@ -114,25 +114,25 @@ def _memberships() -> QuerySet[Any]:
 
 def _tracks(reader: Reader) -> QuerySet[Any]:
     return (
-        SpecialtyTrack.objects.filter(patient__in=reader.clinical_patients())
+        SpecialtyTrack.objects.filter(patient__in=reader.clinical_patient_ids())
         .exclude(stage=SpecialtyTrack.Stage.NOT_INVOLVED)
         .prefetch_related(Prefetch("events", queryset=TrackEvent.objects.order_by("at", "pk")))
     )
 
 
 def _assessments(reader: Reader) -> QuerySet[Any]:
-    return DiagnosticAssessment.objects.filter(patient__in=reader.clinical_patients()).prefetch_related(
+    return DiagnosticAssessment.objects.filter(patient__in=reader.clinical_patient_ids()).prefetch_related(
         Prefetch("criteria", queryset=DiagnosticCriterion.objects.order_by("observed_on", "pk"))
     )
 
 
 def _tumours(reader: Reader) -> QuerySet[Any]:
-    return Tumour.objects.filter(patient__in=reader.clinical_patients())
+    return Tumour.objects.filter(patient__in=reader.clinical_patient_ids())
 
 
 def _scores(reader: Reader) -> QuerySet[Any]:
     return (
-        SeverityScore.objects.filter(patient__in=reader.clinical_patients())
+        SeverityScore.objects.filter(patient__in=reader.clinical_patient_ids())
         .select_related("scale", "assessor")
         .prefetch_related(
             "values", Prefetch("scale__items", queryset=ScaleItem.objects.order_by("position", "pk"))
@@ -144,14 +144,16 @@ def _referrals(reader: Reader) -> QuerySet[Any]:
     # The referral's own audience, narrowed to children the reader may see (a closed referral to
     # one's team does not keep the child in view).
     if reader.is_system:
-        return Referral.objects.filter(patient__in=reader.patients()).select_related(
+        return Referral.objects.filter(patient__in=reader.patient_ids()).select_related(
             "target_team", "source_user"
         )
-    return referrals_visible_to(reader.user).filter(patient__in=reader.patients())
+    return referrals_visible_to(reader.user).filter(patient__in=reader.patient_ids())
 
 
 def _investigations(reader: Reader) -> QuerySet[Any]:
-    return Investigation.objects.filter(patient__in=reader.clinical_patients()).select_related("requested_by")
+    return Investigation.objects.filter(patient__in=reader.clinical_patient_ids()).select_related(
+        "requested_by"
+    )
 
 
 def _results(reader: Reader) -> QuerySet[Any]:
@@ -160,7 +162,7 @@ def _results(reader: Reader) -> QuerySet[Any]:
 
 def _appointments(reader: Reader) -> QuerySet[Any]:
     if reader.is_system:
-        return Appointment.objects.filter(patient__in=reader.patients()).select_related("clinician")
+        return Appointment.objects.filter(patient__in=reader.patient_ids()).select_related("clinician")
     return appointments_visible_to(reader.user).select_related("clinician")
 
 
@@ -168,7 +170,7 @@ def _messages(reader: Reader) -> QuerySet[Any]:
     # threads_visible_to keeps staff-only threads from families: the messaging app's rule.
     # A client gets family threads only: staff-only discussion stays inside CareCoord.
     threads = (
-        Thread.objects.filter(patient__in=reader.patients(), kind=Thread.Kind.FAMILY)
+        Thread.objects.filter(patient__in=reader.patient_ids(), kind=Thread.Kind.FAMILY)
         if reader.is_system
         else threads_visible_to(reader.user)
     )
@@ -177,7 +179,7 @@ def _messages(reader: Reader) -> QuerySet[Any]:
 
 def _tasks(reader: Reader) -> QuerySet[Any]:
     if reader.is_system:
-        return Task.objects.filter(patient__in=reader.patients()).select_related("assignee", "team")
+        return Task.objects.filter(patient__in=reader.patient_ids()).select_related("assignee", "team")
     return tasks_visible_to(reader.user)
 
 
@@ -186,19 +188,21 @@ def _resections(reader: Reader) -> QuerySet[Any]:
 
 
 def _courses(reader: Reader) -> QuerySet[Any]:
-    return TreatmentCourse.objects.filter(patient__in=reader.clinical_patients()).exclude(
+    return TreatmentCourse.objects.filter(patient__in=reader.clinical_patient_ids()).exclude(
         agent__in=record.NOT_MEDICINES
     )
 
 
 def _documents(reader: Reader) -> QuerySet[Any]:
     # As the documents selectors: staff see withdrawn letters (marked), a family never does.
-    rows = FamilyDocument.objects.filter(patient__in=reader.patients())
+    rows = FamilyDocument.objects.filter(patient__in=reader.patient_ids())
     return rows.filter(is_withdrawn=False) if reader.is_family else rows
 
 
 def _symptom_reports(reader: Reader) -> QuerySet[Any]:
-    return SymptomReport.objects.filter(patient__in=reader.clinical_patients()).select_related("reported_by")
+    return SymptomReport.objects.filter(patient__in=reader.clinical_patient_ids()).select_related(
+        "reported_by"
+    )
 
 
 def _flagged(reader: Reader) -> QuerySet[Any]:

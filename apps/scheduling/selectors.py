@@ -143,7 +143,7 @@ def overdue_reviews(*, user: AnyUser, today: datetime.date | None = None) -> Ove
     rows = (
         ReviewSchedule.objects.filter(
             Q(due_on__lt=today) | Q(still_due_on__lt=today),
-            patient__in=access.clinical_record_patients(user),
+            patient__in=access.clinical_record_patient_ids(user),
             policy__is_active=True,
         )
         .exclude(Exists(booked))
