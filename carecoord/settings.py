@@ -150,7 +150,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's JIT made the caseload 16x slower (it compiles for the planner's row estimate, not the
     # rows a page reads): off for the application's sessions. random_page_cost 1.1 (the default 4 is for
     # spinning disks) lets the planner read a few hundred rows through an index instead of hashing a
-    # whole table: the inbox's reads went from 125 to 64 ms of PostgreSQL time at 20,000 children.
+    # whole table (README, "At hospital scale").
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c random_page_cost=1.1"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets web, worker and beat share the file without "database is locked".

@@ -218,9 +218,9 @@ def routinely_visible_patient_ids(user: AnyUser) -> PatientIds:
     return _union_ids(_staff_scopes(user, routine_only=True))
 
 
-def routinely_visible_patients(user: AnyUser, *, many: bool = False) -> QuerySet[Patient]:
-    """Staff access without break-glass: a relationship someone gave them."""
-    return _patients(routinely_visible_patient_ids(user), many)
+def routinely_visible_patients(user: AnyUser) -> QuerySet[Patient]:
+    """Staff access without break-glass: a relationship someone gave them (checked a child at a time)."""
+    return _patients(routinely_visible_patient_ids(user), many=False)
 
 
 def caseload_patient_ids(user: AnyUser) -> PatientIds:

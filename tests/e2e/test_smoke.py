@@ -1,11 +1,15 @@
 """Smoke journeys through a real browser: the staff login, the caseload and a child's page."""
 
+import datetime
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from apps.accounts.models import StaffProfile
+from apps.tasks.models import Task
+from apps.tasks.services import task_open
 from tests.e2e.axe import assert_no_serious_axe_violations
 from tests.factories import (
     CareTeamMemberFactory,
@@ -75,13 +79,6 @@ def test_family_on_the_staff_login_is_pointed_to_the_family_login(page: Page, lo
 
 
 def test_a_nurse_pages_through_a_long_worklist_with_the_keyboard(page: Page, login, screenshot, live_server):
-    import datetime
-
-    from django.utils import timezone
-
-    from apps.tasks.models import Task
-    from apps.tasks.services import task_open
-
     nurse = StaffFactory(full_name="Nina Nurse", role=StaffProfile.Role.NURSE_SPECIALIST)
     for i in range(53):
         task_open(

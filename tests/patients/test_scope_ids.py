@@ -63,7 +63,7 @@ def test_no_one_reaches_no_child_without_a_query(cast):
 @pytest.mark.parametrize("who", ["nurse_a", "nurse_glass", "family_a", "admin"])
 def test_a_scope_for_listing_holds_the_same_children_as_the_one_for_checking(cast, who):
     user = getattr(cast, who)
-    for name in ("visible_patients", "routinely_visible_patients", "caseload_patients"):
+    for name in ("visible_patients", "caseload_patients"):
         scope = getattr(access, name)
         assert set(scope(user, many=True)) == set(scope(user))
 
