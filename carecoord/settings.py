@@ -101,6 +101,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A page view's parts share what they read of a child's record (GET and HEAD only).
+    "carecoord.request_memo.RequestMemoMiddleware",
     # Last, as django-axes asks: it turns a flagged lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

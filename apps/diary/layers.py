@@ -9,6 +9,7 @@ from apps.pathways.models import Specialty
 from apps.pathways.timeline import TimelineEntry, timeline_source
 from apps.patients.models import Patient
 from carecoord.family_layers import DiaryDay, FamilyLayers
+from carecoord.request_memo import shared
 
 from .models import DiaryEntry
 
@@ -20,7 +21,6 @@ def day_url(patient_id: int, day: datetime.date) -> str:
 
 def diary_layers(patient_id: int, start: datetime.date, end: datetime.date) -> FamilyLayers:
     """One band cell per diary day: the worst of unsteadiness, jerks and eye movements (0, 1, 2)."""
-    rows = DiaryEntry.objects.filter(patient_id=patient_id, day__gte=start, day__lte=end).order_by("day")
     return FamilyLayers(
         diary=[
             DiaryDay(
@@ -29,8 +29,19 @@ def diary_layers(patient_id: int, start: datetime.date, end: datetime.date) -> F
                 label=f"Family diary {e.day.strftime('%-d %b')}: {e.summary()}",
                 url=day_url(patient_id, e.day),
             )
-            for e in rows
+            for e in _entries(patient_id)
+            if start <= e.day <= end
         ]
+    )
+
+
+def _entries(patient_id: int) -> list[DiaryEntry]:
+    """The child's diary by day, read once per page view for the chart and the timeline."""
+    return shared(
+        ("diary.entries", patient_id),
+        lambda: list(
+            DiaryEntry.objects.filter(patient_id=patient_id).select_related("recorded_by").order_by("day")
+        ),
     )
 
 
@@ -42,8 +53,7 @@ def _notable(entry: DiaryEntry) -> bool:
 def diary_entries(patient: Patient) -> Iterable[TimelineEntry]:
     """Days the family noted something (a sign, illness or fever, an immunisation); quiet days stay
     on the diary page, so a year of "all well" does not bury the timeline."""
-    rows = DiaryEntry.objects.filter(patient=patient).select_related("recorded_by")
-    for e in rows:
+    for e in _entries(patient.pk):
         if not _notable(e):
             continue
         yield TimelineEntry(

@@ -13,7 +13,7 @@ from .chart import domains_chart_svg
 
 @pathway_section("neuropsychology")
 def neuropsychology_card(user: User, patient: Patient) -> SafeString | str:
-    assessments = list(selectors.assessments_of(patient=patient))
+    assessments = selectors.record_assessments(patient)
     rows = selectors.results_by_domain(assessments)
     context = {
         "patient": patient,

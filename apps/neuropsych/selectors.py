@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 
 from apps.accounts.models import User
 from apps.patients.models import Patient
+from carecoord.request_memo import shared
 
 from .models import Assessment, Band, Domain, DomainResult, SchoolLetter, SchoolSupport
 
@@ -18,6 +19,11 @@ def assessments_of(*, patient: Patient) -> QuerySet[Assessment]:
         .select_related("assessed_by", "recorded_by")
         .prefetch_related(Prefetch("results", queryset=DomainResult.objects.order_by("domain")))
     )
+
+
+def record_assessments(patient: Patient) -> list[Assessment]:
+    """``assessments_of``, read once per page view (the pathway page's card and its timeline)."""
+    return shared(("neuropsych.assessments", patient.pk), lambda: list(assessments_of(patient=patient)))
 
 
 def school_support_of(*, patient: Patient) -> SchoolSupport | None:

@@ -5,13 +5,12 @@ from collections.abc import Iterable
 from apps.pathways.timeline import TimelineEntry, timeline_source
 from apps.patients.models import Patient
 
-from .models import Assessment
+from .selectors import record_assessments
 
 
 @timeline_source("neuropsychology")
 def assessment_entries(patient: Patient) -> Iterable[TimelineEntry]:
-    rows = Assessment.objects.filter(patient=patient).select_related("assessed_by")
-    for a in rows:
+    for a in record_assessments(patient):
         yield TimelineEntry(
             kind="neuropsychology",
             day=a.assessed_on,

@@ -13,6 +13,7 @@ from apps.accounts.types import AnyUser
 from apps.patients import access
 from apps.patients.models import Patient
 from carecoord.family_layers import FamilyLayers, FamilyMarker, family_layers
+from carecoord.request_memo import shared
 
 from .chart import chart_range, in_span
 from .chart.table import FamilyTable, family_table
@@ -144,6 +145,45 @@ def tracks_of(patient: Patient) -> list[TrackRow]:
     ]
 
 
+# The child's record as the page's parts read it (summary, chart, timeline): each list read once per
+# page view (carecoord/request_memo.py), with what every part of the page shows of it.
+
+
+def record_criteria(patient: Patient) -> list[DiagnosticCriterion]:
+    return shared(
+        ("pathways.criteria", patient.pk),
+        lambda: list(
+            DiagnosticCriterion.objects.filter(assessment__patient=patient).select_related("recorded_by")
+        ),
+    )
+
+
+def record_tumours(patient: Patient) -> list[Tumour]:
+    return shared(
+        ("pathways.tumours", patient.pk),
+        lambda: list(Tumour.objects.filter(patient=patient).select_related("recorded_by")),
+    )
+
+
+def record_relapses(patient: Patient) -> list[Relapse]:
+    return shared(
+        ("pathways.relapses", patient.pk),
+        lambda: list(
+            Relapse.objects.filter(patient=patient).select_related("response_course", "recorded_by")
+        ),
+    )
+
+
+def record_scores(patient: Patient) -> list[SeverityScore]:
+    """``scores_with_totals``, oldest first."""
+    return shared(("pathways.scores", patient.pk), lambda: list(scores_with_totals(patient)))
+
+
+def record_symptom_reports(patient: Patient) -> list[SymptomReport]:
+    """``symptom_reports_of``, newest first."""
+    return shared(("pathways.symptom_reports", patient.pk), lambda: list(symptom_reports_of(patient=patient)))
+
+
 def pathway_summary(*, patient: Patient, with_family_layers: bool = True) -> PathwaySummary:
     """Everything the consultant's review page shows, in a fixed number of queries.
 
@@ -151,18 +191,16 @@ def pathway_summary(*, patient: Patient, with_family_layers: bool = True) -> Pat
     (the API summary) can leave them out.
     """
     assessment = DiagnosticAssessment.objects.filter(patient=patient).first()
-    criteria = list(
-        DiagnosticCriterion.objects.filter(assessment__patient=patient).select_related("recorded_by")
-    )
-    tumours = list(Tumour.objects.filter(patient=patient))
+    criteria = record_criteria(patient)
+    tumours = record_tumours(patient)
     courses = list(TreatmentCourse.objects.filter(patient=patient).select_related("prescriber"))
-    relapses = list(Relapse.objects.filter(patient=patient).select_related("response_course"))
-    scores = list(scores_with_totals(patient))
+    relapses = record_relapses(patient)
+    scores = record_scores(patient)
     investigations = list(
         Investigation.objects.filter(patient=patient).select_related("requested_by", "acknowledged_by")
     )
     tracks = tracks_of(patient)
-    symptom_reports = list(symptom_reports_of(patient=patient))
+    symptom_reports = record_symptom_reports(patient)
     open_items = []
     unreviewed = [r for r in symptom_reports if not r.is_reviewed]
     if unreviewed:

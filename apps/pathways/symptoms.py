@@ -6,13 +6,14 @@ from django.utils import timezone
 
 from apps.patients.models import Patient
 
-from .models import Specialty, SymptomReport
+from .models import Specialty
+from .selectors import record_symptom_reports
 from .timeline import TimelineEntry, timeline_source
 
 
 @timeline_source("symptom_reports")
 def symptom_report_entries(patient: Patient) -> Iterable[TimelineEntry]:
-    for report in SymptomReport.objects.filter(patient=patient).select_related("reported_by", "reviewed_by"):
+    for report in record_symptom_reports(patient):
         reviewed = (
             f"; reviewed by {report.reviewed_by.full_name}" if report.reviewed_by else "; not yet reviewed"
         )

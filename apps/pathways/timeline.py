@@ -15,16 +15,13 @@ from apps.patients.models import Patient
 
 from .models import (
     CourseEvent,
-    DiagnosticCriterion,
     Investigation,
     InvestigationEvent,
-    Relapse,
     Specialty,
     TrackEvent,
     TreatmentCourse,
-    Tumour,
 )
-from .selectors import scores_with_totals
+from .selectors import record_criteria, record_relapses, record_scores, record_tumours
 
 
 @dataclass(frozen=True)
@@ -125,8 +122,7 @@ _TUMOUR_SEARCH = {
 
 @timeline_source("criteria")
 def _criteria(patient: Patient) -> Iterable[TimelineEntry]:
-    rows = DiagnosticCriterion.objects.filter(assessment__patient=patient).select_related("recorded_by")
-    for c in rows:
+    for c in record_criteria(patient):
         yield TimelineEntry(
             kind="assessment",
             day=c.observed_on,
@@ -177,7 +173,7 @@ def _investigations(patient: Patient) -> Iterable[TimelineEntry]:
 
 @timeline_source("tumours")
 def _tumours(patient: Patient) -> Iterable[TimelineEntry]:
-    for t in Tumour.objects.filter(patient=patient).select_related("recorded_by"):
+    for t in record_tumours(patient):
         stage = f", INRG {t.inrg_stage}" if t.inrg_stage else ""
         url = _pathway_url(patient, "tumour")
         yield TimelineEntry(
@@ -196,7 +192,7 @@ def _tumours(patient: Patient) -> Iterable[TimelineEntry]:
 
 @timeline_source("scores")
 def _scores(patient: Patient) -> Iterable[TimelineEntry]:
-    for s in scores_with_totals(patient):
+    for s in record_scores(patient):
         yield TimelineEntry(
             "score",
             s.assessed_on,
@@ -233,7 +229,7 @@ def _courses(patient: Patient) -> Iterable[TimelineEntry]:
 
 @timeline_source("relapses")
 def _relapses(patient: Patient) -> Iterable[TimelineEntry]:
-    for r in Relapse.objects.filter(patient=patient).select_related("recorded_by"):
+    for r in record_relapses(patient):
         url = _pathway_url(patient, f"relapse-{r.pk}")
         summary = f"Relapse ({r.get_severity_display().lower()}), trigger: {r.get_trigger_display().lower()}"
         yield TimelineEntry(

@@ -25,6 +25,7 @@ from apps.accounts.models import StaffProfile, User
 from apps.accounts.roles import COORDINATING_ROLES, is_family, staff_role, team_ids_subquery
 from apps.accounts.types import AnyUser
 from carecoord import lookups  # noqa: F401  (registers the in_ids lookup)
+from carecoord.request_memo import shared, shared_each
 
 from .models import CareTeamMember, Guardian, Patient
 
@@ -158,7 +159,15 @@ def _caseload_scopes(user: User) -> list[tuple[str, PatientIds]]:
 
 
 def _staff_scopes(user: User, *, routine_only: bool = False) -> list[tuple[str, PatientIds]]:
-    """Each basis with its children's ids, in the order the basis of a read is chosen."""
+    """Each basis with its children's ids, in the order the basis of a read is chosen.
+
+    Built once per page view (the querysets are lazy: each use reads the tables as they are then)."""
+    return shared(
+        ("access.staff_scopes", user.pk, routine_only), lambda: _build_staff_scopes(user, routine_only)
+    )
+
+
+def _build_staff_scopes(user: User, routine_only: bool) -> list[tuple[str, PatientIds]]:
     scopes = _caseload_scopes(user)
     scopes += [(p.basis, p.scope(user)) for p in _PROVIDERS.values() if p.routine]
     if not routine_only:
@@ -246,6 +255,12 @@ def access_bases(user: AnyUser, patient_ids: Iterable[int]) -> dict[int, str]:
     ids = list(dict.fromkeys(patient_ids))
     if not ids or not isinstance(user, User):
         return {}
+    # Within a page view each child's basis is read once: the audit row and the break-glass banner
+    # ask the same question.
+    return shared_each(("access.basis", user.pk), ids, lambda missing: _read_bases(user, missing))
+
+
+def _read_bases(user: User, ids: list[int]) -> dict[int, str]:
     if is_family(user):
         scopes: list[tuple[str, PatientIds]] = [(GUARDIAN, _guardian_ids(user))]
     elif staff_role(user) is not None:
@@ -267,10 +282,12 @@ def _as_flag(condition: Q) -> Combinable:
 
 
 def is_break_glass_access(user: AnyUser, patient: Patient) -> bool:
-    """True when staff see this child only because of a break-glass grant."""
+    """True when staff see this child only because of a break-glass grant (nothing routine holds).
+
+    Read through ``access_bases``: the page's audit row has usually just read it."""
     if staff_role(user) is None:
         return False
-    return not routinely_visible_patients(user).filter(pk=patient.pk).exists()
+    return access_bases(user, [patient.pk]).get(patient.pk) == BREAK_GLASS
 
 
 # Role predicates. Each assumes the patient already came from visible_patients(user).

@@ -8,18 +8,11 @@ from django.utils import timezone
 from carecoord import family_layers
 from carecoord.family_layers import FamilyLayers, FamilyPoint
 
-from .models import QuestionnaireResponse
+from .selectors import record_responses
 from .services import staff_response_url
 
 
 def questionnaire_points(patient_id: int, start: datetime.date, end: datetime.date) -> FamilyLayers:
-    rows = (
-        QuestionnaireResponse.objects.filter(
-            patient_id=patient_id, authored_at__date__gte=start, authored_at__date__lte=end
-        )
-        .select_related("version__questionnaire")
-        .order_by("authored_at", "id")
-    )
     return FamilyLayers(
         points=[
             FamilyPoint(
@@ -29,7 +22,8 @@ def questionnaire_points(patient_id: int, start: datetime.date, end: datetime.da
                 max_value=float(r.max_score),
                 url=staff_response_url(r),
             )
-            for r in rows
+            for r in record_responses(patient_id)
+            if start <= timezone.localdate(r.authored_at) <= end
         ]
     )
 

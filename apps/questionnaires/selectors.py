@@ -7,6 +7,7 @@ from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from apps.patients.models import Patient
+from carecoord.request_memo import shared
 
 from .models import (
     AnswerOption,
@@ -79,3 +80,15 @@ def answer_rows(response: QuestionnaireResponse) -> list[AnswerRow]:
 
 def assignable_questionnaires() -> QuerySet[Questionnaire]:
     return Questionnaire.objects.filter(is_active=True, versions__is_current=True).distinct()
+
+
+def record_responses(patient_id: int) -> list[QuestionnaireResponse]:
+    """A child's responses, oldest first, read once per page view (the chart's points and the timeline)."""
+    return shared(
+        ("questionnaires.responses", patient_id),
+        lambda: list(
+            QuestionnaireResponse.objects.filter(patient_id=patient_id)
+            .select_related("author", "version__questionnaire")
+            .order_by("authored_at", "id")
+        ),
+    )

@@ -8,16 +8,13 @@ from apps.pathways.models import Specialty
 from apps.pathways.timeline import TimelineEntry, timeline_source
 from apps.patients.models import Patient
 
-from .models import QuestionnaireResponse
+from .selectors import record_responses
 from .services import staff_response_url
 
 
 @timeline_source("questionnaire_responses")
 def questionnaire_entries(patient: Patient) -> Iterable[TimelineEntry]:
-    rows = QuestionnaireResponse.objects.filter(patient=patient).select_related(
-        "author", "version__questionnaire"
-    )
-    for r in rows:
+    for r in record_responses(patient.pk):
         change = "" if r.change is None else f", {r.change:+d} from the previous response"
         yield TimelineEntry(
             kind="questionnaire",

@@ -4,6 +4,8 @@ import datetime
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.accounts.models import StaffProfile
@@ -220,3 +222,32 @@ def test_the_review_page_query_count_is_flat(
     with django_assert_max_num_queries(47):
         response = client.get(_url(cast))
     assert len(response.context["summary"].scores) == events
+
+
+def test_the_page_reads_each_part_of_the_childs_record_once(client, cast, consultant, scale):
+    """Summary, chart and timeline share one read of each list (carecoord/request_memo.py), and the
+    audit row and the break-glass banner one reading of the basis of access."""
+    _events(consultant, cast.child_a, scale, 11)
+    client.force_login(consultant)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(_url(cast))
+    assert response.status_code == 200
+    sql = [q["sql"] for q in queries.captured_queries]
+    for table in (
+        "pathways_diagnosticcriterion",
+        "pathways_tumour",
+        "pathways_relapse",
+        "pathways_severityscore",
+        "pathways_symptomreport",
+        "diary_diaryentry",
+        "questionnaires_questionnaireresponse",
+        "neuropsych_assessment",
+    ):
+        reads = [s for s in sql if s.startswith("SELECT") and f'FROM "{table}"' in s]
+        assert len(reads) == 1, table
+    assert sum('AS "_basis_0"' in s for s in sql) == 1
+    # What it shows is the whole record: every score and relapse, on the chart and the timeline.
+    assert len(response.context["summary"].scores) == 11
+    assert len(response.context["summary"].relapses) == 2
+    kinds = [entry.kind for entry in response.context["timeline"]]
+    assert kinds.count("score") == 11 and kinds.count("relapse") == 2
