@@ -150,12 +150,16 @@ def visible_patients_for_teams(team_ids: Iterable[int]) -> QuerySet[Patient]:
 
 
 def _caseload_scopes(user: User) -> list[tuple[str, PatientIds]]:
-    """The bases of a caseload: the children a member of staff looks after."""
-    return [
-        (NAMED_NURSE, _named_nurse_ids(user)),
-        (CARE_TEAM, _care_team_ids(user)),
-        (COVER, _covering_absent_nurse_ids(user)),
-    ]
+    """The bases of a caseload: the children a member of staff looks after (built once per page view,
+    like ``_staff_scopes``)."""
+    return shared(
+        ("access.caseload_scopes", user.pk),
+        lambda: [
+            (NAMED_NURSE, _named_nurse_ids(user)),
+            (CARE_TEAM, _care_team_ids(user)),
+            (COVER, _covering_absent_nurse_ids(user)),
+        ],
+    )
 
 
 def _staff_scopes(user: User, *, routine_only: bool = False) -> list[tuple[str, PatientIds]]:
@@ -168,7 +172,7 @@ def _staff_scopes(user: User, *, routine_only: bool = False) -> list[tuple[str, 
 
 
 def _build_staff_scopes(user: User, routine_only: bool) -> list[tuple[str, PatientIds]]:
-    scopes = _caseload_scopes(user)
+    scopes = list(_caseload_scopes(user))  # a copy: the shared list stays as it was
     scopes += [(p.basis, p.scope(user)) for p in _PROVIDERS.values() if p.routine]
     if not routine_only:
         scopes.append((BREAK_GLASS, _live_break_glass_ids(user)))

@@ -10,6 +10,7 @@ from apps.audit.models import AccessEvent
 from apps.caseload.services import attention_refresh
 from apps.caseload.views import csv_cell
 from apps.pathways import services as pathways
+from apps.pathways.services.tracks import track_move
 from apps.tasks.models import Task
 
 from ..factories import CareTeamMemberFactory, PatientFactory, StaffFactory
@@ -222,3 +223,25 @@ def test_the_childs_name_on_the_caseload_opens_their_summary(client, nurse):
     client.force_login(nurse)
     html = client.get("/caseload/").content.decode()
     assert f'<a href="/patients/{child.pk}/">SUMMARY, Sam</a>' in html
+
+
+def test_each_row_shows_its_own_childs_specialty_stages(client, nurse):
+    """The chips are drawn once per combination of stages and shared between rows (views._lanes)."""
+    treated, referred, _plain = (PatientFactory(named_nurse=nurse, family_name=n) for n in ("Aa", "Bb", "Cc"))
+    track_move(actor=nurse, patient=treated, specialty="oncology", to_stage="referred")
+    track_move(actor=nurse, patient=treated, specialty="oncology", to_stage="assessing")
+    track_move(actor=nurse, patient=treated, specialty="oncology", to_stage="treating")
+    track_move(actor=nurse, patient=referred, specialty="psychology", to_stage="referred")
+    client.force_login(nurse)
+    html = client.get("/caseload/").content.decode()
+
+    def chips(family_name: str) -> str:
+        row = html[html.index(family_name.upper() + ",") :]
+        return row[row.index('<ol class="lanes-compact">') : row.index("</ol>")]
+
+    assert "Oncology: Treating" in chips("Aa") and "Psychology: Not involved" in chips("Aa")
+    assert "Psychology: Referred" in chips("Bb") and "Oncology: Not involved" in chips("Bb")
+    assert (
+        "Referred" not in chips("Cc") and chips("Cc").count("Not involved") == 14
+    )  # 7 titles, 7 hidden texts
+    assert chips("Cc").count('class="lane-chip lane-chip--not_involved"') == 7
