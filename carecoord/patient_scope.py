@@ -10,10 +10,10 @@ from typing import Any, NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 
 Scope = Callable[[Any], QuerySet[Any]]
 Bases = Callable[[Any, Iterable[int]], dict[int, str]]
+Get = Callable[[Any, Any], Any]
 
 
 class _Rules(NamedTuple):
@@ -21,15 +21,16 @@ class _Rules(NamedTuple):
     visible_ids: Scope
     routine: Scope
     bases: Bases
+    get: Get
 
 
 _rules: _Rules | None = None
 
 
-def register(*, visible: Scope, visible_ids: Scope, routine: Scope, bases: Bases) -> None:
+def register(*, visible: Scope, visible_ids: Scope, routine: Scope, bases: Bases, get: Get) -> None:
     """Called once at startup by patients with its scoping functions."""
     global _rules
-    _rules = _Rules(visible, visible_ids, routine, bases)
+    _rules = _Rules(visible, visible_ids, routine, bases, get)
 
 
 def _registered() -> _Rules:
@@ -59,8 +60,8 @@ def can_see(user: Any, patient_id: int) -> bool:
 
 
 def visible_patient_get(user: Any, pk: int) -> Any:
-    """One child this user may see; 404 otherwise (missing and forbidden look the same)."""
-    return get_object_or_404(visible_patients(user), pk=pk)
+    """One child this user may see; 404 otherwise (``apps.patients.access.visible_patient_get``)."""
+    return _registered().get(user, pk)
 
 
 def access_bases(user: Any, patient_ids: Iterable[int]) -> dict[int, str]:

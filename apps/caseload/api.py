@@ -81,9 +81,8 @@ class ReasonOutput(serializers.Serializer):
 
 
 class _TrackStages(serializers.Serializer):
-    def to_representation(self, instance: Any) -> dict[str, str]:
-        stages = {track.specialty: track.stage for track in instance}
-        return {value: stages.get(value, Stage.NOT_INVOLVED) for value in Specialty.values}
+    def to_representation(self, instance: Any) -> dict[str, str]:  # {specialty: stage} of the tracks moved
+        return {value: instance.get(value, Stage.NOT_INVOLVED) for value in Specialty.values}
 
 
 # {specialty: stage} for all seven specialties; one never moved is not involved.
@@ -124,7 +123,7 @@ class CaseloadRowOutput(serializers.Serializer):
     administrative_backlog = serializers.IntegerField(help_text="Rows sort by this second.")
     attention_parts = AttentionPartsOutput(source="*")
     reasons = ReasonOutput(many=True, help_text="Each raised flag in words, most urgent first.")
-    tracks = TrackStagesOutput(source="patient.tracks.all")
+    tracks = TrackStagesOutput(source="patient.track_stages")
     current_courses = CurrentCourseOutput(
         many=True, source="patient.current_courses", help_text="Planned, active or weaning."
     )

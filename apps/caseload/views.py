@@ -45,7 +45,7 @@ SPECIALTY_SHORT: dict[str, str] = {
 
 
 def _tracks(patient: Patient) -> list[dict[str, str]]:
-    stages = {t.specialty: t.stage for t in patient.tracks.all()}
+    stages = vars(patient)["track_stages"]  # {specialty: stage}, read with the page (caseload_table)
     return _cells(tuple(stages.get(value, SpecialtyTrack.Stage.NOT_INVOLVED) for value in Specialty.values))
 
 

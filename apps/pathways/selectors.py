@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
@@ -40,7 +39,7 @@ from .services.response_review import outcome_point
 
 def pathway_patient_get(*, user: AnyUser, pk: int) -> Patient:
     """A child whose clinical record the user may read; 404 for families and anyone out of scope."""
-    return get_object_or_404(access.clinical_record_patients(user).select_related("named_nurse"), pk=pk)
+    return access.clinical_record_patient_get(user, pk, Patient.objects.select_related("named_nurse"))
 
 
 def scores_with_totals(patient: Patient) -> QuerySet[SeverityScore]:

@@ -19,6 +19,8 @@ from typing import Any
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.db.models.expressions import Combinable
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from apps.accounts.models import StaffProfile, User
@@ -224,6 +226,22 @@ def visible_patients(user: AnyUser, *, many: bool = False) -> QuerySet[Patient]:
     return _patients(visible_patient_ids(user), many)
 
 
+def visible_patient_get(user: AnyUser, pk: Any, queryset: QuerySet[Patient] | None = None) -> Patient:
+    """One child this user may see (from ``queryset``, to load more with it), else 404: a missing
+    child and a forbidden one look the same.
+
+    Checked through the child's basis of access (``access_bases``: the same branches as
+    ``visible_patients``), before the child's row is read; the page's audit row then reuses it.
+    """
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if pk not in access_bases(user, [pk]):
+        raise Http404
+    return get_object_or_404(Patient.objects.all() if queryset is None else queryset, pk=pk)
+
+
 def routinely_visible_patient_ids(user: AnyUser) -> PatientIds:
     """Staff access without break-glass, as one column of ids: a relationship someone gave them."""
     if not isinstance(user, User) or staff_role(user) is None:
@@ -317,6 +335,13 @@ def clinical_record_patients(user: AnyUser) -> QuerySet[Patient]:
     if staff_role(user) is None:
         return Patient.objects.none()
     return visible_patients(user)
+
+
+def clinical_record_patient_get(user: AnyUser, pk: Any, queryset: QuerySet[Patient] | None = None) -> Patient:
+    """One child whose clinical record this user may read (``visible_patient_get``, staff only), else 404."""
+    if staff_role(user) is None:
+        raise Http404
+    return visible_patient_get(user, pk, queryset)
 
 
 def clinical_record_patient_ids(user: AnyUser) -> PatientIds:

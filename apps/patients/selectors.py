@@ -1,5 +1,4 @@
 from django.db.models import Prefetch, Q, QuerySet
-from django.shortcuts import get_object_or_404
 
 from apps.accounts import roles
 from apps.accounts.models import User
@@ -32,23 +31,19 @@ def patient_list(*, user: AnyUser, query: str = "") -> QuerySet[Patient]:
 
 def patient_get(*, user: AnyUser, pk: int) -> Patient:
     """One child the user may see; 404 otherwise (missing and forbidden look the same)."""
-    return get_object_or_404(access.visible_patients(user).select_related("named_nurse"), pk=pk)
+    return access.visible_patient_get(user, pk, Patient.objects.select_related("named_nurse"))
 
 
 def patient_get_with_team(*, user: AnyUser, pk: int) -> Patient:
     """A child with guardians and current care team loaded in two more queries."""
-    patients = (
-        access.visible_patients(user)
-        .select_related("named_nurse")
-        .prefetch_related(
-            Prefetch("guardians", queryset=Guardian.objects.select_related("user")),
-            Prefetch(
-                "care_team",
-                queryset=CareTeamMember.objects.select_related("user", "user__staff_profile"),
-            ),
-        )
+    patients = Patient.objects.select_related("named_nurse").prefetch_related(
+        Prefetch("guardians", queryset=Guardian.objects.select_related("user")),
+        Prefetch(
+            "care_team",
+            queryset=CareTeamMember.objects.select_related("user", "user__staff_profile"),
+        ),
     )
-    return get_object_or_404(patients, pk=pk)
+    return access.visible_patient_get(user, pk, patients)
 
 
 def guardians_of(*, patient: Patient) -> QuerySet[Guardian]:

@@ -4,6 +4,7 @@ the Patient scopes they stand for, for every kind of user."""
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
+from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
 from apps.messaging.models import Thread
@@ -89,3 +90,30 @@ def test_in_ids_on_a_foreign_key_takes_children_as_in_does(cast):
     Thread.objects.create(patient=cast.child_a, subject="Plan", created_by=cast.nurse_a)
     by_instance = Thread.objects.filter(patient__in_ids=[cast.child_a, cast.child_b])
     assert list(by_instance.values_list("subject", flat=True)) == ["Plan"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "who", ["nurse_a", "nurse_glass", "nurse_other", "admin", "family_a", "family_b", "anonymous"]
+)
+def test_one_child_is_got_exactly_when_the_patient_scope_holds_it(cast, who):
+    """``visible_patient_get`` checks through the basis of access: the same answer as visible_patients."""
+    user = AnonymousUser() if who == "anonymous" else getattr(cast, who)
+    visible = set(access.visible_patients(user).values_list("pk", flat=True)) if who != "anonymous" else set()
+    for child in (cast.child_a, cast.child_b):
+        if child.pk in visible:
+            assert access.visible_patient_get(user, child.pk) == child
+            assert access.visible_patient_get(user, str(child.pk)) == child  # a URL's digits
+        else:
+            with pytest.raises(Http404):
+                access.visible_patient_get(user, child.pk)
+    for missing in (999_999, "x1", None):
+        with pytest.raises(Http404):
+            access.visible_patient_get(user, missing)
+    staff = who in ("nurse_a", "nurse_glass")
+    for child in (cast.child_a, cast.child_b):
+        if staff and child.pk in visible:
+            assert access.clinical_record_patient_get(user, child.pk) == child
+        else:  # a family's own child too: the clinical record is for staff
+            with pytest.raises(Http404):
+                access.clinical_record_patient_get(user, child.pk)

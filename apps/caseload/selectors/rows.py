@@ -108,14 +108,14 @@ def caseload_rows(
 
 
 def _page(user: AnyUser, ids: list[int], clock: Clock) -> dict[int, Patient]:
-    """The page's children with their stored scores, what the row shows beside the flags, and the two
-    prefetches (tracks, current courses): a constant number of queries for the page."""
+    """The page's children with their stored scores, what the row shows beside the flags, their
+    current courses (``current_courses``) and the stage of every specialty (``track_stages``): a
+    constant number of queries for the page."""
     rows = (
         Patient.objects.filter(pk__in=ids)
         .select_related("named_nurse", "attention_score")
         .annotate(**_display(user, clock))
         .prefetch_related(
-            Prefetch("tracks", queryset=SpecialtyTrack.objects.order_by("specialty")),
             Prefetch(
                 "treatment_courses",
                 queryset=TreatmentCourse.objects.filter(status__in=OPEN_COURSES).order_by("start_date"),
@@ -123,7 +123,21 @@ def _page(user: AnyUser, ids: list[int], clock: Clock) -> dict[int, Patient]:
             ),
         )
     )
-    return {patient.pk: patient for patient in rows}
+    stages = _track_stages(ids)
+    page: dict[int, Patient] = {}
+    for patient in rows:
+        patient.track_stages = stages.get(patient.pk, {})  # type: ignore[attr-defined]
+        page[patient.pk] = patient
+    return page
+
+
+def _track_stages(ids: list[int]) -> dict[int, dict[str, str]]:
+    """{child: {specialty: stage}} as values, not 350 track instances a page: only the stage shows."""
+    stages: dict[int, dict[str, str]] = {}
+    rows = SpecialtyTrack.objects.filter(patient_id__in=ids).values_list("patient_id", "specialty", "stage")
+    for patient_id, specialty, stage in rows:
+        stages.setdefault(patient_id, {})[specialty] = stage
+    return stages
 
 
 def _stored_values(patient: Patient) -> dict[str, Any] | None:
