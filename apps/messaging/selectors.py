@@ -1,5 +1,7 @@
 """Messaging reads. A family sees its own child's family threads; staff see threads of children they can see."""
 
+from dataclasses import dataclass
+
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.shortcuts import get_object_or_404
 
@@ -42,7 +44,7 @@ def own_threads(user: User) -> QuerySet[Thread]:
         .order_by()
         .values("pk")
         .union(
-            Thread.objects.filter(pk__in=touched, patient__in_ids=access.visible_patient_ids(user))
+            Thread.objects.filter(pk__in=touched, patient__in=access.visible_patient_ids(user))
             .order_by()
             .values("pk")
         )
@@ -86,6 +88,22 @@ def inbox(*, user: User, patient: Patient | None = None, kind: str = "") -> Quer
     return with_unread(threads.select_related("patient"), user).order_by(
         needs_reply_first, "-last_message_at"
     )
+
+
+@dataclass(frozen=True)
+class InboxCounts:
+    shown: int  # the inbox's threads (of one kind, when filtered)
+    waiting: int  # family conversations waiting for a reply, whatever the filter
+
+
+def inbox_counts(*, user: User, kind: str = "") -> InboxCounts:
+    """Both of the inbox's counts in one pass over the user's own threads (each pass reads the scope)."""
+    of_kind = Q(kind=kind) if kind in Thread.Kind.values else Q()
+    counts = own_threads(user).aggregate(
+        shown=Count("pk", filter=of_kind),
+        waiting=Count("pk", filter=Q(kind=Thread.Kind.FAMILY, status=Thread.Status.NEEDS_REPLY)),
+    )
+    return InboxCounts(counts["shown"], counts["waiting"])
 
 
 def thread_get(*, user: AnyUser, pk: int) -> Thread:

@@ -40,22 +40,20 @@ def inbox(request: AuthedRequest) -> HttpResponse:
         sort = "urgency"
     threads = selectors.inbox(user=request.user, kind=kind)
     ordered = threads.order_by("-last_message_at", "-pk") if sort == "recent" else needs_reply_first(threads)
-    page = Paginator(ordered, THREADS_PER_PAGE).get_page(request.GET.get("page"))
+    counts = selectors.inbox_counts(user=request.user, kind=kind)
+    paginator = Paginator(ordered, THREADS_PER_PAGE)
+    paginator.count = counts.shown  # read with the waiting count, in one query
+    page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list)
     access_record(
         request=request, patients=list({t.patient_id: t.patient for t in rows}.values()), what="message list"
-    )
-    waiting = (
-        selectors.own_threads(request.user)
-        .filter(kind=Thread.Kind.FAMILY, status=Thread.Status.NEEDS_REPLY)
-        .count()
     )
     context = {
         "threads": rows,
         "page": page,
         "filters": filters,
         "kind": kind,
-        "waiting": waiting,
+        "waiting": counts.waiting,
         "sort": sort,
         "sorts": INBOX_SORTS,
     }
