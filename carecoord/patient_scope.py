@@ -56,7 +56,8 @@ def routinely_visible_patients(user: Any) -> QuerySet[Any]:
 
 
 def can_see(user: Any, patient_id: int) -> bool:
-    return visible_patients(user).filter(pk=patient_id).exists()
+    """Whether ``visible_patients(user)`` holds this child, read through its basis of access."""
+    return patient_id in access_bases(user, [patient_id])
 
 
 def visible_patient_get(user: Any, pk: int) -> Any:

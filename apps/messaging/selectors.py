@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from apps.accounts import roles
@@ -14,13 +15,17 @@ from apps.patients.models import Patient
 from .models import Message, ReadState, Thread
 
 
-def threads_visible_to(user: AnyUser) -> QuerySet[Thread]:
-    threads = Thread.objects.filter(patient__in=access.visible_patient_ids(user))
+def _threads_of_kinds_for(user: AnyUser) -> QuerySet[Thread]:
+    """The kinds of thread this user may read, whatever the child."""
     if roles.is_family(user):
-        threads = threads.filter(kind=Thread.Kind.FAMILY)  # staff-only threads never reach families
-    elif roles.staff_role(user) is None:
+        return Thread.objects.filter(kind=Thread.Kind.FAMILY)  # staff-only threads never reach families
+    if roles.staff_role(user) is None:
         return Thread.objects.none()
-    return threads
+    return Thread.objects.all()
+
+
+def threads_visible_to(user: AnyUser) -> QuerySet[Thread]:
+    return _threads_of_kinds_for(user).filter(patient__in=access.visible_patient_ids(user))
 
 
 def own_threads(user: User) -> QuerySet[Thread]:
@@ -107,9 +112,13 @@ def inbox_counts(*, user: User, kind: str = "") -> InboxCounts:
 
 
 def thread_get(*, user: AnyUser, pk: int) -> Thread:
-    return get_object_or_404(
-        threads_visible_to(user).select_related("patient", "patient__named_nurse"), pk=pk
-    )
+    """One thread of ``threads_visible_to``, else 404; its child is checked through the basis of access
+    (``access.can_see``), which the page's audit row then reuses."""
+    threads = _threads_of_kinds_for(user).select_related("patient", "patient__named_nurse")
+    thread = get_object_or_404(threads, pk=pk)
+    if not access.can_see(user, thread.patient_id):
+        raise Http404
+    return thread
 
 
 def messages_of(thread: Thread) -> QuerySet[Message]:

@@ -233,13 +233,19 @@ def visible_patient_get(user: AnyUser, pk: Any, queryset: QuerySet[Patient] | No
     Checked through the child's basis of access (``access_bases``: the same branches as
     ``visible_patients``), before the child's row is read; the page's audit row then reuses it.
     """
+    if not can_see(user, pk):
+        raise Http404
+    return get_object_or_404(Patient.objects.all() if queryset is None else queryset, pk=pk)
+
+
+def can_see(user: AnyUser, pk: Any) -> bool:
+    """Whether this user may see this child (``visible_patients`` holds it), read through its basis of
+    access, which a page's audit row then reuses. Anything but a child's id is a child no one sees."""
     try:
         pk = int(pk)
     except (TypeError, ValueError):
-        raise Http404 from None
-    if pk not in access_bases(user, [pk]):
-        raise Http404
-    return get_object_or_404(Patient.objects.all() if queryset is None else queryset, pk=pk)
+        return False
+    return pk in access_bases(user, [pk])
 
 
 def routinely_visible_patient_ids(user: AnyUser) -> PatientIds:

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from apps.messaging.models import Thread
 from apps.patients import access
 from apps.patients.models import Patient
+from carecoord import patient_scope
 
 PAIRS = [
     (access.visible_patient_ids, access.visible_patients),
@@ -101,6 +102,8 @@ def test_one_child_is_got_exactly_when_the_patient_scope_holds_it(cast, who):
     user = AnonymousUser() if who == "anonymous" else getattr(cast, who)
     visible = set(access.visible_patients(user).values_list("pk", flat=True)) if who != "anonymous" else set()
     for child in (cast.child_a, cast.child_b):
+        assert access.can_see(user, child.pk) is (child.pk in visible)
+        assert patient_scope.can_see(user, child.pk) is (child.pk in visible)  # the lower apps' door
         if child.pk in visible:
             assert access.visible_patient_get(user, child.pk) == child
             assert access.visible_patient_get(user, str(child.pk)) == child  # a URL's digits
