@@ -9,6 +9,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from carecoord.request_memo import shared
+
 from .models import StaffProfile, User
 from .types import AnyUser
 
@@ -52,7 +54,13 @@ def team_ids(user: AnyUser) -> list[int]:
     """The teams a member of staff belongs to (empty for anyone else)."""
     if staff_role(user) is None:
         return []
-    return list(user.staff_profile.teams.values_list("pk", flat=True))  # type: ignore[union-attr]
+    # Read once per page view (the worklist, its counts and the team pickers all ask).
+    return list(
+        shared(
+            ("accounts.team_ids", user.pk),
+            lambda: tuple(user.staff_profile.teams.values_list("pk", flat=True)),  # type: ignore[union-attr]
+        )
+    )
 
 
 def can_register_patient(user: AnyUser) -> bool:
