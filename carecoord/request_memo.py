@@ -1,13 +1,15 @@
 """Reads shared within one page view: a child's record read once however many parts of the page ask.
 
-A page about a child is drawn by several apps' parts (the pathway summary, its safety flags and its
+A page about a child is drawn by several apps' parts (the pathway summary, its chart and its
 timeline, say), and each reads what it needs. Many read the same rows: before this, the pathway page
-read the child's treatment courses four times. ``shared(key, load)`` reads them once per request.
+read the child's scores, relapses, criteria, tumours and symptom reports twice each, and the basis of
+access twice. ``shared(key, load)`` reads them once per request.
 
-Only a GET or HEAD request holds a memo (``RequestMemoMiddleware``): it changes nothing a memo holds
-(its writes are audit rows and read markers), so nothing can be read stale. Everywhere else (a POST,
-a Celery job, a command, a test calling a selector) ``shared`` simply loads, so no caller needs to
-know. The memo ends with the request's view, before a streamed response is read.
+Only a GET or HEAD request holds a memo (``RequestMemoMiddleware``). A GET must not change what a memo
+holds: the project's GET views write only audit rows, read markers and sessions, so nothing can be read
+stale. Everywhere else (a POST, a Celery job, a command, a test calling a selector) ``shared`` simply
+loads, so no caller needs to know. The memo ends with the request's view, before a streamed response
+is read.
 """
 
 from collections.abc import Callable, Hashable

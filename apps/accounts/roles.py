@@ -54,7 +54,7 @@ def team_ids(user: AnyUser) -> list[int]:
     """The teams a member of staff belongs to (empty for anyone else)."""
     if staff_role(user) is None:
         return []
-    # Read once per page view (the worklist, its counts and the team pickers all ask).
+    # Read once per page view (the worklist and its counts both ask).
     return list(
         shared(
             ("accounts.team_ids", user.pk),
