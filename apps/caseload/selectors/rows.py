@@ -113,7 +113,7 @@ def _page(user: AnyUser, ids: list[int], clock: Clock) -> dict[int, Patient]:
     constant number of queries for the page."""
     rows = (
         Patient.objects.filter(pk__in=ids)
-        .select_related("named_nurse", "attention_score")
+        .select_related("attention_score")
         .annotate(**_display(user, clock))
         .prefetch_related(
             Prefetch(
