@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 Scope = Callable[[Any], QuerySet[Any]]
 Bases = Callable[[Any, Iterable[int]], dict[int, str]]
 Get = Callable[[Any, Any], Any]
+Check = Callable[[Any, Any], bool]
 
 
 class _Rules(NamedTuple):
@@ -22,15 +23,18 @@ class _Rules(NamedTuple):
     routine: Scope
     bases: Bases
     get: Get
+    can_see: Check
 
 
 _rules: _Rules | None = None
 
 
-def register(*, visible: Scope, visible_ids: Scope, routine: Scope, bases: Bases, get: Get) -> None:
+def register(
+    *, visible: Scope, visible_ids: Scope, routine: Scope, bases: Bases, get: Get, can_see: Check
+) -> None:
     """Called once at startup by patients with its scoping functions."""
     global _rules
-    _rules = _Rules(visible, visible_ids, routine, bases, get)
+    _rules = _Rules(visible, visible_ids, routine, bases, get, can_see)
 
 
 def _registered() -> _Rules:
@@ -56,8 +60,8 @@ def routinely_visible_patients(user: Any) -> QuerySet[Any]:
 
 
 def can_see(user: Any, patient_id: int) -> bool:
-    """Whether ``visible_patients(user)`` holds this child, read through its basis of access."""
-    return patient_id in access_bases(user, [patient_id])
+    """Whether ``visible_patients(user)`` holds this child (``apps.patients.access.can_see``)."""
+    return _registered().can_see(user, patient_id)
 
 
 def visible_patient_get(user: Any, pk: int) -> Any:

@@ -47,7 +47,7 @@ def diary_today() -> datetime.date:
 
 
 def can_fill_in(user: User, patient: Patient) -> bool:
-    return roles.is_family(user) and access.visible_patients(user).filter(pk=patient.pk).exists()
+    return roles.is_family(user) and access.can_see(user, patient.pk)
 
 
 def _choice(value: Any, choices: Any, field: str, message: str, errors: dict[str, str]) -> Any:

@@ -20,7 +20,7 @@ from .models import FamilyDocument
 
 
 def require_staff_who_sees(actor: User, patient_id: int) -> None:
-    sees_child = access.visible_patients(actor).filter(pk=patient_id).exists()
+    sees_child = access.can_see(actor, patient_id)
     if roles.staff_role(actor) is None or not sees_child:
         raise PermissionDenied("Only staff looking after this child can share letters with the family.")
 

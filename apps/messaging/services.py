@@ -36,7 +36,7 @@ ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
 
 def can_post(user: User, thread: Thread) -> bool:
     """Families post only in their own child's family threads; staff who can see the child post anywhere."""
-    if not access.visible_patients(user).filter(pk=thread.patient_id).exists():
+    if not access.can_see(user, thread.patient_id):
         return False
     return roles.staff_role(user) is not None or thread.kind == Thread.Kind.FAMILY
 
@@ -182,7 +182,7 @@ def thread_start(
     attachments: Sequence[UploadedFile] = (),
 ) -> Thread:
     """Start a conversation about a child. Families start only family threads about their own child."""
-    if not access.visible_patients(actor).filter(pk=patient.pk).exists():
+    if not access.can_see(actor, patient.pk):
         raise PermissionDenied("You cannot message about this child.")
     if roles.is_family(actor) and kind != Thread.Kind.FAMILY:
         raise PermissionDenied("Families write to the care team.")

@@ -37,7 +37,7 @@ class ResultSpec:
 
 
 def _sees(user: User, patient: Patient) -> bool:
-    return access.visible_patients(user).filter(pk=patient.pk).exists()
+    return access.can_see(user, patient.pk)
 
 
 def can_record_assessment(user: User, patient: Patient) -> bool:

@@ -19,6 +19,7 @@ class PatientsConfig(AppConfig):
             routine=access.routinely_visible_patients,
             bases=access.access_bases,
             get=access.visible_patient_get,
+            can_see=access.can_see,
         )
         # The invitation's token is made when its email is sent (never stored in clear).
         register_link_maker(INVITATION_LINK, invitation_link_for_sending)

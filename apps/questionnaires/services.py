@@ -102,7 +102,7 @@ def response_submit(
     """Store and score the family's answers. (response, True) the first time; a second submission of
     the same assignment is answered with the first response and (response, False)."""
     refuse_unless(
-        roles.is_family(actor) and access.visible_patients(actor).filter(pk=assignment.patient_id).exists(),
+        roles.is_family(actor) and access.can_see(actor, assignment.patient_id),
         FAMILY_ONLY,
     )
     existing = QuestionnaireResponse.objects.filter(assignment=assignment).first()

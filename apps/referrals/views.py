@@ -120,7 +120,7 @@ def _detail_context(request: AuthedRequest, referral: Referral) -> dict:
         "events": referral.events.select_related("actor"),
         "attachments": referral.attachments.all(),
         "actions": _available_actions(request.user, referral),
-        "can_see_record": access.visible_patients(request.user).filter(pk=referral.patient_id).exists(),
+        "can_see_record": access.can_see(request.user, referral.patient_id),
     }
 
 

@@ -36,7 +36,7 @@ SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def can_send_video(user: User, patient: Patient) -> bool:
-    return roles.is_family(user) and access.visible_patients(user).filter(pk=patient.pk).exists()
+    return roles.is_family(user) and access.can_see(user, patient.pk)
 
 
 def _clean_prompt(note: str, seen_at: datetime.datetime | None) -> str:

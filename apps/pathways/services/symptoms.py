@@ -63,7 +63,7 @@ def symptom_report_submit(
 ) -> SymptomReport:
     """A guardian's report. In one transaction: the report, and an urgent task for the named nurse
     (or the Nursing queue), whose notification (in-app and email) tells them at once."""
-    sees_child = access.visible_patients(actor).filter(pk=patient.pk).exists()
+    sees_child = access.can_see(actor, patient.pk)
     refuse_unless(roles.is_family(actor) and sees_child, "Only the child's family can send this report.")
     fields = _clean(
         {

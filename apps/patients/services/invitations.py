@@ -191,7 +191,7 @@ def invitation_accept(*, token: str, password: str) -> User:
         sender = invitation.created_by
         if not (
             access.can_manage_guardians(sender, invitation.patient)
-            and access.visible_patients(sender).filter(pk=invitation.patient_id).exists()
+            and access.can_see(sender, invitation.patient_id)
         ):  # the person who sent it has left, or no longer looks after the child
             raise ValidationError(
                 "This invitation can no longer be used. Please ask the care team for a new one.",

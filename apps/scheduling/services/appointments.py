@@ -286,7 +286,7 @@ def _mark(actor: User, appointment: Appointment, to: str, expected: str | None) 
 
 def appointment_confirm(*, actor: User, appointment: Appointment, expected: str | None = None) -> Appointment:
     """Staff who can see the child, or a guardian of the child (family-visible appointments only), confirm it."""
-    sees_child = access.visible_patients(actor).filter(pk=appointment.patient_id).exists()
+    sees_child = access.can_see(actor, appointment.patient_id)
     family_ok = roles.is_family(actor) and appointment.family_visible
     if not sees_child or not (roles.staff_role(actor) is not None or family_ok):
         raise PermissionDenied("You cannot confirm this appointment.")
@@ -353,7 +353,7 @@ def appointment_family_cannot_attend(
 ) -> Appointment:
     """A guardian says they can't make a coming appointment. The appointment stays as it is: the event is
     recorded and the named nurse (or the Nursing queue) gets a task to arrange another time with them."""
-    sees_child = access.visible_patients(actor).filter(pk=appointment.patient_id).exists()
+    sees_child = access.can_see(actor, appointment.patient_id)
     if not (roles.is_family(actor) and sees_child and appointment.family_visible):
         raise PermissionDenied("You cannot change this appointment.")
     reason = (reason or "").strip()
